@@ -1,0 +1,128 @@
+//! The crate's error type.
+
+/// Everything that can go wrong when a reference solution or an error norm
+/// is asked for with invalid input.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// A scalar input is NaN or infinite.
+    #[error("{name} must be finite, got {value}")]
+    NotFinite {
+        /// Name of the offending input.
+        name: &'static str,
+        /// The value received.
+        value: f64,
+    },
+    /// A scalar input that must be strictly positive is not.
+    #[error("{name} must be positive and finite, got {value}")]
+    NotPositive {
+        /// Name of the offending input.
+        name: &'static str,
+        /// The value received.
+        value: f64,
+    },
+    /// A scalar input that must be non-negative is negative.
+    #[error("{name} must be non-negative, got {value}")]
+    Negative {
+        /// Name of the offending input.
+        name: &'static str,
+        /// The value received.
+        value: f64,
+    },
+    /// A scalar input is below the smallest value a representation supports.
+    #[error("{name} must be at least {minimum}, got {value}")]
+    TooSmall {
+        /// Name of the offending input.
+        name: &'static str,
+        /// The value received.
+        value: f64,
+        /// The smallest accepted value.
+        minimum: f64,
+    },
+    /// An ensemble with no members was given.
+    #[error("ensemble must have at least one member, got 0")]
+    EmptyEnsemble,
+    /// A grid with no nodes or no cells along some direction was requested.
+    #[error("{what} must have at least one node, got 0")]
+    EmptyGrid {
+        /// Which grid dimension is empty.
+        what: &'static str,
+    },
+    /// A grid whose total number of cells does not fit in `usize`.
+    #[error("grid of {nx} x {ny} cells has more cells than usize can count")]
+    GridTooLarge {
+        /// Cells along x.
+        nx: usize,
+        /// Cells along y.
+        ny: usize,
+    },
+    /// A slice does not have the length its grid requires.
+    #[error("{what} must have {expected} values, got {found}")]
+    LengthMismatch {
+        /// Which slice has the wrong length.
+        what: &'static str,
+        /// The length the grid requires.
+        expected: usize,
+        /// The length received.
+        found: usize,
+    },
+    /// An ensemble member does not have the length its grid requires.
+    #[error("ensemble member {member} must have {expected} values, got {found}")]
+    MemberLengthMismatch {
+        /// Index of the offending member.
+        member: usize,
+        /// The length the grid requires.
+        expected: usize,
+        /// The length received.
+        found: usize,
+    },
+    /// A sampled field holds a NaN or infinite value.
+    #[error("{what} must be finite, got {value} at index {index}")]
+    NonFiniteSample {
+        /// Which slice holds the value.
+        what: &'static str,
+        /// Position of the value in the slice.
+        index: usize,
+        /// The value received.
+        value: f64,
+    },
+    /// An ensemble member holds a NaN or infinite value.
+    #[error("ensemble member {member} must be finite, got {value} at index {index}")]
+    NonFiniteMember {
+        /// Index of the offending member.
+        member: usize,
+        /// Position of the value in the member.
+        index: usize,
+        /// The value received.
+        value: f64,
+    },
+    /// A relative error was asked for with respect to a reference of zero
+    /// norm.
+    #[error("{what} has zero norm, so a relative error is undefined")]
+    ZeroNorm {
+        /// Which reference has zero norm.
+        what: &'static str,
+    },
+}
+
+/// The crate's result type.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// `Ok(value)` if `value` is finite, else [`Error::NotFinite`].
+pub(crate) fn finite(name: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(Error::NotFinite { name, value })
+    }
+}
+
+/// `Ok(value)` if `value` is finite and strictly positive, else
+/// [`Error::NotPositive`].
+pub(crate) fn positive(name: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(Error::NotPositive { name, value })
+    }
+}

@@ -1,0 +1,85 @@
+//! `cargo xtask …`: the project's front door for reproductions.
+//!
+//! The alias in `.cargo/config.toml` builds this binary with `--release`, so
+//! reproductions always run optimised code.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use xtask::reproduce::{self, Request};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Reproductions and developer tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Reproduce figures of the two source papers.
+    ///
+    /// Writes `ID.csv`, `ID.svg` and `summary.json` into `OUT/ID/` for each id.
+    Reproduce {
+        /// Figure ids (see `--list`), or `all` for every implemented one.
+        ids: Vec<String>,
+        /// List every figure id and whether it is implemented.
+        #[arg(long)]
+        list: bool,
+        /// Run a reduced version (seconds) instead of the paper's parameters.
+        #[arg(long)]
+        quick: bool,
+        /// Output directory (default: `target/reproduce` in the workspace).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Scenario seed from which every random stream is derived.
+        #[arg(long, value_name = "S", default_value_t = reproduce::DEFAULT_SEED)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Reproduce {
+            ids,
+            list,
+            quick,
+            out,
+            seed,
+        } => {
+            if list {
+                print!("{}", reproduce::listing());
+                return ExitCode::SUCCESS;
+            }
+            if ids.is_empty() {
+                eprintln!("error: name at least one figure id, `all`, or pass --list");
+                return ExitCode::FAILURE;
+            }
+            let request = Request {
+                quick,
+                seed,
+                out_dir: out.unwrap_or_else(reproduce::default_out_dir),
+            };
+            match reproduce::run(&ids, &request) {
+                Ok(reports) => {
+                    for r in reports {
+                        println!(
+                            "{:<16} {:>8.2} s  {}",
+                            r.id,
+                            r.wall_time_s,
+                            r.dir.display()
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! Figures drawn in pure Rust (plotters, SVG backend): line charts and heat
+//! maps with a diverging colour map, colour bar and equal axes.
+//!
+//! Text goes into the SVG as `<text>` elements, so no font library is needed
+//! at build or run time.
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::reproduce::Error;
+
+const WIDTH: u32 = 900;
+const HEIGHT: u32 = 600;
+const FONT: &str = "sans-serif";
+
+/// Colour cycle for line series (Okabe–Ito, readable with colour-vision deficiencies).
+pub const PALETTE: [RGBColor; 6] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+];
+
+/// One curve of a line chart.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// Legend entry.
+    pub label: String,
+    /// `(x, y)` points in drawing order.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A line chart with labelled axes and a legend.
+#[derive(Debug, Clone)]
+pub struct LineChart {
+    /// Title above the chart.
+    pub title: String,
+    /// x-axis label, with units.
+    pub x_label: String,
+    /// y-axis label, with units.
+    pub y_label: String,
+    /// The curves.
+    pub series: Vec<Series>,
+}
+
+fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Plot {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// The range of the data, widened by 5 % (or by 1 if flat).
+fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !lo.is_finite() {
+        return 0.0..1.0;
+    }
+    let pad = if hi > lo { 0.05 * (hi - lo) } else { 1.0 };
+    (lo - pad)..(hi + pad)
+}
+
+/// Draw a line chart to an SVG file.
+///
+/// # Errors
+/// [`Error::Plot`] if the backend fails.
+pub fn line_chart(path: &Path, chart: &LineChart) -> Result<(), Error> {
+    let root = SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
+    draw_line_chart(&root, chart).map_err(|e| plot_error(path, e))?;
+    root.present().map_err(|e| plot_error(path, e))
+}
+
+fn draw_line_chart(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    chart: &LineChart,
+) -> Result<(), Box<dyn std::error::Error>> {
+    root.fill(&WHITE)?;
+    let all = || chart.series.iter().flat_map(|s| s.points.iter());
+    let xr = padded_range(all().map(|p| p.0));
+    let xr = (xr.start + (xr.end - xr.start) / 22.0)..(xr.end - (xr.end - xr.start) / 22.0);
+    let yr = padded_range(all().map(|p| p.1));
+    let mut ctx = ChartBuilder::on(root)
+        .caption(&chart.title, (FONT, 22))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size(75)
+        .build_cartesian_2d(xr, yr)?;
+    ctx.configure_mesh()
+        .x_desc(&chart.x_label)
+        .y_desc(&chart.y_label)
+        .label_style((FONT, 16))
+        .axis_desc_style((FONT, 18))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    for (i, s) in chart.series.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        ctx.draw_series(LineSeries::new(
+            s.points.iter().copied(),
+            color.stroke_width(2),
+        ))?
+        .label(s.label.clone())
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(2)));
+    }
+    ctx.configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font((FONT, 16))
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.9))
+        .draw()?;
+    Ok(())
+}
+
+/// A scalar field on a uniform cell-centred grid, drawn as a heat map.
+#[derive(Debug, Clone)]
+pub struct Heatmap {
+    /// Title above the map.
+    pub title: String,
+    /// x-axis label, with units.
+    pub x_label: String,
+    /// y-axis label, with units.
+    pub y_label: String,
+    /// Colour-bar label, with units.
+    pub value_label: String,
+    /// Domain `[x0, x1]` covered by the cells.
+    pub x_range: (f64, f64),
+    /// Domain `[y0, y1]` covered by the cells.
+    pub y_range: (f64, f64),
+    /// Number of cells along x and y.
+    pub cells: (usize, usize),
+    /// Values row-major, `values[iy * nx + ix]`.
+    pub values: Vec<f64>,
+    /// Closed curves drawn on top (e.g. a vortex boundary), black.
+    pub overlays: Vec<Vec<(f64, f64)>>,
+}
+
+/// The diverging RdBu colour map (ColorBrewer, 11 classes, blue for negative).
+const RDBU: [(u8, u8, u8); 11] = [
+    (0x05, 0x30, 0x61),
+    (0x21, 0x66, 0xac),
+    (0x43, 0x93, 0xc3),
+    (0x92, 0xc5, 0xde),
+    (0xd1, 0xe5, 0xf0),
+    (0xf7, 0xf7, 0xf7),
+    (0xfd, 0xdb, 0xc7),
+    (0xf4, 0xa5, 0x82),
+    (0xd6, 0x60, 0x4d),
+    (0xb2, 0x18, 0x2b),
+    (0x67, 0x00, 0x1f),
+];
+
+/// Colour of `s` in `[-1, 1]` on the diverging map (white at 0; clamped).
+pub fn diverging(s: f64) -> RGBColor {
+    let s = if s.is_finite() { s.clamp(-1.0, 1.0) } else { 0.0 };
+    let pos = (s + 1.0) / 2.0 * (RDBU.len() - 1) as f64;
+    let i = (pos.floor() as usize).min(RDBU.len() - 2);
+    let w = pos - i as f64;
+    let lerp = |a: u8, b: u8| (a as f64 + w * (b as f64 - a as f64)).round() as u8;
+    let (a, b) = (RDBU[i], RDBU[i + 1]);
+    RGBColor(lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
+}
+
+/// Draw a heat map with a symmetric diverging colour scale, equal axes and a colour bar.
+///
+/// # Errors
+/// [`Error::Plot`] if the backend fails.
+pub fn heatmap(path: &Path, map: &Heatmap) -> Result<(), Error> {
+    let root = SVGBackend::new(path, (WIDTH, 760)).into_drawing_area();
+    draw_heatmap(&root, map).map_err(|e| plot_error(path, e))?;
+    root.present().map_err(|e| plot_error(path, e))
+}
+
+fn draw_heatmap(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    map: &Heatmap,
+) -> Result<(), Box<dyn std::error::Error>> {
+    root.fill(&WHITE)?;
+    let titled = root.titled(&map.title, (FONT, 22))?;
+    let (w, h) = titled.dim_in_pixel();
+    let (field_area, bar_area) = titled.split_horizontally(w - 170);
+
+    // Equal axes: the plotting rectangle gets the aspect ratio of the domain.
+    let (x0, x1) = map.x_range;
+    let (y0, y1) = map.y_range;
+    let (margin, x_label, y_label) = (20u32, 55u32, 75u32);
+    let avail_w = f64::from(w - 170 - 2 * margin - y_label);
+    let avail_h = f64::from(h - 2 * margin - x_label);
+    let aspect = (x1 - x0) / (y1 - y0);
+    let (plot_w, plot_h) = if avail_w / avail_h > aspect {
+        (avail_h * aspect, avail_h)
+    } else {
+        (avail_w, avail_w / aspect)
+    };
+    let right = (avail_w - plot_w) as u32 + margin;
+    let bottom = (avail_h - plot_h) as u32 + margin;
+
+    let vmax = map
+        .values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    let scale = if vmax > 0.0 { vmax } else { 1.0 };
+
+    let mut ctx = ChartBuilder::on(&field_area)
+        .margin_top(margin)
+        .margin_left(margin)
+        .margin_right(right)
+        .margin_bottom(bottom)
+        .x_label_area_size(x_label)
+        .y_label_area_size(y_label)
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    ctx.configure_mesh()
+        .disable_mesh()
+        .x_desc(&map.x_label)
+        .y_desc(&map.y_label)
+        .label_style((FONT, 16))
+        .axis_desc_style((FONT, 18))
+        .draw()?;
+    let (nx, ny) = map.cells;
+    let (hx, hy) = ((x1 - x0) / nx as f64, (y1 - y0) / ny as f64);
+    ctx.draw_series((0..ny).flat_map(|iy| {
+        (0..nx).map(move |ix| {
+            let v = map.values[iy * nx + ix];
+            let (xa, ya) = (x0 + ix as f64 * hx, y0 + iy as f64 * hy);
+            Rectangle::new([(xa, ya), (xa + hx, ya + hy)], diverging(v / scale).filled())
+        })
+    }))?;
+    for curve in &map.overlays {
+        ctx.draw_series(LineSeries::new(curve.iter().copied(), BLACK.stroke_width(1)))?;
+    }
+
+    // Colour bar, sharing the field's vertical extent.
+    let mut bar = ChartBuilder::on(&bar_area)
+        .margin_top(margin)
+        .margin_bottom(bottom + x_label)
+        .margin_left(10)
+        .margin_right(20)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0.0..1.0, -scale..scale)?;
+    bar.configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_desc(&map.value_label)
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .draw()?;
+    let steps = 200;
+    bar.draw_series((0..steps).map(|i| {
+        let a = -scale + 2.0 * scale * i as f64 / steps as f64;
+        let b = -scale + 2.0 * scale * (i + 1) as f64 / steps as f64;
+        Rectangle::new([(0.0, a), (1.0, b)], diverging((a + b) / (2.0 * scale)).filled())
+    }))?;
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! Every figure of both papers, by SPEC id, with its state.
+
+use super::{Context, Error, Outcome};
+
+/// Which source paper a figure belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paper {
+    /// Herty & Visconti, kinetic methods for inverse problems (paper 1).
+    Kinetic,
+    /// Duvillard, Giraldi & Le Maître, ensemble data assimilation for particle methods (paper 2).
+    Particle,
+}
+
+impl Paper {
+    /// Short name used in listings and summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Paper::Kinetic => "paper 1 (kinetic)",
+            Paper::Particle => "paper 2 (particle)",
+        }
+    }
+}
+
+/// A reproduction entry point: computes, writes `ID.csv` and `ID.svg`, returns the summary body.
+pub type Runner = fn(&Context) -> Result<Outcome, Error>;
+
+/// Whether a figure can be reproduced yet.
+#[derive(Clone, Copy)]
+pub enum Status {
+    /// Implemented by this runner.
+    Implemented(Runner),
+    /// Not implemented yet; the issue that delivers it.
+    Planned {
+        /// Issue number in the project tracker.
+        issue: u32,
+    },
+}
+
+/// One reproducible figure.
+#[derive(Clone, Copy)]
+pub struct Figure {
+    /// SPEC id, e.g. `fig3` or `kinetic-fig1`.
+    pub id: &'static str,
+    /// Source paper.
+    pub paper: Paper,
+    /// What the figure shows (from the paper's caption).
+    pub title: &'static str,
+    /// Implemented or planned.
+    pub status: Status,
+}
+
+const fn planned(id: &'static str, paper: Paper, title: &'static str, issue: u32) -> Figure {
+    Figure {
+        id,
+        paper,
+        title,
+        status: Status::Planned { issue },
+    }
+}
+
+const fn implemented(id: &'static str, paper: Paper, title: &'static str, run: Runner) -> Figure {
+    Figure {
+        id,
+        paper,
+        title,
+        status: Status::Implemented(run),
+    }
+}
+
+use Paper::{Kinetic, Particle};
+
+/// All figures, in the papers' order (paper 2 first, as SPEC lists them).
+pub const FIGURES: &[Figure] = &[
+    planned("fig1", Particle, "Remesh-EnKF illustration: projection, analysis, interpolation", 6),
+    planned("fig2", Particle, "Part-EnKF illustration on three particles", 6),
+    implemented(
+        "fig3",
+        Particle,
+        "Exact solution of the 1D advection-diffusion problem at t = 0, pi/v, 2pi/v",
+        super::fig3::run,
+    ),
+    planned("fig4", Particle, "Initial parameter samples and initial ensemble (1D)", 6),
+    planned("fig5", Particle, "Remesh-EnKF analyses over assimilation steps (1D)", 6),
+    planned("fig6", Particle, "Calibration of v and D over assimilation steps (Remesh-EnKF)", 6),
+    planned("fig7", Particle, "State rRMSE against assimilation step (1D)", 6),
+    planned("fig8", Particle, "Velocity rRMSE against assimilation step (1D)", 6),
+    planned("fig9", Particle, "Diffusion rRMSE against assimilation step (1D)", 6),
+    planned("fig10", Particle, "Part-EnKF state rRMSE for several eps_cut", 6),
+    planned("fig11", Particle, "Normalised state discrepancy against particles per member", 6),
+    planned("fig12", Particle, "Final Part-EnKF ensembles for eps_cut = 0 and 1e-11", 6),
+    implemented(
+        "fig13",
+        Particle,
+        "Lamb-Chaplygin dipole vorticity on a normalised space",
+        super::fig13::run,
+    ),
+    planned("fig14", Particle, "Ground truth vorticity at t = 1, 5, 10 (2D box)", 5),
+    planned("fig15", Particle, "Particle support for eps_omega = 0.1, 0.01, 1e-6", 5),
+    planned("fig16", Particle, "Six samples of the initial 2D ensemble", 7),
+    planned("fig17", Particle, "Observed and reference velocity fields", 7),
+    planned("fig18", Particle, "L2 vorticity error through assimilation steps (2D)", 7),
+    planned("fig19", Particle, "Vorticity error against observation precision", 7),
+    planned("fig20", Particle, "Vorticity error against N_assim", 7),
+    planned("fig21", Particle, "Vorticity error against N_obs", 7),
+    planned("fig22", Particle, "One member's analysis with an unadapted forecast support", 7),
+    planned("fig23", Particle, "Vorticity error against the threshold eps_omega", 7),
+    planned("fig24", Particle, "Vorticity error against the particle size d_p", 7),
+    planned("kinetic-fig1", Kinetic, "Phase plane of the moment system (16)", 3),
+    planned("kinetic-fig2", Kinetic, "Phase plane of the stabilised moment system", 3),
+    planned(
+        "kinetic-elliptic",
+        Kinetic,
+        "EnKF, kinetic and Fokker-Planck solutions of the linear elliptic example",
+        3,
+    ),
+];
+
+/// The figure with this id, if any.
+pub fn find(id: &str) -> Option<&'static Figure> {
+    FIGURES.iter().find(|f| f.id == id)
+}

@@ -1,0 +1,139 @@
+//! The reproduction output contract of SPEC ("Reproductions"): every id is
+//! listed, planned ids fail without writing, implemented ids write
+//! `ID.csv`, `ID.svg` and a `summary.json` with seed, revision and wall time.
+
+use std::fs;
+use std::path::PathBuf;
+
+use xtask::reproduce::{self, Error, FIGURES, Request, Status};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("xtask-test-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    dir
+}
+
+fn request(out_dir: PathBuf) -> Request {
+    Request {
+        quick: true,
+        seed: 7,
+        out_dir,
+    }
+}
+
+#[test]
+fn listing_names_every_spec_id() {
+    let listing = reproduce::listing();
+    let mut ids: Vec<String> = (1..=24).map(|i| format!("fig{i}")).collect();
+    ids.extend(["kinetic-fig1", "kinetic-fig2", "kinetic-elliptic"].map(String::from));
+    for id in &ids {
+        assert!(
+            listing.lines().any(|l| l.split_whitespace().next() == Some(id)),
+            "--list misses {id}"
+        );
+    }
+    assert_eq!(FIGURES.len(), ids.len(), "registry has ids SPEC does not name");
+}
+
+#[test]
+fn planned_figure_fails_and_writes_nothing() {
+    let out = scratch("planned");
+    let planned = FIGURES
+        .iter()
+        .find(|f| matches!(f.status, Status::Planned { .. }))
+        .expect("some figure is still planned");
+    let err = reproduce::run(&["fig3".into(), planned.id.into()], &request(out.clone()))
+        .expect_err("a planned id must fail");
+    assert!(matches!(err, Error::NotImplemented { .. }), "{err}");
+    assert!(err.to_string().contains(planned.id));
+    assert!(!out.exists(), "nothing may be written when an id cannot run");
+}
+
+#[test]
+fn unknown_figure_is_named_in_the_error() {
+    let out = scratch("unknown");
+    let err = reproduce::run(&["fig99".into()], &request(out.clone())).unwrap_err();
+    assert!(matches!(err, Error::UnknownId { .. }));
+    assert!(err.to_string().contains("fig99"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn implemented_figures_follow_the_output_contract() {
+    let out = scratch("contract");
+    let reports = reproduce::run(&["all".into()], &request(out.clone())).expect("quick run succeeds");
+    let implemented: Vec<&str> = FIGURES
+        .iter()
+        .filter(|f| matches!(f.status, Status::Implemented(_)))
+        .map(|f| f.id)
+        .collect();
+    assert_eq!(reports.iter().map(|r| r.id).collect::<Vec<_>>(), implemented);
+    for id in implemented {
+        let dir = out.join(id);
+        let csv = fs::read_to_string(dir.join(format!("{id}.csv"))).unwrap();
+        let mut lines = csv.lines();
+        let header = lines.next().unwrap();
+        let columns = header.split(',').count();
+        assert!(columns >= 2, "{id}: header {header}");
+        assert!(lines.clone().count() > 10, "{id}: csv has too few rows");
+        assert!(lines.all(|l| l.split(',').count() == columns), "{id}: ragged csv");
+
+        let svg = fs::read_to_string(dir.join(format!("{id}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert!(svg.contains("<text"), "{id}: figure has no labels");
+
+        let summary: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+        assert_eq!(summary["id"], id);
+        assert_eq!(summary["seed"], 7);
+        assert_eq!(summary["quick"], true);
+        assert!(summary["wall_time_s"].as_f64().unwrap() >= 0.0);
+        assert!(summary["git_revision"].is_string());
+        assert!(summary["parameters"].is_object());
+        assert!(summary["key_numbers"].is_object());
+    }
+    fs::remove_dir_all(&out).unwrap();
+}
+
+/// Fig. 3 key numbers against closed forms: unit mass, the peak moves with
+/// `x0 + v t` and has height `(2π s)^{-1/2}` for a Gaussian of variance `s`
+/// (images add at most 1e-7 relative at these widths).
+#[test]
+fn fig3_numbers_match_closed_forms() {
+    let out = scratch("fig3");
+    reproduce::run(&["fig3".into()], &request(out.clone())).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("fig3/summary.json")).unwrap()).unwrap();
+    let profiles = summary["key_numbers"]["profiles"].as_array().unwrap();
+    assert_eq!(profiles.len(), 3);
+    for p in profiles {
+        let mass = p["mass"].as_f64().unwrap();
+        assert!((mass - 1.0).abs() < 1e-12, "mass {mass}");
+        let s = p["gaussian_variance"].as_f64().unwrap();
+        let peak = p["peak_value"].as_f64().unwrap();
+        let h = 2.0 * std::f64::consts::PI / 200.0;
+        // The grid maximum lies within h/2 of the true peak: relative drop ≤ h²/(8 s).
+        let exact_peak = (2.0 * std::f64::consts::PI * s).powf(-0.5);
+        assert!(peak <= exact_peak * (1.0 + 1e-7) && peak >= exact_peak * (1.0 - h * h / (8.0 * s)));
+        let dx = p["peak_position_grid"].as_f64().unwrap() - p["peak_position_exact"].as_f64().unwrap();
+        assert!(dx.abs() <= h / 2.0 + 1e-12, "peak off by {dx}");
+    }
+    fs::remove_dir_all(&out).unwrap();
+}
+
+/// Fig. 13 key numbers: zero net circulation (odd in `y`), and the grid
+/// extremum within the grid's reach of the analytic one.
+#[test]
+fn fig13_numbers_match_closed_forms() {
+    let out = scratch("fig13");
+    reproduce::run(&["fig13".into()], &request(out.clone())).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("fig13/summary.json")).unwrap()).unwrap();
+    let k = &summary["key_numbers"];
+    assert!(k["total_circulation_midpoint"].as_f64().unwrap().abs() < 1e-10);
+    let exact = k["omega_peak_exact"].as_f64().unwrap();
+    let grid = k["omega_max_grid"].as_f64().unwrap();
+    assert!(grid <= exact * (1.0 + 1e-12) && grid > 0.98 * exact, "{grid} vs {exact}");
+    assert!((k["omega_min_grid"].as_f64().unwrap() + grid).abs() < 1e-9 * grid);
+    fs::remove_dir_all(&out).unwrap();
+}
