@@ -6,3 +6,8 @@
 
 pub mod plot;
 pub mod reproduce;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -66,12 +66,7 @@ fn main() -> ExitCode {
             match reproduce::run(&ids, &request) {
                 Ok(reports) => {
                     for r in reports {
-                        println!(
-                            "{:<16} {:>8.2} s  {}",
-                            r.id,
-                            r.wall_time_s,
-                            r.dir.display()
-                        );
+                        println!("{:<16} {:>8.2} s  {}", r.id, r.wall_time_s, r.dir.display());
                     }
                     ExitCode::SUCCESS
                 }

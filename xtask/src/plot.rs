@@ -54,18 +54,25 @@ fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// The range of the data, widened by 5 % (or by 1 if flat).
-fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+/// The range of the finite values (`0..1` if there are none, widened by 1 if flat).
+fn data_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(v), hi.max(v))
         });
-    if !lo.is_finite() {
-        return 0.0..1.0;
+    match (lo.is_finite(), hi > lo) {
+        (false, _) => 0.0..1.0,
+        (true, false) => (lo - 1.0)..(hi + 1.0),
+        (true, true) => lo..hi,
     }
-    let pad = if hi > lo { 0.05 * (hi - lo) } else { 1.0 };
-    (lo - pad)..(hi + pad)
+}
+
+/// The data range widened by 5 % on each side, so curves do not touch the frame.
+fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+    let r = data_range(values);
+    let pad = 0.05 * (r.end - r.start);
+    (r.start - pad)..(r.end + pad)
 }
 
 /// Draw a line chart to an SVG file.
@@ -84,8 +91,7 @@ fn draw_line_chart(
 ) -> Result<(), Box<dyn std::error::Error>> {
     root.fill(&WHITE)?;
     let all = || chart.series.iter().flat_map(|s| s.points.iter());
-    let xr = padded_range(all().map(|p| p.0));
-    let xr = (xr.start + (xr.end - xr.start) / 22.0)..(xr.end - (xr.end - xr.start) / 22.0);
+    let xr = data_range(all().map(|p| p.0));
     let yr = padded_range(all().map(|p| p.1));
     let mut ctx = ChartBuilder::on(root)
         .caption(&chart.title, (FONT, 22))
@@ -158,7 +164,11 @@ const RDBU: [(u8, u8, u8); 11] = [
 
 /// Colour of `s` in `[-1, 1]` on the diverging map (white at 0; clamped).
 pub fn diverging(s: f64) -> RGBColor {
-    let s = if s.is_finite() { s.clamp(-1.0, 1.0) } else { 0.0 };
+    let s = if s.is_finite() {
+        s.clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
     let pos = (s + 1.0) / 2.0 * (RDBU.len() - 1) as f64;
     let i = (pos.floor() as usize).min(RDBU.len() - 2);
     let w = pos - i as f64;
@@ -229,11 +239,17 @@ fn draw_heatmap(
         (0..nx).map(move |ix| {
             let v = map.values[iy * nx + ix];
             let (xa, ya) = (x0 + ix as f64 * hx, y0 + iy as f64 * hy);
-            Rectangle::new([(xa, ya), (xa + hx, ya + hy)], diverging(v / scale).filled())
+            Rectangle::new(
+                [(xa, ya), (xa + hx, ya + hy)],
+                diverging(v / scale).filled(),
+            )
         })
     }))?;
     for curve in &map.overlays {
-        ctx.draw_series(LineSeries::new(curve.iter().copied(), BLACK.stroke_width(1)))?;
+        ctx.draw_series(LineSeries::new(
+            curve.iter().copied(),
+            BLACK.stroke_width(1),
+        ))?;
     }
 
     // Colour bar, sharing the field's vertical extent.
@@ -242,7 +258,7 @@ fn draw_heatmap(
         .margin_bottom(bottom + x_label)
         .margin_left(10)
         .margin_right(20)
-        .y_label_area_size(90)
+        .y_label_area_size(70)
         .build_cartesian_2d(0.0..1.0, -scale..scale)?;
     bar.configure_mesh()
         .disable_mesh()
@@ -255,7 +271,10 @@ fn draw_heatmap(
     bar.draw_series((0..steps).map(|i| {
         let a = -scale + 2.0 * scale * i as f64 / steps as f64;
         let b = -scale + 2.0 * scale * (i + 1) as f64 / steps as f64;
-        Rectangle::new([(0.0, a), (1.0, b)], diverging((a + b) / (2.0 * scale)).filled())
+        Rectangle::new(
+            [(0.0, a), (1.0, b)],
+            diverging((a + b) / (2.0 * scale)).filled(),
+        )
     }))?;
     Ok(())
 }

@@ -28,11 +28,17 @@ fn listing_names_every_spec_id() {
     ids.extend(["kinetic-fig1", "kinetic-fig2", "kinetic-elliptic"].map(String::from));
     for id in &ids {
         assert!(
-            listing.lines().any(|l| l.split_whitespace().next() == Some(id)),
+            listing
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(id)),
             "--list misses {id}"
         );
     }
-    assert_eq!(FIGURES.len(), ids.len(), "registry has ids SPEC does not name");
+    assert_eq!(
+        FIGURES.len(),
+        ids.len(),
+        "registry has ids SPEC does not name"
+    );
 }
 
 #[test]
@@ -46,7 +52,10 @@ fn planned_figure_fails_and_writes_nothing() {
         .expect_err("a planned id must fail");
     assert!(matches!(err, Error::NotImplemented { .. }), "{err}");
     assert!(err.to_string().contains(planned.id));
-    assert!(!out.exists(), "nothing may be written when an id cannot run");
+    assert!(
+        !out.exists(),
+        "nothing may be written when an id cannot run"
+    );
 }
 
 #[test]
@@ -61,13 +70,17 @@ fn unknown_figure_is_named_in_the_error() {
 #[test]
 fn implemented_figures_follow_the_output_contract() {
     let out = scratch("contract");
-    let reports = reproduce::run(&["all".into()], &request(out.clone())).expect("quick run succeeds");
+    let reports =
+        reproduce::run(&["all".into()], &request(out.clone())).expect("quick run succeeds");
     let implemented: Vec<&str> = FIGURES
         .iter()
         .filter(|f| matches!(f.status, Status::Implemented(_)))
         .map(|f| f.id)
         .collect();
-    assert_eq!(reports.iter().map(|r| r.id).collect::<Vec<_>>(), implemented);
+    assert_eq!(
+        reports.iter().map(|r| r.id).collect::<Vec<_>>(),
+        implemented
+    );
     for id in implemented {
         let dir = out.join(id);
         let csv = fs::read_to_string(dir.join(format!("{id}.csv"))).unwrap();
@@ -76,7 +89,10 @@ fn implemented_figures_follow_the_output_contract() {
         let columns = header.split(',').count();
         assert!(columns >= 2, "{id}: header {header}");
         assert!(lines.clone().count() > 10, "{id}: csv has too few rows");
-        assert!(lines.all(|l| l.split(',').count() == columns), "{id}: ragged csv");
+        assert!(
+            lines.all(|l| l.split(',').count() == columns),
+            "{id}: ragged csv"
+        );
 
         let svg = fs::read_to_string(dir.join(format!("{id}.svg"))).unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
@@ -114,8 +130,11 @@ fn fig3_numbers_match_closed_forms() {
         let h = 2.0 * std::f64::consts::PI / 200.0;
         // The grid maximum lies within h/2 of the true peak: relative drop ≤ h²/(8 s).
         let exact_peak = (2.0 * std::f64::consts::PI * s).powf(-0.5);
-        assert!(peak <= exact_peak * (1.0 + 1e-7) && peak >= exact_peak * (1.0 - h * h / (8.0 * s)));
-        let dx = p["peak_position_grid"].as_f64().unwrap() - p["peak_position_exact"].as_f64().unwrap();
+        assert!(
+            peak <= exact_peak * (1.0 + 1e-7) && peak >= exact_peak * (1.0 - h * h / (8.0 * s))
+        );
+        let dx =
+            p["peak_position_grid"].as_f64().unwrap() - p["peak_position_exact"].as_f64().unwrap();
         assert!(dx.abs() <= h / 2.0 + 1e-12, "peak off by {dx}");
     }
     fs::remove_dir_all(&out).unwrap();
@@ -133,7 +152,10 @@ fn fig13_numbers_match_closed_forms() {
     assert!(k["total_circulation_midpoint"].as_f64().unwrap().abs() < 1e-10);
     let exact = k["omega_peak_exact"].as_f64().unwrap();
     let grid = k["omega_max_grid"].as_f64().unwrap();
-    assert!(grid <= exact * (1.0 + 1e-12) && grid > 0.98 * exact, "{grid} vs {exact}");
+    assert!(
+        grid <= exact * (1.0 + 1e-12) && grid > 0.98 * exact,
+        "{grid} vs {exact}"
+    );
     assert!((k["omega_min_grid"].as_f64().unwrap() + grid).abs() < 1e-9 * grid);
     fs::remove_dir_all(&out).unwrap();
 }

@@ -147,7 +147,10 @@ mod tests {
     fn non_positive_inputs_are_named() {
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
             let err = Domain::new(bad, Boundary::Periodic).unwrap_err();
-            assert!(err.to_string().starts_with("domain length must be positive"));
+            assert!(
+                err.to_string()
+                    .starts_with("domain length must be positive")
+            );
         }
         let box_ = Domain::new(PI, Boundary::Periodic).unwrap();
         let err = Grid::for_particle_spacing(box_, -0.1).unwrap_err();

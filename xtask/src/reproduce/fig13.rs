@@ -27,7 +27,11 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     let mut table = Table::new(&["x_over_R", "y_over_R", "omega_over_U_per_R"]);
     for (iy, &y) in ys.iter().enumerate() {
         for (ix, &x) in xs.iter().enumerate() {
-            table.row(&[Cell::Num(x), Cell::Num(y), Cell::Num(omega[iy * cells + ix])]);
+            table.row(&[
+                Cell::Num(x),
+                Cell::Num(y),
+                Cell::Num(omega[iy * cells + ix]),
+            ]);
         }
     }
     table.write(&ctx.csv_path())?;
@@ -100,5 +104,8 @@ fn extreme(values: &[f64], better: impl Fn(f64, f64) -> bool) -> (usize, f64) {
         .iter()
         .copied()
         .enumerate()
-        .fold((0, values[0]), |acc, (i, v)| if better(v, acc.1) { (i, v) } else { acc })
+        .fold(
+            (0, values[0]),
+            |acc, (i, v)| if better(v, acc.1) { (i, v) } else { acc },
+        )
 }

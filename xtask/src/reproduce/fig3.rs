@@ -17,7 +17,11 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     let v = problem.velocity;
     let nodes = if ctx.quick { 200 } else { 1000 };
     let grid = PeriodicGrid1d::new(nodes, 2.0 * PI)?;
-    let times = [("t = 0", 0.0), ("t = pi/v", PI / v), ("t = 2pi/v", 2.0 * PI / v)];
+    let times = [
+        ("t = 0", 0.0),
+        ("t = pi/v", PI / v),
+        ("t = 2pi/v", 2.0 * PI / v),
+    ];
 
     let mut table = Table::new(&["time_label", "t", "x", "u"]);
     let mut series = Vec::new();
@@ -34,11 +38,15 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         }
         let periodic = &us[..nodes];
         let mass = grid.spacing() * periodic.iter().sum::<f64>();
-        let (i_max, u_max) = periodic
-            .iter()
-            .copied()
-            .enumerate()
-            .fold((0, f64::NEG_INFINITY), |acc, (i, u)| if u > acc.1 { (i, u) } else { acc });
+        let (i_max, u_max) =
+            periodic
+                .iter()
+                .copied()
+                .enumerate()
+                .fold(
+                    (0, f64::NEG_INFINITY),
+                    |acc, (i, u)| if u > acc.1 { (i, u) } else { acc },
+                );
         let variance = 2.0 * (problem.diffusion * t + problem.sigma0_sq / 2.0);
         profiles.push(json!({
             "time_label": label,

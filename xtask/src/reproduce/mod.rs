@@ -37,7 +37,9 @@ pub enum Error {
         id: String,
     },
     /// The id exists but its reproduction is not implemented yet.
-    #[error("figure `{id}` is not implemented yet (planned in issue #{issue}); nothing was written")]
+    #[error(
+        "figure `{id}` is not implemented yet (planned in issue #{issue}); nothing was written"
+    )]
     NotImplemented {
         /// The id as typed.
         id: String,
@@ -176,7 +178,9 @@ pub fn resolve(ids: &[String]) -> Result<Vec<&'static Figure>, Error> {
     for id in ids {
         if id == "all" {
             for f in FIGURES {
-                if matches!(f.status, Status::Implemented(_)) && !figures.iter().any(|g| g.id == f.id) {
+                if matches!(f.status, Status::Implemented(_))
+                    && !figures.iter().any(|g| g.id == f.id)
+                {
                     figures.push(f);
                 }
             }
@@ -339,7 +343,11 @@ impl Table {
     /// # Panics
     /// If the row length differs from the header's (a programming error in a runner).
     pub fn row(&mut self, cells: &[Cell<'_>]) {
-        assert_eq!(cells.len(), self.header.len(), "row length differs from header");
+        assert_eq!(
+            cells.len(),
+            self.header.len(),
+            "row length differs from header"
+        );
         let line: Vec<String> = cells.iter().map(Cell::render).collect();
         self.text.push_str(&line.join(","));
         self.text.push('\n');

@@ -1,0 +1,51 @@
+//! The ensemble Kalman filter as a solver of inverse problems and its kinetic
+//! description, after paper 1 (Herty & Visconti, *Kinetic methods for
+//! inverse problems*).
+//!
+//! The inverse problem is `y = G(u) + eta` with a forward map
+//! `G: R^d -> R^K` and noise of covariance `Gamma^{-1}`. An ensemble
+//! `U = {u^j}` of `J` controls is updated by eq. (3),
+//! `u^{j,n+1} = u^{j,n} + C(U^n) (D(U^n) + Gamma^{-1} / dt)^{-1} (y^{j,n+1} - G(u^{j,n}))`,
+//! with the ensemble covariances `C(U)` and `D(U)` of eq. (4). This crate
+//! holds the single implementation of those statistics for the workspace;
+//! the assimilation crate reuses it.
+//!
+//! Layer 0 of the workspace: it depends on no other crate of the workspace.
+//!
+//! # Status
+//!
+//! What exists now is the [`ensemble`] module: the [`Ensemble`] type
+//! (validated, member-major storage) with its mean, covariance and
+//! cross-covariance, which give `C(U)` and `D(U)` of eq. (4). Still to come:
+//! the EnKF iteration eq. (3) with perturbed data (`Sigma = 0` and
+//! `Sigma = Gamma^{-1}`); its continuous-time limit eq. (5)–(8) and the
+//! properties of Lemma 2.1; the mean-field kinetic equation eq. (9)–(13)
+//! with its interacting-particle, exact affine (linear `G`) and conservative
+//! grid solvers; the moment ODEs eq. (14)–(17) with fixed points, Jacobian
+//! and phase plane; and the stabilised variant of Section 4, eq. (18)–(22)
+//! (binary-interaction Boltzmann and Fokker–Planck particle methods).
+//!
+//! # Example
+//!
+//! Two members and the linear map `G(u) = u_0 + u_1`. For `J = 2` the
+//! covariance is `(1/4)(a - b)(a - b)^T`; for linear `G(u) = A u`,
+//! `C(U) = Cov(U) A^T` and `D(U) = A Cov(U) A^T`.
+//!
+//! ```
+//! use kinetic_enkf::Ensemble;
+//!
+//! let u = Ensemble::from_members(&[[1.0, 2.0], [3.0, 6.0]])?;
+//! let g = Ensemble::from_members(&[[3.0], [9.0]])?;
+//!
+//! assert_eq!(u.mean(), vec![2.0, 4.0]);
+//! assert_eq!(u.covariance(), vec![1.0, 2.0, 2.0, 4.0]);
+//! assert_eq!(u.cross_covariance(&g)?, vec![3.0, 6.0]); // C(U), d × K = 2 × 1
+//! assert_eq!(g.covariance(), vec![9.0]); // D(U), K × K = 1 × 1
+//! # Ok::<(), kinetic_enkf::Error>(())
+//! ```
+
+pub mod ensemble;
+pub mod error;
+
+pub use ensemble::Ensemble;
+pub use error::{Error, Result};

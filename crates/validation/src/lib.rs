@@ -1,0 +1,59 @@
+//! Analytic references and error norms for ensemble Kalman particle methods.
+//!
+//! This crate holds what the other crates are checked against, from paper 2
+//! (Duvillard, Giraldi, Le Maître, "Ensemble data assimilation for particle
+//! methods"):
+//!
+//! * [`heat_kernel`]: the `2 pi`-periodic heat kernel `K(x, t)` of
+//!   Section 4.1 (image sum truncated to a stated tolerance, with its Fourier
+//!   series as an independent representation) and the exact solution
+//!   `u(x, t) = K(x - v t - x0, D t + sigma0^2 / 2)` of the periodic
+//!   advection–diffusion problem, eq. (13);
+//! * [`bessel`]: `J0`, `J1` and the first zero `j_{1,1}` of `J1`;
+//! * [`lamb_chaplygin`]: vorticity, stream function and velocity of the
+//!   Lamb–Chaplygin dipole of Section 5.1.2;
+//! * [`norms`]: the rRMSE of states and parameters (Section 4.1.2) and the
+//!   ensemble L2 error `e_omega` (Section 5.1.4), by quadrature on uniform
+//!   grids.
+//!
+//! Layer 4 of the workspace: it may depend on every lower crate
+//! (`kinetic-enkf`, `particle-core`, `vic-solver`, `assim`) but needs none
+//! of them today. It knows nothing about filters or particles: it only
+//! evaluates closed-form solutions and integrates sampled fields.
+//!
+//! Every fallible entry point returns [`Result`] with a typed [`Error`];
+//! nothing here prints or panics on user input.
+//!
+//! # Example
+//!
+//! ```
+//! use validation::heat_kernel::{AdvectionDiffusion, periodic_heat_kernel};
+//! use validation::norms::{PeriodicGrid1d, rrmse_state};
+//! use std::f64::consts::TAU;
+//!
+//! // The kernel integrates to one over a period.
+//! let grid = PeriodicGrid1d::new(256, TAU)?;
+//! let mut mass = 0.0;
+//! for x in grid.points() {
+//!     mass += periodic_heat_kernel(x, 0.3)? * grid.spacing();
+//! }
+//! assert!((mass - 1.0).abs() < 1e-14);
+//!
+//! // The paper's ground truth at t = 1, and an "ensemble" of the same
+//! // solution with a slower velocity.
+//! let truth_model = AdvectionDiffusion::paper();
+//! let member_model = AdvectionDiffusion { velocity: 0.9, ..truth_model };
+//! let truth = grid.points().iter().map(|&x| truth_model.exact(x, 1.0)).collect::<Result<Vec<_>, _>>()?;
+//! let member = grid.points().iter().map(|&x| member_model.exact(x, 1.0)).collect::<Result<Vec<_>, _>>()?;
+//! let error = rrmse_state(&grid, &[member], &truth)?;
+//! assert!(error > 0.0 && error < 1.0);
+//! # Ok::<(), validation::Error>(())
+//! ```
+
+pub mod bessel;
+pub mod error;
+pub mod heat_kernel;
+pub mod lamb_chaplygin;
+pub mod norms;
+
+pub use error::{Error, Result};
