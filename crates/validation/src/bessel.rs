@@ -54,8 +54,8 @@ pub(crate) fn j2(x: f64) -> f64 {
 /// `J1'(x) = J0(x) - J1(x)/x` (DLMF 10.6.2).
 ///
 /// Agrees with [`J1_FIRST_ZERO`] to rounding; the iteration stops when the
-/// Newton step falls below `1e-15` (quadratic convergence from `3.8` takes
-/// four steps) or after 50 steps.
+/// Newton step falls below `1e-15` (convergence from `3.8` is quadratic and
+/// takes a handful of steps) or, as a safeguard, after 50 steps.
 #[must_use]
 pub fn j1_first_zero() -> f64 {
     let mut x: f64 = 3.8;

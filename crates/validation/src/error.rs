@@ -43,9 +43,9 @@ pub enum Error {
     #[error("ensemble must have at least one member, got 0")]
     EmptyEnsemble,
     /// A grid with no nodes or no cells along some direction was requested.
-    #[error("{what} must have at least one node, got 0")]
+    #[error("number of {what} must be at least 1, got 0")]
     EmptyGrid {
-        /// Which grid dimension is empty.
+        /// What was counted: `"nodes"`, `"cells along x"`, `"cells along y"`.
         what: &'static str,
     },
     /// A grid whose total number of cells does not fit in `usize`.

@@ -20,8 +20,9 @@ use crate::error::{Error, Result, finite, positive};
 /// [`periodic_heat_kernel`] keeps enough terms that the terms it leaves out
 /// add up to at most `IMAGE_SUM_TOLERANCE * K(x, t)` (a bound proved in the
 /// source, not estimated). Floating-point rounding of the kept terms comes on
-/// top (a few ulps), and values below the smallest positive `f64` underflow
-/// to zero (e.g. `K(pi, 1e-3) ~ 1e-1070`).
+/// top (they are positive, so at most about one ulp per term, a few ulps in
+/// practice), and values below the smallest positive `f64` underflow to zero
+/// (e.g. `K(pi, 1e-3) ~ 1e-1071`).
 pub const IMAGE_SUM_TOLERANCE: f64 = 1e-16;
 
 /// Above this time [`periodic_heat_kernel`] sums the Fourier series instead

@@ -32,7 +32,7 @@ impl PeriodicGrid1d {
     /// `length` is not a positive finite number.
     pub fn new(nodes: usize, length: f64) -> Result<Self> {
         if nodes == 0 {
-            return Err(Error::EmptyGrid { what: "grid" });
+            return Err(Error::EmptyGrid { what: "nodes" });
         }
         positive("length", length)?;
         Ok(Self { nodes, length })
@@ -160,12 +160,12 @@ impl CellGrid2d {
         positive("size y", size[1])?;
         if cells[0] == 0 {
             return Err(Error::EmptyGrid {
-                what: "grid along x",
+                what: "cells along x",
             });
         }
         if cells[1] == 0 {
             return Err(Error::EmptyGrid {
-                what: "grid along y",
+                what: "cells along y",
             });
         }
         if cells[0].checked_mul(cells[1]).is_none() {

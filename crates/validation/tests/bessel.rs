@@ -7,6 +7,11 @@
 //! * tabulated values of Abramowitz & Stegun, Tables 9.1 and 9.5, and DLMF
 //!   §10.21 (zeros), each also checked here against the integral.
 
+#![allow(
+    clippy::excessive_precision,
+    reason = "published values are quoted with all their digits"
+)]
+
 use std::f64::consts::TAU;
 
 use validation::bessel::{J1_FIRST_ZERO, j0, j1, j1_first_zero};

@@ -147,7 +147,8 @@ fn midpoint_rule_converges_at_second_order_on_non_periodic_integrand() {
             let grid = CellGrid2d::new([0.0, 0.0], [1.0, 2.0], [n, n]).expect("valid grid");
             let member = grid.sample(|[x, y]| x.exp() * y);
             let truth = vec![0.0; grid.cell_count()];
-            let e = ensemble_l2_error(&grid, &[member.clone()], &truth).expect("valid ensemble");
+            let e = ensemble_l2_error(&grid, std::slice::from_ref(&member), &truth)
+                .expect("valid ensemble");
             assert_eq!(e.mean, grid.l2_norm_sq(&member).expect("valid samples"));
             (e.mean - exact).abs()
         })
@@ -162,7 +163,7 @@ fn midpoint_rule_converges_at_second_order_on_non_periodic_integrand() {
 fn grids_reject_bad_construction() {
     assert_eq!(
         PeriodicGrid1d::new(0, 1.0),
-        Err(Error::EmptyGrid { what: "grid" })
+        Err(Error::EmptyGrid { what: "nodes" })
     );
     for length in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         assert!(matches!(
@@ -173,13 +174,17 @@ fn grids_reject_bad_construction() {
     assert_eq!(
         CellGrid2d::new([0.0, 0.0], [1.0, 1.0], [0, 3]),
         Err(Error::EmptyGrid {
-            what: "grid along x"
+            what: "cells along x"
         })
+    );
+    assert_eq!(
+        PeriodicGrid1d::new(0, 1.0).unwrap_err().to_string(),
+        "number of nodes must be at least 1, got 0"
     );
     assert_eq!(
         CellGrid2d::new([0.0, 0.0], [1.0, 1.0], [3, 0]),
         Err(Error::EmptyGrid {
-            what: "grid along y"
+            what: "cells along y"
         })
     );
     assert!(matches!(
@@ -208,7 +213,7 @@ fn norms_reject_bad_ensembles() {
     let truth = vec![1.0, 2.0, 3.0, 4.0];
     assert_eq!(rrmse_state(&grid, &[], &truth), Err(Error::EmptyEnsemble));
     assert_eq!(
-        rrmse_state(&grid, &[truth.clone()], &truth[..3]),
+        rrmse_state(&grid, std::slice::from_ref(&truth), &truth[..3]),
         Err(Error::LengthMismatch {
             what: "truth",
             expected: 4,
@@ -248,7 +253,11 @@ fn norms_reject_bad_ensembles() {
         "ensemble member 1 must be finite, got NaN at index 2"
     );
     assert!(matches!(
-        rrmse_state(&grid, &[truth.clone()], &[0.0, f64::INFINITY, 0.0, 0.0]),
+        rrmse_state(
+            &grid,
+            std::slice::from_ref(&truth),
+            &[0.0, f64::INFINITY, 0.0, 0.0]
+        ),
         Err(Error::NonFiniteSample {
             what: "truth",
             index: 1,
@@ -256,7 +265,7 @@ fn norms_reject_bad_ensembles() {
         })
     ));
     assert_eq!(
-        rrmse_state(&grid, &[truth.clone()], &[0.0; 4]),
+        rrmse_state(&grid, std::slice::from_ref(&truth), &[0.0; 4]),
         Err(Error::ZeroNorm { what: "truth" })
     );
     assert_eq!(
