@@ -38,13 +38,16 @@ pub enum Error {
     },
     /// The id exists but its reproduction is not implemented yet.
     #[error(
-        "figure `{id}` is not implemented yet (planned in issue #{issue}); nothing was written"
+        "figure `{id}` is not implemented yet (planned in issue #{issue}); nothing was written; \
+         implemented now: {available}"
     )]
     NotImplemented {
         /// The id as typed.
         id: String,
         /// Issue that delivers it.
         issue: u32,
+        /// The ids that can be reproduced today, comma-separated.
+        available: String,
     },
     /// Reading or writing a file failed.
     #[error("cannot write {path}: {source}")]
@@ -169,6 +172,15 @@ pub fn listing() -> String {
     s
 }
 
+/// The ids whose reproduction is implemented, in registry order.
+pub fn implemented_ids() -> Vec<&'static str> {
+    FIGURES
+        .iter()
+        .filter(|f| matches!(f.status, Status::Implemented(_)))
+        .map(|f| f.id)
+        .collect()
+}
+
 /// Resolve ids (`all` expands to every implemented figure) before anything is written.
 ///
 /// # Errors
@@ -191,6 +203,7 @@ pub fn resolve(ids: &[String]) -> Result<Vec<&'static Figure>, Error> {
             return Err(Error::NotImplemented {
                 id: id.clone(),
                 issue,
+                available: implemented_ids().join(", "),
             });
         }
         if !figures.iter().any(|g| g.id == f.id) {
