@@ -26,6 +26,59 @@ pub enum Error {
         /// The rejected tolerance.
         value: f64,
     },
+    /// A length or spacing that must be positive and finite is not.
+    #[error("{name} must be positive and finite, got {value}")]
+    NotPositive {
+        /// Which quantity.
+        name: &'static str,
+        /// The rejected value.
+        value: f64,
+    },
+    /// A particle set with no particles where at least one is needed.
+    #[error("the particle set is empty")]
+    EmptyParticleSet,
+    /// Arrays that must have one entry per particle differ in length.
+    #[error("{what} has {found} entries, expected one per particle ({expected})")]
+    LengthMismatch {
+        /// Which array.
+        what: &'static str,
+        /// Number of particles.
+        expected: usize,
+        /// Entries given.
+        found: usize,
+    },
+    /// A particle position, strength or volume is NaN or infinite.
+    #[error("{what} of particle {index} is not finite: {value}")]
+    NonFiniteParticle {
+        /// `position`, `strength` or `volume`.
+        what: &'static str,
+        /// Particle index.
+        index: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// A particle volume is zero or negative.
+    #[error("volume of particle {index} must be positive, got {value}")]
+    NonPositiveVolume {
+        /// Particle index.
+        index: usize,
+        /// The offending volume.
+        value: f64,
+    },
+    /// A particle lies outside a bounded axis of the domain.
+    #[error(
+        "particle {index} lies outside the domain on axis {axis}: coordinate {value} not in [0, {length}]"
+    )]
+    OutsideDomain {
+        /// Particle index.
+        index: usize,
+        /// Axis (0 = x, 1 = y, ...).
+        axis: usize,
+        /// The coordinate.
+        value: f64,
+        /// Axis length.
+        length: f64,
+    },
 }
 
 /// `Result` with the error type of `particle-core`.

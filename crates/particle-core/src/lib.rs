@@ -46,7 +46,13 @@
 //! # Ok::<(), particle_core::Error>(())
 //! ```
 
+pub mod cell_list;
+pub mod domain;
 pub mod error;
 pub mod kernels;
+pub mod particles;
 
+pub use cell_list::CellList;
+pub use domain::{Axis, Domain};
 pub use error::{Error, Result};
+pub use particles::ParticleSet;

@@ -1,0 +1,339 @@
+//! Cell lists: all particles (and their boundary images) within a cut-off
+//! radius of a point, in `O(1)` per particle for quasi-uniform sets, so
+//! reconstruction and PSE cost `O(N)` instead of the all-pairs `O(N²)`.
+//!
+//! The list is built once per particle configuration. Boundaries enter as
+//! *ghost entries*: every image of a particle (periodic copies, odd
+//! reflections across walls, see [`crate::domain`]) that lies within the
+//! cut-off of the bounded domain is stored with its source index and sign, so
+//! a query is a plain free-space search. Entries are bucketed by a counting
+//! sort, in particle order within each cell, so every query visits its
+//! neighbours in a fixed order and sums are reproducible bit for bit.
+
+use crate::domain::Domain;
+use crate::{Error, Result};
+
+/// One stored particle or image.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Entry<const D: usize> {
+    /// Position of the particle or of its image.
+    pub position: [f64; D],
+    /// Index of the particle in the set the list was built from.
+    pub source: usize,
+    /// `+1` for the particle and periodic images, `-1` for odd (wall) images.
+    pub sign: f64,
+}
+
+/// Particles and their images bucketed on a uniform grid of cells whose side
+/// is at least the cut-off radius.
+#[derive(Debug, Clone)]
+pub struct CellList<const D: usize> {
+    domain: Domain<D>,
+    cutoff: f64,
+    cell_size: f64,
+    origin: [f64; D],
+    dims: [usize; D],
+    /// `cell_start[c]..cell_start[c + 1]` indexes `entries` of cell `c`.
+    cell_start: Vec<usize>,
+    entries: Vec<Entry<D>>,
+}
+
+impl<const D: usize> CellList<D> {
+    /// Bucket the particles at `positions` (one array per axis) and their
+    /// images within `cutoff` of the domain.
+    ///
+    /// # Errors
+    /// [`Error::NotPositive`] for a non-positive or non-finite cut-off;
+    /// [`Error::EmptyParticleSet`] without positions;
+    /// [`Error::LengthMismatch`] if the coordinate arrays differ in length;
+    /// [`Error::NonFiniteParticle`] for a NaN or infinite coordinate.
+    pub fn new(domain: Domain<D>, positions: &[Vec<f64>; D], cutoff: f64) -> Result<Self> {
+        if !(cutoff.is_finite() && cutoff > 0.0) {
+            return Err(Error::NotPositive {
+                name: "cut-off radius",
+                value: cutoff,
+            });
+        }
+        let n = positions.first().map_or(0, Vec::len);
+        if n == 0 {
+            return Err(Error::EmptyParticleSet);
+        }
+        for coords in positions {
+            if coords.len() != n {
+                return Err(Error::LengthMismatch {
+                    what: "positions",
+                    expected: n,
+                    found: coords.len(),
+                });
+            }
+            if let Some(index) = coords.iter().position(|x| !x.is_finite()) {
+                return Err(Error::NonFiniteParticle {
+                    what: "position",
+                    index,
+                    value: coords[index],
+                });
+            }
+        }
+
+        let entries = images_of(&domain, positions, cutoff);
+        let mut lo = [f64::INFINITY; D];
+        let mut hi = [f64::NEG_INFINITY; D];
+        for e in &entries {
+            for axis in 0..D {
+                lo[axis] = lo[axis].min(e.position[axis]);
+                hi[axis] = hi[axis].max(e.position[axis]);
+            }
+        }
+        // Cells of side `cutoff`, enlarged if sparse data would need far more
+        // cells than entries (memory stays O(N)).
+        let mut cell_size = cutoff;
+        let cell_budget = 4 * entries.len() + 64;
+        let dims = loop {
+            let dims: [usize; D] =
+                std::array::from_fn(|a| ((hi[a] - lo[a]) / cell_size).floor() as usize + 1);
+            let total = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+            match total {
+                Some(t) if t <= cell_budget => break dims,
+                _ => cell_size *= 2.0,
+            }
+        };
+
+        let mut list = CellList {
+            domain,
+            cutoff,
+            cell_size,
+            origin: lo,
+            dims,
+            cell_start: Vec::new(),
+            entries: Vec::new(),
+        };
+        // Counting sort by cell, stable in entry order.
+        let ncells: usize = dims.iter().product();
+        let cells: Vec<usize> = entries.iter().map(|e| list.cell_of(&e.position)).collect();
+        let mut start = vec![0usize; ncells + 1];
+        for &c in &cells {
+            start[c + 1] += 1;
+        }
+        for c in 0..ncells {
+            start[c + 1] += start[c];
+        }
+        let mut fill = start.clone();
+        let mut sorted = vec![entries[0]; entries.len()];
+        for (e, &c) in entries.iter().zip(&cells) {
+            sorted[fill[c]] = *e;
+            fill[c] += 1;
+        }
+        list.cell_start = start;
+        list.entries = sorted;
+        Ok(list)
+    }
+
+    /// The cut-off radius the list was built for.
+    pub fn cutoff(&self) -> f64 {
+        self.cutoff
+    }
+
+    /// The domain whose images are stored.
+    pub fn domain(&self) -> &Domain<D> {
+        &self.domain
+    }
+
+    /// Number of stored entries (particles plus images).
+    pub fn entry_count(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Call `f(entry, x - entry.position, |x - entry.position|²)` for every
+    /// particle or image within the cut-off of `x`, in a fixed order.
+    ///
+    /// Periodic coordinates of `x` are wrapped into the domain first. Images
+    /// are stored only within the cut-off of the bounded domain, so for wall
+    /// axes `x` should lie in `[0, L]`.
+    pub fn for_each_neighbor(&self, x: [f64; D], mut f: impl FnMut(&Entry<D>, [f64; D], f64)) {
+        let x = self.domain.wrap(x);
+        let r2 = self.cutoff * self.cutoff;
+        // Range of cells to visit per axis (cell side >= cut-off: one ring).
+        let mut lo = [0usize; D];
+        let mut hi = [0usize; D];
+        for axis in 0..D {
+            let c = ((x[axis] - self.origin[axis]) / self.cell_size).floor();
+            let last = (self.dims[axis] - 1) as f64;
+            if c + 1.0 < 0.0 || c - 1.0 > last || c.is_nan() {
+                return;
+            }
+            lo[axis] = (c - 1.0).max(0.0) as usize;
+            hi[axis] = (c + 1.0).min(last) as usize;
+        }
+        let mut idx = lo;
+        loop {
+            let cell = self.flat(&idx);
+            for e in &self.entries[self.cell_start[cell]..self.cell_start[cell + 1]] {
+                let d: [f64; D] = std::array::from_fn(|a| x[a] - e.position[a]);
+                let d2: f64 = d.iter().map(|v| v * v).sum();
+                if d2 <= r2 {
+                    f(e, d, d2);
+                }
+            }
+            // Odometer over the visited block, axis 0 fastest.
+            let mut axis = 0;
+            loop {
+                if axis == D {
+                    return;
+                }
+                if idx[axis] < hi[axis] {
+                    idx[axis] += 1;
+                    break;
+                }
+                idx[axis] = lo[axis];
+                axis += 1;
+            }
+        }
+    }
+
+    fn cell_of(&self, p: &[f64; D]) -> usize {
+        let idx: [usize; D] = std::array::from_fn(|a| {
+            let c = ((p[a] - self.origin[a]) / self.cell_size).floor() as usize;
+            c.min(self.dims[a] - 1)
+        });
+        self.flat(&idx)
+    }
+
+    fn flat(&self, idx: &[usize; D]) -> usize {
+        let mut flat = 0;
+        for axis in (0..D).rev() {
+            flat = flat * self.dims[axis] + idx[axis];
+        }
+        flat
+    }
+}
+
+/// Every particle and each of its images within `reach` of the bounded
+/// domain, in particle order.
+fn images_of<const D: usize>(
+    domain: &Domain<D>,
+    positions: &[Vec<f64>; D],
+    reach: f64,
+) -> Vec<Entry<D>> {
+    let n = positions[0].len();
+    let mut entries = Vec::with_capacity(n);
+    let mut per_axis: [Vec<(f64, f64)>; D] = std::array::from_fn(|_| Vec::new());
+    for p in 0..n {
+        let x = domain.wrap(std::array::from_fn(|a| positions[a][p]));
+        for axis in 0..D {
+            domain.axes()[axis].images(x[axis], reach, &mut per_axis[axis]);
+        }
+        // Cartesian product of the per-axis images.
+        let mut idx = [0usize; D];
+        'product: loop {
+            let mut position = [0.0; D];
+            let mut sign = 1.0;
+            for axis in 0..D {
+                let (y, s) = per_axis[axis][idx[axis]];
+                position[axis] = y;
+                sign *= s;
+            }
+            entries.push(Entry {
+                position,
+                source: p,
+                sign,
+            });
+            for axis in 0..D {
+                if idx[axis] + 1 < per_axis[axis].len() {
+                    idx[axis] += 1;
+                    continue 'product;
+                }
+                idx[axis] = 0;
+            }
+            break;
+        }
+    }
+    entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Axis;
+
+    /// Naive reference: every image of every particle, filtered by distance.
+    fn brute<const D: usize>(
+        domain: &Domain<D>,
+        positions: &[Vec<f64>; D],
+        x: [f64; D],
+        cutoff: f64,
+    ) -> Vec<(usize, f64, [u64; D])> {
+        let x = domain.wrap(x);
+        let mut out: Vec<(usize, f64, [u64; D])> = images_of(domain, positions, 10.0 * cutoff)
+            .into_iter()
+            .filter(|e| {
+                (0..D).map(|a| (x[a] - e.position[a]).powi(2)).sum::<f64>() <= cutoff * cutoff
+            })
+            .map(|e| (e.source, e.sign, e.position.map(f64::to_bits)))
+            .collect();
+        out.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        out
+    }
+
+    fn lcg(state: &mut u64) -> f64 {
+        *state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (*state >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    #[test]
+    fn matches_brute_force_for_every_boundary() {
+        let mut s = 42u64;
+        for axes in [
+            [Axis::Free, Axis::Free],
+            [
+                Axis::Periodic { length: 1.0 },
+                Axis::Periodic { length: 1.0 },
+            ],
+            [Axis::Walls { length: 1.0 }, Axis::Walls { length: 1.0 }],
+            [Axis::Periodic { length: 1.0 }, Axis::Walls { length: 1.0 }],
+        ] {
+            let domain = Domain::new(axes).unwrap();
+            let positions: [Vec<f64>; 2] =
+                std::array::from_fn(|_| (0..300).map(|_| lcg(&mut s) * 0.999).collect());
+            for cutoff in [0.05, 0.2, 0.7] {
+                let list = CellList::new(domain, &positions, cutoff).unwrap();
+                for _ in 0..50 {
+                    let x = [lcg(&mut s), lcg(&mut s)];
+                    let mut got = Vec::new();
+                    list.for_each_neighbor(x, |e, _, _| {
+                        got.push((e.source, e.sign, e.position.map(f64::to_bits)))
+                    });
+                    got.sort_by(|a, b| a.partial_cmp(b).unwrap());
+                    assert_eq!(
+                        got,
+                        brute(&domain, &positions, x, cutoff),
+                        "{axes:?} cutoff {cutoff}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_input_is_refused() {
+        let d = Domain::<1>::free();
+        assert!(CellList::new(d, &[vec![0.0]], 0.0).is_err());
+        assert_eq!(
+            CellList::new(d, &[vec![]], 1.0).unwrap_err(),
+            Error::EmptyParticleSet
+        );
+        assert!(CellList::new(d, &[vec![f64::NAN]], 1.0).is_err());
+        assert!(CellList::new(Domain::<2>::free(), &[vec![0.0], vec![]], 1.0).is_err());
+    }
+
+    #[test]
+    fn sparse_far_apart_particles_do_not_explode_memory() {
+        let list =
+            CellList::new(Domain::<2>::free(), &[vec![0.0, 1e9], vec![0.0, 1e9]], 1e-3).unwrap();
+        assert!(list.cell_start.len() <= 4 * 2 + 64 + 1);
+        let mut found = 0;
+        list.for_each_neighbor([1e9, 1e9], |_, _, _| found += 1);
+        assert_eq!(found, 1);
+    }
+}
