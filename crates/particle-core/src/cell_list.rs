@@ -217,10 +217,14 @@ fn images_of<const D: usize>(
     let n = positions[0].len();
     let mut entries = Vec::with_capacity(n);
     let mut per_axis: [Vec<(f64, f64)>; D] = std::array::from_fn(|_| Vec::new());
+    #[expect(
+        clippy::needless_range_loop,
+        reason = "p indexes one coordinate array per axis"
+    )]
     for p in 0..n {
         let x = domain.wrap(std::array::from_fn(|a| positions[a][p]));
-        for axis in 0..D {
-            domain.axes()[axis].images(x[axis], reach, &mut per_axis[axis]);
+        for (images, (axis, xi)) in per_axis.iter_mut().zip(domain.axes().iter().zip(x)) {
+            axis.images(xi, reach, images);
         }
         // Cartesian product of the per-axis images.
         let mut idx = [0usize; D];
