@@ -36,6 +36,8 @@ pub struct CellList<const D: usize> {
     /// `cell_start[c]..cell_start[c + 1]` indexes `entries` of cell `c`.
     cell_start: Vec<usize>,
     entries: Vec<Entry<D>>,
+    /// The particles themselves, wrapped into the domain, in input order.
+    particles: Vec<[f64; D]>,
 }
 
 impl<const D: usize> CellList<D> {
@@ -106,6 +108,9 @@ impl<const D: usize> CellList<D> {
             dims,
             cell_start: Vec::new(),
             entries: Vec::new(),
+            particles: (0..n)
+                .map(|p| domain.wrap(std::array::from_fn(|a| positions[a][p])))
+                .collect(),
         };
         // Counting sort by cell, stable in entry order.
         let ncells: usize = dims.iter().product();
@@ -136,6 +141,23 @@ impl<const D: usize> CellList<D> {
     /// The domain whose images are stored.
     pub fn domain(&self) -> &Domain<D> {
         &self.domain
+    }
+
+    /// Number of particles the list was built from.
+    #[expect(
+        clippy::len_without_is_empty,
+        reason = "never empty: construction refuses empty sets"
+    )]
+    pub fn len(&self) -> usize {
+        self.particles.len()
+    }
+
+    /// Position of particle `p`, wrapped into the domain.
+    ///
+    /// # Panics
+    /// If `p >= len()`.
+    pub fn particle(&self, p: usize) -> [f64; D] {
+        self.particles[p]
     }
 
     /// Number of stored entries (particles plus images).

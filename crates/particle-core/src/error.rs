@@ -79,6 +79,137 @@ pub enum Error {
         /// Axis length.
         length: f64,
     },
+    /// An evaluation point (not a particle) is NaN or infinite.
+    #[error("evaluation point {index} is not finite on axis {axis}: {value}")]
+    NonFinitePoint {
+        /// Point index.
+        index: usize,
+        /// Axis of the offending coordinate.
+        axis: usize,
+        /// The coordinate.
+        value: f64,
+    },
+    /// An evaluation point lies outside a wall-bounded axis.
+    #[error(
+        "evaluation point {index} lies outside the domain on axis {axis}: coordinate {value} not in [0, {length}]"
+    )]
+    PointOutsideDomain {
+        /// Point index.
+        index: usize,
+        /// Axis.
+        axis: usize,
+        /// The coordinate.
+        value: f64,
+        /// Axis length.
+        length: f64,
+    },
+    /// A parameter that must be finite is not.
+    #[error("{name} must be finite, got {value}")]
+    NotFinite {
+        /// Which quantity.
+        name: &'static str,
+        /// The rejected value.
+        value: f64,
+    },
+    /// A value that must be finite and non-negative is not (viscosity,
+    /// threshold, ridge parameter).
+    #[error("{name} must be finite and non-negative, got {value}")]
+    Negative {
+        /// Which quantity.
+        name: &'static str,
+        /// The rejected value.
+        value: f64,
+    },
+    /// A field value handed in for strength construction is NaN or infinite.
+    #[error("field value at particle {index} is not finite: {value}")]
+    NonFiniteValue {
+        /// Particle index.
+        index: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// Beale's iteration did not reach its tolerance.
+    #[error(
+        "Beale's iteration did not converge: relative residual {residual:e} after {iterations} iterations (tolerance {tolerance:e})"
+    )]
+    BealeNotConverged {
+        /// Iterations performed.
+        iterations: usize,
+        /// Relative max-norm residual `max |u - Phi U| / max |u|` reached.
+        residual: f64,
+        /// The requested tolerance.
+        tolerance: f64,
+    },
+    /// A dense strength solve was asked for more particles than it allows.
+    #[error("dense least squares is limited to {limit} particles (O(N^3) work), got {n}")]
+    TooManyForDense {
+        /// Particles given.
+        n: usize,
+        /// The limit, [`crate::strengths::DENSE_LIMIT`].
+        limit: usize,
+    },
+    /// The unregularised least-squares system is numerically singular.
+    #[error(
+        "kernel matrix is numerically singular (smallest/largest |R_kk| = {ratio:e}); use a ridge parameter"
+    )]
+    SingularKernelMatrix {
+        /// Ratio of the smallest to the largest diagonal entry of `R` in `Phi = QR`.
+        ratio: f64,
+    },
+    /// A bounded axis length is not an integer number of grid spacings.
+    #[error(
+        "axis {axis} of length {length} is not a whole number of grid spacings l = 2 d_p = {spacing}"
+    )]
+    GridDoesNotTile {
+        /// Axis.
+        axis: usize,
+        /// Axis length.
+        length: f64,
+        /// Grid spacing `l`.
+        spacing: f64,
+    },
+    /// A remeshing grid was asked for a free axis without a node range.
+    #[error(
+        "axis {axis} is free: its grid nodes must come from the particles (RemeshGrid::covering)"
+    )]
+    FreeAxisNeedsRange {
+        /// The free axis.
+        axis: usize,
+    },
+    /// A particle's remeshing stencil leaves the node range of a free axis.
+    #[error(
+        "particle {index} at {value} on axis {axis} reaches beyond the grid nodes {first}..={last}"
+    )]
+    OutsideGrid {
+        /// Particle index.
+        index: usize,
+        /// Axis.
+        axis: usize,
+        /// The coordinate.
+        value: f64,
+        /// First node index of the axis.
+        first: i64,
+        /// Last node index of the axis.
+        last: i64,
+    },
+    /// Grid values whose count does not match the grid.
+    #[error("grid has {expected} nodes, got {found} values")]
+    GridSizeMismatch {
+        /// Nodes of the grid.
+        expected: usize,
+        /// Values given.
+        found: usize,
+    },
+    /// An explicit PSE step above its stability bound.
+    #[error(
+        "PSE step dt = {dt} exceeds the stability bound {bound} (max_p dt nu eps^-2 sum_q V_q eta_pq must be <= 1)"
+    )]
+    PseUnstable {
+        /// The requested step.
+        dt: f64,
+        /// The largest stable step for this particle set.
+        bound: f64,
+    },
 }
 
 /// `Result` with the error type of `particle-core`.

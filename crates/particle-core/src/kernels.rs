@@ -109,6 +109,16 @@ pub fn gaussian_2d(x: [f64; 2], eps: Width) -> f64 {
     inv * inv / PI * (-(s0 * s0 + s1 * s1)).exp()
 }
 
+/// The Gaussian `zeta_eps` in `D` dimensions as a function of the squared
+/// distance `r2 = |x|^2`: `(sqrt(pi) eps)^{-D} exp(-r2 / eps^2)`.
+///
+/// The form the cell-list code uses (it has `|x|^2` at hand); equal to
+/// [`gaussian_1d`] for `D = 1` and [`gaussian_2d`] for `D = 2`.
+pub fn gaussian_r2<const D: usize>(r2: f64, eps: Width) -> f64 {
+    let inv = 1.0 / eps.0;
+    (FRAC_1_SQRT_PI * inv).powi(D as i32) * (-r2 * inv * inv).exp()
+}
+
 /// The PSE kernel `eta_eps = 4 zeta_eps` in 1D.
 ///
 /// Mass 4 and `int x^2 eta_eps(x) dx = 2 eps^2`, the normalisation of the

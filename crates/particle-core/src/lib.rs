@@ -46,13 +46,19 @@
 //! # Ok::<(), particle_core::Error>(())
 //! ```
 
+pub mod advection_diffusion;
 pub mod cell_list;
 pub mod domain;
 pub mod error;
 pub mod kernels;
 pub mod particles;
+pub mod pse;
+pub mod reconstruct;
+pub mod remesh;
+pub mod strengths;
 
 pub use cell_list::CellList;
 pub use domain::{Axis, Domain};
 pub use error::{Error, Result};
 pub use particles::ParticleSet;
+pub use reconstruct::Reconstruction;

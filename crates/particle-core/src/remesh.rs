@@ -1,0 +1,498 @@
+//! Remeshing in two public steps, paper 2 Section 2.2.2, with the `M4'`
+//! kernel `W` tensorised over the axes:
+//!
+//! 1. [`project`], eq. (6): nodal values on the grid `x_i = i l`,
+//!    `l = 2 d_p`, `u_i = V_i^{-1} sum_p U_p W((x_i - x_p) / l)` with
+//!    `V_i = l^D`;
+//! 2. [`GridValues::interpolate`], eq. (7)–(8): fresh particles at 1/4 and
+//!    3/4 of every cell (`x*_p = p d_p - d_p / 2`), volume `d_p^D`, strength
+//!    `U*_p = V_p sum_i u_i W((x*_p - x_i) / l)`, dropping those with
+//!    `|u^g(x*_p)| <= threshold` (the `eps_cut` of the 1D experiments, and
+//!    `|Gamma_p| < eps_omega V_p` of the 2D ones: the two agree except at
+//!    exact equality).
+//!
+//! Remesh-EnKF analyses the [`GridValues`] between the two steps, so both
+//! are public; [`remesh`] chains them.
+//!
+//! # Conservation
+//!
+//! `M4'` reproduces polynomials of degree up to 2 (`sum_j j^m W(x - j) = x^m`),
+//! so projection conserves the moments 0, 1, 2:
+//! `sum_i V_i u_i x_i^m = sum_p U_p x_p^m`. The fresh particles lie on two
+//! shifted copies of the node lattice per axis (offsets `l/4`, `3l/4`), on
+//! each of which the same identity holds; with `V_p = (l/2)^D` the two halve
+//! each other's weight and interpolation conserves the same moments. Both
+//! hold exactly up to rounding when nothing is thresholded and no stencil
+//! meets a wall (walls absorb through their odd images).
+//!
+//! # Boundaries
+//!
+//! Periodic axes wrap node indices; wall axes `[0, L]` reflect them oddly
+//! (the odd image of the field), so the wall nodes carry exactly 0; free
+//! axes need a finite node range ([`RemeshGrid::covering`]).
+
+use rayon::prelude::*;
+
+use crate::domain::{Axis, Domain};
+use crate::kernels::m4prime;
+use crate::{Error, ParticleSet, Result};
+
+/// Node range of one grid axis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Nodes {
+    /// `cells` nodes `0..cells`, index taken modulo `cells`.
+    Periodic { cells: usize },
+    /// `cells + 1` nodes `0..=cells`; nodes 0 and `cells` lie on the walls.
+    Walls { cells: usize },
+    /// `count` nodes `first..first + count`, nothing beyond.
+    Free { first: i64, count: usize },
+}
+
+impl Nodes {
+    fn count(self) -> usize {
+        match self {
+            Nodes::Periodic { cells } => cells,
+            Nodes::Walls { cells } => cells + 1,
+            Nodes::Free { count, .. } => count,
+        }
+    }
+
+    fn first(self) -> i64 {
+        match self {
+            Nodes::Free { first, .. } => first,
+            _ => 0,
+        }
+    }
+
+    /// Storage slot and sign of the (possibly image) node `i`, `None` if it
+    /// carries no value (a wall node, or beyond a free range).
+    fn slot(self, i: i64) -> Option<(usize, f64)> {
+        match self {
+            Nodes::Periodic { cells } => Some((i.rem_euclid(cells as i64) as usize, 1.0)),
+            Nodes::Walls { cells } => {
+                let c = cells as i64;
+                let m = i.rem_euclid(2 * c);
+                if m == 0 || m == c {
+                    None
+                } else if m < c {
+                    Some((m as usize, 1.0))
+                } else {
+                    Some(((2 * c - m) as usize, -1.0))
+                }
+            }
+            Nodes::Free { first, count } => {
+                let k = i - first;
+                (0..count as i64).contains(&k).then_some((k as usize, 1.0))
+            }
+        }
+    }
+
+    /// Range of fresh-particle indices `k` (particle at `(k + 1/2) d_p`).
+    fn particle_range(self) -> std::ops::Range<i64> {
+        match self {
+            Nodes::Periodic { cells } | Nodes::Walls { cells } => 0..2 * cells as i64,
+            // The field of nodes first..=last is non-zero on
+            // ((first - 2) l, (last + 2) l).
+            Nodes::Free { first, count } => 2 * (first - 2)..2 * (first + count as i64 + 1),
+        }
+    }
+}
+
+/// The Eulerian grid of the remeshing: nodes `x_i = i l` with `l = 2 d_p`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemeshGrid<const D: usize> {
+    domain: Domain<D>,
+    particle_spacing: f64,
+    axes: [Nodes; D],
+}
+
+impl<const D: usize> RemeshGrid<D> {
+    /// The grid of a bounded domain for particle spacing `d_p`: periodic
+    /// axes `[0, L)` get `L / l` nodes, wall axes `[0, L]` get `L / l + 1`.
+    ///
+    /// # Errors
+    /// [`Error::NotPositive`] for a bad `d_p`; [`Error::FreeAxisNeedsRange`]
+    /// for a free axis (use [`RemeshGrid::covering`]); [`Error::GridDoesNotTile`] if a length is
+    /// not a whole number of spacings `l` (to `1e-9` relative).
+    pub fn new(domain: Domain<D>, particle_spacing: f64) -> Result<Self> {
+        Self::build(domain, particle_spacing, |axis| {
+            Err(Error::FreeAxisNeedsRange { axis })
+        })
+    }
+
+    /// As [`RemeshGrid::new`], with every free axis given the nodes whose
+    /// `M4'` stencils hold all `particles` (bounded axes as in `new`).
+    ///
+    /// # Errors
+    /// As [`RemeshGrid::new`], free axes excepted.
+    pub fn covering(
+        domain: Domain<D>,
+        particle_spacing: f64,
+        particles: &ParticleSet<D>,
+    ) -> Result<Self> {
+        Self::build(domain, particle_spacing, |axis| {
+            let l = 2.0 * particle_spacing;
+            let coords = particles.coords(axis);
+            let lo = coords.iter().fold(f64::INFINITY, |m, x| m.min(*x));
+            let hi = coords.iter().fold(f64::NEG_INFINITY, |m, x| m.max(*x));
+            let first = (lo / l).floor() as i64 - 1;
+            let last = (hi / l).floor() as i64 + 2;
+            Ok(Nodes::Free {
+                first,
+                count: (last - first + 1) as usize,
+            })
+        })
+    }
+
+    fn build(
+        domain: Domain<D>,
+        particle_spacing: f64,
+        free: impl Fn(usize) -> Result<Nodes>,
+    ) -> Result<Self> {
+        if !(particle_spacing.is_finite() && particle_spacing > 0.0) {
+            return Err(Error::NotPositive {
+                name: "particle spacing d_p",
+                value: particle_spacing,
+            });
+        }
+        let l = 2.0 * particle_spacing;
+        let mut axes = [Nodes::Periodic { cells: 1 }; D];
+        for (a, (nodes, axis)) in axes.iter_mut().zip(domain.axes()).enumerate() {
+            *nodes = match *axis {
+                Axis::Free => free(a)?,
+                Axis::Periodic { length } | Axis::Walls { length } => {
+                    let cells = (length / l).round();
+                    if cells < 1.0 || (cells * l - length).abs() > 1e-9 * length {
+                        return Err(Error::GridDoesNotTile {
+                            axis: a,
+                            length,
+                            spacing: l,
+                        });
+                    }
+                    let cells = cells as usize;
+                    if matches!(axis, Axis::Periodic { .. }) {
+                        Nodes::Periodic { cells }
+                    } else {
+                        Nodes::Walls { cells }
+                    }
+                }
+            };
+        }
+        Ok(RemeshGrid {
+            domain,
+            particle_spacing,
+            axes,
+        })
+    }
+
+    /// The grid spacing `l = 2 d_p`.
+    pub fn spacing(&self) -> f64 {
+        2.0 * self.particle_spacing
+    }
+
+    /// The particle spacing `d_p` of the fresh particles.
+    pub fn particle_spacing(&self) -> f64 {
+        self.particle_spacing
+    }
+
+    /// The domain.
+    pub fn domain(&self) -> &Domain<D> {
+        &self.domain
+    }
+
+    /// Nodes per axis (storage is axis 0 fastest).
+    pub fn dims(&self) -> [usize; D] {
+        self.axes.map(Nodes::count)
+    }
+
+    /// Total number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.dims().iter().product()
+    }
+
+    /// Position of the node stored at `index` (axis 0 fastest).
+    ///
+    /// # Panics
+    /// If `index >= node_count()`.
+    pub fn node_position(&self, index: usize) -> [f64; D] {
+        assert!(index < self.node_count(), "node {index} out of range");
+        let mut rest = index;
+        std::array::from_fn(|a| {
+            let n = self.axes[a].count();
+            let i = (rest % n) as i64 + self.axes[a].first();
+            rest /= n;
+            i as f64 * self.spacing()
+        })
+    }
+
+    /// Stencil of `x` on one axis: the 4 nodes `base - 1 ..= base + 2` with
+    /// their storage slot and `M4'` weight times image sign.
+    fn stencil(&self, axis: usize, x: f64) -> [Option<(usize, f64)>; 4] {
+        let s = x / self.spacing();
+        let base = s.floor() as i64;
+        std::array::from_fn(|k| {
+            let i = base - 1 + k as i64;
+            let w = m4prime(s - i as f64);
+            self.axes[axis].slot(i).map(|(slot, sign)| (slot, sign * w))
+        })
+    }
+
+    fn flat(&self, idx: &[usize; D]) -> usize {
+        let mut flat = 0;
+        for a in (0..D).rev() {
+            flat = flat * self.axes[a].count() + idx[a];
+        }
+        flat
+    }
+
+    /// `sum_i values_i W(x / l - i)` for one point: eq. (7) for nodal values.
+    fn gather(&self, values: &[f64], x: [f64; D]) -> f64 {
+        let stencils: [[Option<(usize, f64)>; 4]; D] =
+            std::array::from_fn(|a| self.stencil(a, x[a]));
+        let mut sum = 0.0;
+        for_each_product(&stencils, |idx, w| sum += w * values[self.flat(&idx)]);
+        sum
+    }
+}
+
+/// Call `f(slots, weight)` for every node of a tensor stencil that carries a
+/// value, the weight being the product over the axes.
+fn for_each_product<const D: usize>(
+    stencils: &[[Option<(usize, f64)>; 4]; D],
+    mut f: impl FnMut([usize; D], f64),
+) {
+    let mut k = [0usize; D];
+    'outer: loop {
+        let mut w = 1.0;
+        let mut idx = [0usize; D];
+        let mut present = true;
+        for a in 0..D {
+            match stencils[a][k[a]] {
+                Some((slot, wa)) => {
+                    idx[a] = slot;
+                    w *= wa;
+                }
+                None => present = false,
+            }
+        }
+        if present {
+            f(idx, w);
+        }
+        for ka in k.iter_mut() {
+            if *ka < 3 {
+                *ka += 1;
+                continue 'outer;
+            }
+            *ka = 0;
+        }
+        break;
+    }
+}
+
+/// Nodal values `u_i` on a [`RemeshGrid`], axis 0 fastest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridValues<const D: usize> {
+    grid: RemeshGrid<D>,
+    values: Vec<f64>,
+}
+
+impl<const D: usize> GridValues<D> {
+    /// Nodal values from an array (for instance after an analysis).
+    ///
+    /// # Errors
+    /// [`Error::GridSizeMismatch`] for a wrong count; [`Error::NonFiniteValue`]
+    /// for a NaN or infinite value (its index is the node's).
+    pub fn new(grid: RemeshGrid<D>, values: Vec<f64>) -> Result<Self> {
+        if values.len() != grid.node_count() {
+            return Err(Error::GridSizeMismatch {
+                expected: grid.node_count(),
+                found: values.len(),
+            });
+        }
+        if let Some(index) = values.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFiniteValue {
+                index,
+                value: values[index],
+            });
+        }
+        Ok(GridValues { grid, values })
+    }
+
+    /// The grid.
+    pub fn grid(&self) -> &RemeshGrid<D> {
+        &self.grid
+    }
+
+    /// The nodal values `u_i`.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// Consume into the nodal values.
+    pub fn into_values(self) -> Vec<f64> {
+        self.values
+    }
+
+    /// `sum_i V_i u_i`, `V_i = l^D`: the total strength on the grid.
+    pub fn total(&self) -> f64 {
+        self.grid.spacing().powi(D as i32) * self.values.iter().sum::<f64>()
+    }
+
+    /// The grid field eq. (7), `u^g(x) = sum_i u_i W((x - x_i) / l)`.
+    ///
+    /// # Errors
+    /// [`Error::NonFinitePoint`] for a NaN or infinite coordinate.
+    pub fn field_at(&self, x: [f64; D]) -> Result<f64> {
+        if let Some(axis) = x.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFinitePoint {
+                index: 0,
+                axis,
+                value: x[axis],
+            });
+        }
+        Ok(self.grid.gather(&self.values, x))
+    }
+
+    /// Eq. (8): fresh particles at 1/4 and 3/4 of every cell with
+    /// `U*_p = u^g(x*_p) d_p^D`, keeping those with `|u^g(x*_p)| > threshold`.
+    ///
+    /// # Errors
+    /// [`Error::Negative`] for a negative or non-finite threshold;
+    /// [`Error::EmptyParticleSet`] if no particle survives it.
+    pub fn interpolate(&self, threshold: f64) -> Result<ParticleSet<D>> {
+        if !(threshold.is_finite() && threshold >= 0.0) {
+            return Err(Error::Negative {
+                name: "remeshing threshold",
+                value: threshold,
+            });
+        }
+        let grid = &self.grid;
+        let dp = grid.particle_spacing;
+        let ranges = grid.axes.map(Nodes::particle_range);
+        let counts: [usize; D] = ranges.clone().map(|r| (r.end - r.start) as usize);
+        let total: usize = counts.iter().product();
+        let kept: Vec<([f64; D], f64)> = (0..total)
+            .into_par_iter()
+            .filter_map(|flat| {
+                let mut rest = flat;
+                let x: [f64; D] = std::array::from_fn(|a| {
+                    let k = ranges[a].start + (rest % counts[a]) as i64;
+                    rest /= counts[a];
+                    (k as f64 + 0.5) * dp
+                });
+                let u = grid.gather(&self.values, x);
+                (u.abs() > threshold).then_some((x, u))
+            })
+            .collect();
+        let volume = dp.powi(D as i32);
+        let positions: [Vec<f64>; D] =
+            std::array::from_fn(|a| kept.iter().map(|(x, _)| x[a]).collect());
+        let strengths = kept.iter().map(|(_, u)| u * volume).collect();
+        ParticleSet::new(positions, strengths, vec![volume; kept.len()])
+    }
+}
+
+/// The parallel projection splits the particles into at most this many
+/// chunks of at least [`MIN_CHUNK`] particles, each accumulating on its own
+/// copy of the grid; the copies are added in chunk order. The split depends
+/// on the particle count only, so every bit of the result is the same for
+/// any number of threads.
+const MAX_CHUNKS: usize = 8;
+/// Smallest chunk of the parallel projection.
+const MIN_CHUNK: usize = 4096;
+
+/// Eq. (6): project the particles' strengths onto the grid.
+///
+/// # Errors
+/// [`Error::OutsideDomain`] for a particle outside a wall-bounded axis;
+/// [`Error::OutsideGrid`] for one whose stencil leaves a free axis' nodes.
+///
+/// # Example
+///
+/// A particle on a node puts all its strength there:
+///
+/// ```
+/// use particle_core::remesh::{project, RemeshGrid};
+/// use particle_core::{Domain, ParticleSet};
+///
+/// let grid = RemeshGrid::<1>::new(Domain::periodic(1.0)?, 0.125)?; // l = 0.25
+/// let set = ParticleSet::<1>::new([vec![0.5]], vec![2.0], vec![0.125])?;
+/// let nodes = project(&set, &grid)?;
+/// assert_eq!(nodes.values(), &[0.0, 0.0, 8.0, 0.0]); // 2.0 / l
+/// assert_eq!(nodes.total(), 2.0);
+/// # Ok::<(), particle_core::Error>(())
+/// ```
+pub fn project<const D: usize>(
+    particles: &ParticleSet<D>,
+    grid: &RemeshGrid<D>,
+) -> Result<GridValues<D>> {
+    for p in 0..particles.len() {
+        let x = particles.position(p);
+        for (a, nodes) in grid.axes.iter().enumerate() {
+            match *nodes {
+                Nodes::Walls { .. } => grid.domain.check_inside(p, &x)?,
+                Nodes::Free { first, count } => {
+                    let base = (x[a] / grid.spacing()).floor() as i64;
+                    let last = first + count as i64 - 1;
+                    if base - 1 < first || base + 2 > last {
+                        return Err(Error::OutsideGrid {
+                            index: p,
+                            axis: a,
+                            value: x[a],
+                            first,
+                            last,
+                        });
+                    }
+                }
+                Nodes::Periodic { .. } => {}
+            }
+        }
+    }
+    let n_nodes = grid.node_count();
+    let strengths = particles.strengths();
+    let n = particles.len();
+    let chunks = n.div_ceil(MIN_CHUNK).clamp(1, MAX_CHUNKS);
+    let chunk_len = n.div_ceil(chunks);
+    let partial: Vec<Vec<f64>> = (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            let mut acc = vec![0.0; n_nodes];
+            for p in c * chunk_len..((c + 1) * chunk_len).min(n) {
+                let x = particles.position(p);
+                let stencils: [[Option<(usize, f64)>; 4]; D] =
+                    std::array::from_fn(|a| grid.stencil(a, x[a]));
+                for_each_product(&stencils, |idx, w| {
+                    acc[grid.flat(&idx)] += w * strengths[p];
+                });
+            }
+            acc
+        })
+        .collect();
+    let inv_volume = grid.spacing().powi(-(D as i32));
+    let mut values = vec![0.0; n_nodes];
+    for acc in &partial {
+        for (v, a) in values.iter_mut().zip(acc) {
+            *v += a;
+        }
+    }
+    for v in &mut values {
+        *v *= inv_volume;
+    }
+    Ok(GridValues {
+        grid: grid.clone(),
+        values,
+    })
+}
+
+/// Projection, eq. (6), then interpolation to fresh particles, eq. (7)–(8),
+/// with thresholding.
+///
+/// # Errors
+/// As [`project`] and [`GridValues::interpolate`].
+pub fn remesh<const D: usize>(
+    particles: &ParticleSet<D>,
+    grid: &RemeshGrid<D>,
+    threshold: f64,
+) -> Result<ParticleSet<D>> {
+    project(particles, grid)?.interpolate(threshold)
+}
