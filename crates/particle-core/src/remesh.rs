@@ -457,12 +457,13 @@ pub fn project<const D: usize>(
         .into_par_iter()
         .map(|c| {
             let mut acc = vec![0.0; n_nodes];
-            for p in c * chunk_len..((c + 1) * chunk_len).min(n) {
+            let range = c * chunk_len..((c + 1) * chunk_len).min(n);
+            for (p, &u) in range.clone().zip(&strengths[range]) {
                 let x = particles.position(p);
                 let stencils: [[Option<(usize, f64)>; 4]; D] =
                     std::array::from_fn(|a| grid.stencil(a, x[a]));
                 for_each_product(&stencils, |idx, w| {
-                    acc[grid.flat(&idx)] += w * strengths[p];
+                    acc[grid.flat(&idx)] += w * u;
                 });
             }
             acc

@@ -219,7 +219,8 @@ pub fn least_squares<const D: usize>(
         let largest = diag.iter().fold(0.0_f64, |m, x| m.max(*x));
         let smallest = diag.iter().fold(f64::INFINITY, |m, x| m.min(*x));
         let ratio = smallest / largest;
-        if !(ratio > n as f64 * f64::EPSILON) {
+        // NaN (a zero largest entry) counts as singular too.
+        if ratio.is_nan() || ratio <= n as f64 * f64::EPSILON {
             return Err(Error::SingularKernelMatrix { ratio });
         }
     }
