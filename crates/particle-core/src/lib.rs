@@ -13,17 +13,24 @@
 //! Layer 1 of the workspace: it depends on no other crate of the workspace
 //! and knows nothing about ensembles or assimilation.
 //!
-//! # Status
+//! # Map of the crate
 //!
-//! What exists now is the [`kernels`] module: the Gaussian `zeta_eps` (1D,
-//! 2D, and its periodic wrap in 1D), the PSE kernel `eta_eps = 4 zeta_eps`,
-//! Monaghan's `M4'` and the linear hat (1D and tensorised 2D), validated
-//! widths ([`kernels::Width`], [`kernels::Period`]) and cut-off radii for a
-//! tolerance ([`kernels::Kernel`]). Still to come: particle sets, field
-//! reconstruction eq. (3) with compact cut-off and cell lists, strength
-//! construction (eq. (4), Beale's iteration, least squares eq. (5) and
-//! ridge), remeshing eq. (6)–(9) with thresholding, PSE diffusion, and
-//! periodic and odd-image wall boundaries.
+//! | module | paper 2 | what |
+//! |---|---|---|
+//! | [`kernels`] | §2.2, §2.2.2 | Gaussian `zeta_eps` (1D, 2D, any `D` from `|x|^2`, periodic wrap), PSE kernel `eta = 4 zeta`, `M4'`, hat; validated widths; cut-off radii |
+//! | [`domain`] | SPEC conventions | free, periodic and stress-free-wall axes; images (odd across walls) |
+//! | [`particles`] | §2.2.1 | [`ParticleSet`]: positions, strengths, volumes as a struct of arrays; lattice with eq. (4) and `eps_cut` |
+//! | [`cell_list`] | — | neighbours within a cut-off in `O(N)`, images stored as signed ghosts |
+//! | [`reconstruct`] | eq. (3) | [`Reconstruction`]: the field at any points, with a stated truncation bound |
+//! | [`strengths`] | eq. (4), Beale, eq. (5) | direct, Beale's iteration (converged or an error), least squares and ridge with faer |
+//! | [`remesh`] | eq. (6)–(9) | projection to the grid `l = 2 d_p` and interpolation to fresh particles, thresholding |
+//! | [`pse`] | §2.2, SPEC | conservative PSE with an enforced stability bound |
+//! | [`advection_diffusion`] | §4.1 | the 1D periodic advection–diffusion particle model (forecast model of the 1D experiments) |
+//!
+//! Everything that loops over particles or points runs in parallel with
+//! rayon in a way that does not depend on the number of threads: gathers
+//! sum each output in a fixed order, and the one scatter (projection) uses
+//! a split fixed by the particle count.
 //!
 //! # Example
 //!
@@ -45,6 +52,10 @@
 //! assert!(Width::new(-1.0).is_err());
 //! # Ok::<(), particle_core::Error>(())
 //! ```
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 pub mod advection_diffusion;
 pub mod cell_list;

@@ -176,7 +176,10 @@ impl<const D: usize> PseOperator<D> {
     /// `nu eps^-2`), and `max_p sum_q V_q eta_pq` over the non-self
     /// neighbours, an odd self-image counted twice.
     fn rates_and_stiffness(&self, strengths: &[f64]) -> (Vec<f64>, f64) {
-        let eps = self.eps;
+        // eta_eps(d) = eta_eps(0) exp(-|d|^2 / eps^2): sum the exponentials,
+        // apply the constant once per particle.
+        let eta0 = 4.0 * gaussian_r2::<D>(0.0, self.eps);
+        let inv_eps2 = 1.0 / (self.eps.get() * self.eps.get());
         let pairs: Vec<(f64, f64)> = (0..self.len())
             .into_par_iter()
             .map(|p| {
@@ -186,17 +189,17 @@ impl<const D: usize> PseOperator<D> {
                 self.list
                     .for_each_neighbor(self.list.particle(p), |e, _, d2| {
                         let q = e.source;
-                        let eta = 4.0 * gaussian_r2::<D>(d2, eps);
+                        let g = (-d2 * inv_eps2).exp();
                         let vq = self.volumes[q];
-                        rate += exchange(vp, up, vq, e.sign * strengths[q], eta);
+                        rate += exchange(vp, up, vq, e.sign * strengths[q], g);
                         let weight = match (q == p, e.sign > 0.0) {
                             (true, true) => 0.0,
                             (true, false) => 2.0,
                             (false, _) => 1.0,
                         };
-                        stiffness += weight * vq * eta;
+                        stiffness += weight * vq * g;
                     });
-                (rate, stiffness)
+                (eta0 * rate, eta0 * stiffness)
             })
             .collect();
         let max_s = pairs.iter().fold(0.0_f64, |m, (_, s)| m.max(*s));

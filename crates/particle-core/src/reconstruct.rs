@@ -169,11 +169,14 @@ impl<const D: usize> Reconstruction<D> {
     }
 
     fn value_unchecked(&self, strengths: &[f64], x: [f64; D]) -> f64 {
+        // zeta_eps(d) = zeta_eps(0) exp(-|d|^2 / eps^2): the constant factor
+        // is applied once, outside the loop.
+        let inv_eps2 = 1.0 / (self.eps.get() * self.eps.get());
         let mut sum = 0.0;
         self.list.for_each_neighbor(x, |e, _, d2| {
-            sum += e.sign * strengths[e.source] * gaussian_r2::<D>(d2, self.eps);
+            sum += e.sign * strengths[e.source] * (-d2 * inv_eps2).exp();
         });
-        sum
+        sum * gaussian_r2::<D>(0.0, self.eps)
     }
 
     fn check_strengths(&self, strengths: &[f64]) -> Result<()> {
