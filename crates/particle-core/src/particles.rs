@@ -187,6 +187,31 @@ impl<const D: usize> ParticleSet<D> {
         check_finite("strength", &self.strengths)
     }
 
+    /// The particles with `|U_p| > eps V_p`, in their order: the threshold
+    /// `|Γ_p| < ε_ω V_p` of paper 2 (Section 5.1.1) for any particle set
+    /// (remeshing applies the same rule to its fresh particles).
+    ///
+    /// # Errors
+    /// [`Error::Negative`] for a negative or non-finite `eps`;
+    /// [`Error::EmptyParticleSet`] if no particle passes.
+    pub fn thresholded(&self, eps: f64) -> Result<Self> {
+        if !(eps.is_finite() && eps >= 0.0) {
+            return Err(Error::Negative {
+                name: "strength threshold",
+                value: eps,
+            });
+        }
+        let keep: Vec<usize> = (0..self.len())
+            .filter(|&p| self.strengths[p].abs() > eps * self.volumes[p])
+            .collect();
+        let pick = |values: &[f64]| keep.iter().map(|&p| values[p]).collect::<Vec<f64>>();
+        Self::new(
+            std::array::from_fn(|a| pick(&self.positions[a])),
+            pick(&self.strengths),
+            pick(&self.volumes),
+        )
+    }
+
     /// Total strength `Σ_p U_p` (≈ `∫ u`), summed in index order.
     pub fn total_strength(&self) -> f64 {
         self.strengths.iter().sum()
@@ -249,6 +274,22 @@ mod tests {
             ParticleSet::<1>::lattice([0.0], [4], 1.0, 10.0, |x| x[0]).unwrap_err(),
             Error::EmptyParticleSet
         );
+    }
+
+    #[test]
+    fn threshold_drops_weak_particles() {
+        let set = ParticleSet::<1>::new(
+            [vec![0.0, 1.0, 2.0]],
+            vec![0.5, -0.05, 2.0],
+            vec![1.0, 0.1, 1.0],
+        )
+        .unwrap();
+        // |U| / V = 0.5, 0.5, 2.0: eps = 0.5 keeps only the last.
+        let kept = set.thresholded(0.5).unwrap();
+        assert_eq!(kept.coords(0), &[2.0]);
+        assert_eq!(set.thresholded(0.0).unwrap(), set);
+        assert_eq!(set.thresholded(3.0).unwrap_err(), Error::EmptyParticleSet);
+        assert!(set.thresholded(-1.0).is_err());
     }
 
     #[test]
