@@ -50,6 +50,20 @@ pub enum Error {
         /// Members of the second ensemble.
         right: usize,
     },
+    /// A model parameter outside its admissible range.
+    #[error("invalid {name}: {value}")]
+    InvalidParameter {
+        /// Which parameter, with its requirement.
+        name: &'static str,
+        /// The rejected value.
+        value: f64,
+    },
+    /// A solution asked for at or past the time at which it blows up.
+    #[error("the solution blows up at t = {time}")]
+    BlowUp {
+        /// The blow-up time.
+        time: f64,
+    },
 }
 
 /// `Result` with the error type of `kinetic-enkf`.

@@ -14,15 +14,18 @@
 //!
 //! # Status
 //!
-//! What exists now is the [`ensemble`] module: the [`Ensemble`] type
+//! What exists now: the [`ensemble`] module, the [`Ensemble`] type
 //! (validated, member-major storage) with its mean, covariance and
-//! cross-covariance, which give `C(U)` and `D(U)` of eq. (4). Still to come:
-//! the EnKF iteration eq. (3) with perturbed data (`Sigma = 0` and
-//! `Sigma = Gamma^{-1}`); its continuous-time limit eq. (5)–(8) and the
-//! properties of Lemma 2.1; the mean-field kinetic equation eq. (9)–(13)
-//! with its interacting-particle, exact affine (linear `G`) and conservative
-//! grid solvers; the moment ODEs eq. (14)–(17) with fixed points, Jacobian
-//! and phase plane; and the stabilised variant of Section 4, eq. (18)–(22)
+//! cross-covariance, which give `C(U)` and `D(U)` of eq. (4); and the
+//! [`scalar_moments`] module, the scalar moment system eq. (16) with its
+//! Jacobian eq. (17), fixed points, eigenvalues and classification, and a
+//! closed-form solution (two misprints of the paper corrected, see there).
+//! Still to come (issue #3): the EnKF iteration eq. (3) with perturbed data
+//! (`Sigma = 0` and `Sigma = Gamma^{-1}`); its continuous-time limit
+//! eq. (5)–(8) and the properties of Lemma 2.1; the mean-field kinetic
+//! equation eq. (9)–(13) with its interacting-particle, exact affine (linear
+//! `G`) and conservative grid solvers; the moment ODEs eq. (14)–(15) for any
+//! `d`; and the stabilised variant of Section 4, eq. (18)–(22)
 //! (binary-interaction Boltzmann and Fokker–Planck particle methods).
 //!
 //! # Example
@@ -46,6 +49,8 @@
 
 pub mod ensemble;
 pub mod error;
+pub mod scalar_moments;
 
 pub use ensemble::Ensemble;
 pub use error::{Error, Result};
+pub use scalar_moments::ScalarMoments;
