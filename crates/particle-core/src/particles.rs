@@ -112,6 +112,11 @@ impl<const D: usize> ParticleSet<D> {
         self.strengths.len()
     }
 
+    /// All coordinate arrays, one per axis.
+    pub fn positions(&self) -> &[Vec<f64>; D] {
+        &self.positions
+    }
+
     /// Coordinates along `axis`, one per particle.
     ///
     /// # Panics

@@ -99,8 +99,13 @@ impl<const D: usize> PseOperator<D> {
         eps: Width,
         tolerance: f64,
     ) -> Result<Self> {
-        let positions: [Vec<f64>; D] = std::array::from_fn(|a| particles.coords(a).to_vec());
-        Self::new(domain, &positions, particles.volumes(), eps, tolerance)
+        Self::new(
+            domain,
+            particles.positions(),
+            particles.volumes(),
+            eps,
+            tolerance,
+        )
     }
 
     /// Number of particles.

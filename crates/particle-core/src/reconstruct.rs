@@ -73,8 +73,7 @@ impl<const D: usize> Reconstruction<D> {
         eps: Width,
         tolerance: f64,
     ) -> Result<Self> {
-        let positions: [Vec<f64>; D] = std::array::from_fn(|a| particles.coords(a).to_vec());
-        Self::new(domain, &positions, eps, tolerance)
+        Self::new(domain, particles.positions(), eps, tolerance)
     }
 
     /// Number of particles.
