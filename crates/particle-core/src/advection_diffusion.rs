@@ -23,7 +23,7 @@
 //! Its accuracy against the analytic periodic heat-kernel solution is
 //! tested in the `validation` crate, which owns that solution.
 
-use crate::domain::Domain;
+use crate::domain::{Domain, whole_cells};
 use crate::kernels::Width;
 use crate::pse::PseOperator;
 use crate::remesh::{RemeshGrid, remesh};
@@ -45,6 +45,7 @@ struct Remeshing {
 /// because the assimilation calibrates them member by member).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdvectionDiffusion1d {
+    period: f64,
     domain: Domain<1>,
     eps: Width,
     dt: f64,
@@ -63,6 +64,7 @@ impl AdvectionDiffusion1d {
         let domain = Domain::periodic(period)?;
         check_positive("time step dt", dt)?;
         Ok(AdvectionDiffusion1d {
+            period,
             domain,
             eps,
             dt,
@@ -155,18 +157,12 @@ impl AdvectionDiffusion1d {
                 value: eps_cut,
             });
         }
-        let period = self.domain.axes()[0].length().unwrap_or(f64::NAN);
-        let count = (period / particle_spacing).round();
-        if count < 1.0 || (count * particle_spacing - period).abs() > 1e-9 * period {
-            return Err(Error::GridDoesNotTile {
-                axis: 0,
-                length: period,
-                spacing: particle_spacing,
-            });
-        }
-        ParticleSet::lattice([0.0], [count as usize], particle_spacing, eps_cut, |x| {
-            field(x[0])
-        })
+        let count = whole_cells(self.period, particle_spacing).ok_or(Error::GridDoesNotTile {
+            axis: 0,
+            length: self.period,
+            spacing: particle_spacing,
+        })?;
+        ParticleSet::lattice([0.0], [count], particle_spacing, eps_cut, |x| field(x[0]))
     }
 
     /// Advance `particles` by `horizon` with velocity `v` and diffusion

@@ -74,6 +74,13 @@ impl Axis {
     }
 }
 
+/// The number of cells of side `spacing` in a length, if it is a whole
+/// number (to `1e-9` relative) of at least one.
+pub(crate) fn whole_cells(length: f64, spacing: f64) -> Option<usize> {
+    let cells = (length / spacing).round();
+    (cells >= 1.0 && (cells * spacing - length).abs() <= 1e-9 * length).then_some(cells as usize)
+}
+
 /// A `D`-dimensional domain: one [`Axis`] per dimension.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Domain<const D: usize> {

@@ -38,10 +38,7 @@ impl<const D: usize> ParticleSet<D> {
             check_finite("position", coords)?;
         }
         check_finite("strength", &strengths)?;
-        check_finite("volume", &volumes)?;
-        if let Some((index, &value)) = volumes.iter().enumerate().find(|(_, v)| **v <= 0.0) {
-            return Err(Error::NonPositiveVolume { index, value });
-        }
+        check_volumes(&volumes, n)?;
         Ok(ParticleSet {
             positions,
             strengths,
@@ -236,7 +233,8 @@ impl<const D: usize> ParticleSet<D> {
     }
 }
 
-fn check_len(what: &'static str, expected: usize, found: usize) -> Result<()> {
+/// [`Error::LengthMismatch`] unless `found == expected`.
+pub(crate) fn check_len(what: &'static str, expected: usize, found: usize) -> Result<()> {
     if expected == found {
         Ok(())
     } else {
@@ -248,7 +246,8 @@ fn check_len(what: &'static str, expected: usize, found: usize) -> Result<()> {
     }
 }
 
-fn check_finite(what: &'static str, values: &[f64]) -> Result<()> {
+/// [`Error::NonFiniteParticle`] naming the first NaN or infinite value.
+pub(crate) fn check_finite(what: &'static str, values: &[f64]) -> Result<()> {
     match values.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
         Some(index) => Err(Error::NonFiniteParticle {
@@ -256,6 +255,21 @@ fn check_finite(what: &'static str, values: &[f64]) -> Result<()> {
             index,
             value: values[index],
         }),
+    }
+}
+
+/// One volume per particle, each positive and finite:
+/// [`Error::LengthMismatch`], [`Error::NonFiniteParticle`] or
+/// [`Error::NonPositiveVolume`].
+pub(crate) fn check_volumes(volumes: &[f64], n: usize) -> Result<()> {
+    check_len("volumes", n, volumes.len())?;
+    check_finite("volume", volumes)?;
+    match volumes.iter().position(|v| *v <= 0.0) {
+        Some(index) => Err(Error::NonPositiveVolume {
+            index,
+            value: volumes[index],
+        }),
+        None => Ok(()),
     }
 }
 

@@ -29,9 +29,10 @@
 
 use rayon::prelude::*;
 
-use crate::cell_list::CellList;
 use crate::domain::Domain;
-use crate::kernels::{Kernel, Width, gaussian_r2};
+use crate::kernels::{Width, gaussian_r2};
+use crate::particles::{check_finite, check_len, check_volumes};
+use crate::reconstruct::Reconstruction;
 use crate::{Error, ParticleSet, Result};
 
 /// The exchange of particle `p` with `q` across the kernel value
@@ -42,13 +43,13 @@ pub fn exchange(volume_p: f64, strength_p: f64, volume_q: f64, strength_q: f64, 
     (volume_p * strength_q - volume_q * strength_p) * eta
 }
 
-/// The PSE operator of one particle configuration: the cell list of its
-/// positions and its volumes, ready to diffuse any strengths they carry.
+/// The PSE operator of one particle configuration: the Gaussian cell list of
+/// its positions (the one of [`Reconstruction`], since `eta = 4 zeta`) and
+/// its volumes, ready to diffuse any strengths they carry.
 #[derive(Debug, Clone)]
 pub struct PseOperator<const D: usize> {
-    list: CellList<D>,
+    neighbours: Reconstruction<D>,
     volumes: Vec<f64>,
-    eps: Width,
 }
 
 impl<const D: usize> PseOperator<D> {
@@ -67,25 +68,11 @@ impl<const D: usize> PseOperator<D> {
         eps: Width,
         tolerance: f64,
     ) -> Result<Self> {
-        let cutoff = Kernel::Gaussian.radius(tolerance)? * eps.get();
-        let list = CellList::new(domain, positions, cutoff)?;
-        if volumes.len() != list.len() {
-            return Err(Error::LengthMismatch {
-                what: "volumes",
-                expected: list.len(),
-                found: volumes.len(),
-            });
-        }
-        if let Some(index) = volumes.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
-            return Err(Error::NonPositiveVolume {
-                index,
-                value: volumes[index],
-            });
-        }
+        let neighbours = Reconstruction::new(domain, positions, eps, tolerance)?;
+        check_volumes(volumes, neighbours.len())?;
         Ok(PseOperator {
-            list,
+            neighbours,
             volumes: volumes.to_vec(),
-            eps,
         })
     }
 
@@ -126,7 +113,7 @@ impl<const D: usize> PseOperator<D> {
         check_viscosity(viscosity)?;
         let zeros = vec![0.0; self.len()];
         let (_, max_s) = self.rates_and_stiffness(&zeros);
-        Ok(bound(viscosity, max_s, self.eps))
+        Ok(bound(viscosity, max_s, self.neighbours.eps()))
     }
 
     /// The rates `dU_p/dt` for the given strengths.
@@ -138,7 +125,7 @@ impl<const D: usize> PseOperator<D> {
         check_viscosity(viscosity)?;
         self.check_strengths(strengths)?;
         let (mut rates, _) = self.rates_and_stiffness(strengths);
-        let scale = viscosity / (self.eps.get() * self.eps.get());
+        let scale = viscosity / (self.neighbours.eps().get().powi(2));
         for r in &mut rates {
             *r *= scale;
         }
@@ -166,11 +153,11 @@ impl<const D: usize> PseOperator<D> {
             return Ok(());
         }
         let (rates, max_s) = self.rates_and_stiffness(strengths);
-        let limit = bound(viscosity, max_s, self.eps);
+        let limit = bound(viscosity, max_s, self.neighbours.eps());
         if dt > limit {
             return Err(Error::PseUnstable { dt, bound: limit });
         }
-        let scale = dt * viscosity / (self.eps.get() * self.eps.get());
+        let scale = dt * viscosity / (self.neighbours.eps().get().powi(2));
         for (u, r) in strengths.iter_mut().zip(&rates) {
             *u += scale * r;
         }
@@ -183,27 +170,28 @@ impl<const D: usize> PseOperator<D> {
     fn rates_and_stiffness(&self, strengths: &[f64]) -> (Vec<f64>, f64) {
         // eta_eps(d) = eta_eps(0) exp(-|d|^2 / eps^2): sum the exponentials,
         // apply the constant once per particle.
-        let eta0 = 4.0 * gaussian_r2::<D>(0.0, self.eps);
-        let inv_eps2 = 1.0 / (self.eps.get() * self.eps.get());
+        let eps = self.neighbours.eps();
+        let eta0 = 4.0 * gaussian_r2::<D>(0.0, eps);
+        let inv_eps2 = 1.0 / (eps.get() * eps.get());
+        let list = self.neighbours.cell_list();
         let pairs: Vec<(f64, f64)> = (0..self.len())
             .into_par_iter()
             .map(|p| {
                 let (vp, up) = (self.volumes[p], strengths[p]);
                 let mut rate = 0.0;
                 let mut stiffness = 0.0;
-                self.list
-                    .for_each_neighbor(self.list.particle(p), |e, _, d2| {
-                        let q = e.source;
-                        let g = (-d2 * inv_eps2).exp();
-                        let vq = self.volumes[q];
-                        rate += exchange(vp, up, vq, e.sign * strengths[q], g);
-                        let weight = match (q == p, e.sign > 0.0) {
-                            (true, true) => 0.0,
-                            (true, false) => 2.0,
-                            (false, _) => 1.0,
-                        };
-                        stiffness += weight * vq * g;
-                    });
+                list.for_each_neighbor(list.particle(p), |e, _, d2| {
+                    let q = e.source;
+                    let g = (-d2 * inv_eps2).exp();
+                    let vq = self.volumes[q];
+                    rate += exchange(vp, up, vq, e.sign * strengths[q], g);
+                    let weight = match (q == p, e.sign > 0.0) {
+                        (true, true) => 0.0,
+                        (true, false) => 2.0,
+                        (false, _) => 1.0,
+                    };
+                    stiffness += weight * vq * g;
+                });
                 (eta0 * rate, eta0 * stiffness)
             })
             .collect();
@@ -212,21 +200,8 @@ impl<const D: usize> PseOperator<D> {
     }
 
     fn check_strengths(&self, strengths: &[f64]) -> Result<()> {
-        if strengths.len() != self.len() {
-            return Err(Error::LengthMismatch {
-                what: "strengths",
-                expected: self.len(),
-                found: strengths.len(),
-            });
-        }
-        match strengths.iter().position(|u| !u.is_finite()) {
-            Some(index) => Err(Error::NonFiniteParticle {
-                what: "strength",
-                index,
-                value: strengths[index],
-            }),
-            None => Ok(()),
-        }
+        check_len("strengths", self.len(), strengths.len())?;
+        check_finite("strength", strengths)
     }
 }
 

@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use crate::cell_list::CellList;
 use crate::domain::{Axis, Domain};
 use crate::kernels::{Kernel, Width, gaussian_r2};
+use crate::particles::check_len;
 use crate::{Error, ParticleSet, Result};
 
 /// A particle configuration prepared for evaluating eq. (3): the cell list
@@ -179,15 +180,7 @@ impl<const D: usize> Reconstruction<D> {
     }
 
     fn check_strengths(&self, strengths: &[f64]) -> Result<()> {
-        if strengths.len() == self.len {
-            Ok(())
-        } else {
-            Err(Error::LengthMismatch {
-                what: "strengths",
-                expected: self.len,
-                found: strengths.len(),
-            })
-        }
+        check_len("strengths", self.len, strengths.len())
     }
 
     fn check_point(&self, index: usize, x: &[f64; D]) -> Result<()> {

@@ -33,7 +33,7 @@
 
 use rayon::prelude::*;
 
-use crate::domain::{Axis, Domain};
+use crate::domain::{Axis, Domain, whole_cells};
 use crate::kernels::m4prime;
 use crate::{Error, ParticleSet, Result};
 
@@ -161,15 +161,11 @@ impl<const D: usize> RemeshGrid<D> {
             *nodes = match *axis {
                 Axis::Free => free(a)?,
                 Axis::Periodic { length } | Axis::Walls { length } => {
-                    let cells = (length / l).round();
-                    if cells < 1.0 || (cells * l - length).abs() > 1e-9 * length {
-                        return Err(Error::GridDoesNotTile {
-                            axis: a,
-                            length,
-                            spacing: l,
-                        });
-                    }
-                    let cells = cells as usize;
+                    let cells = whole_cells(length, l).ok_or(Error::GridDoesNotTile {
+                        axis: a,
+                        length,
+                        spacing: l,
+                    })?;
                     if matches!(axis, Axis::Periodic { .. }) {
                         Nodes::Periodic { cells }
                     } else {
@@ -426,11 +422,14 @@ pub fn project<const D: usize>(
     particles: &ParticleSet<D>,
     grid: &RemeshGrid<D>,
 ) -> Result<GridValues<D>> {
+    let has_walls = grid.axes.iter().any(|n| matches!(n, Nodes::Walls { .. }));
     for p in 0..particles.len() {
         let x = particles.position(p);
+        if has_walls {
+            grid.domain.check_inside(p, &x)?;
+        }
         for (a, nodes) in grid.axes.iter().enumerate() {
             match *nodes {
-                Nodes::Walls { .. } => grid.domain.check_inside(p, &x)?,
                 Nodes::Free { first, count } => {
                     let base = (x[a] / grid.spacing()).floor() as i64;
                     let last = first + count as i64 - 1;
@@ -444,7 +443,7 @@ pub fn project<const D: usize>(
                         });
                     }
                 }
-                Nodes::Periodic { .. } => {}
+                Nodes::Periodic { .. } | Nodes::Walls { .. } => {}
             }
         }
     }

@@ -27,6 +27,7 @@ use faer::reborrow::ReborrowMut;
 use faer::{Conj, Mat, Par};
 
 use crate::kernels::gaussian_r2;
+use crate::particles::{check_len, check_volumes};
 use crate::reconstruct::Reconstruction;
 use crate::{Error, Result};
 
@@ -242,34 +243,11 @@ pub fn least_squares<const D: usize>(
 }
 
 fn check_values(values: &[f64], n: usize) -> Result<()> {
-    if values.len() != n {
-        return Err(Error::LengthMismatch {
-            what: "field values",
-            expected: n,
-            found: values.len(),
-        });
-    }
+    check_len("field values", n, values.len())?;
     match values.iter().position(|u| !u.is_finite()) {
         Some(index) => Err(Error::NonFiniteValue {
             index,
             value: values[index],
-        }),
-        None => Ok(()),
-    }
-}
-
-fn check_volumes(volumes: &[f64], n: usize) -> Result<()> {
-    if volumes.len() != n {
-        return Err(Error::LengthMismatch {
-            what: "volumes",
-            expected: n,
-            found: volumes.len(),
-        });
-    }
-    match volumes.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
-        Some(index) => Err(Error::NonPositiveVolume {
-            index,
-            value: volumes[index],
         }),
         None => Ok(()),
     }

@@ -4,29 +4,15 @@
 //! for `cos(k x)`), the stability bound, walls as sinks, thread-count
 //! independence, and refused input.
 
+mod common;
+
+use common::{axes_of, naive_images, width};
 use std::f64::consts::PI;
 
 use particle_core::kernels::{Width, gaussian_1d};
 use particle_core::pse::{PseOperator, diffuse, exchange};
 use particle_core::{Axis, Domain, Error, ParticleSet};
 use proptest::prelude::*;
-
-fn width(eps: f64) -> Width {
-    Width::new(eps).unwrap()
-}
-
-fn images(axis: Axis, x: f64) -> Vec<(f64, f64)> {
-    match axis {
-        Axis::Free => vec![(x, 1.0)],
-        Axis::Periodic { length } => (-4..=4).map(|k| (x + k as f64 * length, 1.0)).collect(),
-        Axis::Walls { length } => (-3..=3)
-            .flat_map(|k| {
-                let s = 2.0 * k as f64 * length;
-                [(x + s, 1.0), (-x + s, -1.0)]
-            })
-            .collect(),
-    }
-}
 
 /// All pairs and images, no cut-off: the rates and the scale
 /// `sum_q |exchange|` of each.
@@ -38,8 +24,8 @@ fn naive_rates(axes: [Axis; 2], set: &ParticleSet<2>, eps: Width, nu: f64) -> (V
         let xp = set.position(p);
         for q in 0..set.len() {
             let xq = set.position(q);
-            for (y0, s0) in images(axes[0], xq[0]) {
-                for (y1, s1) in images(axes[1], xq[1]) {
+            for (y0, s0) in naive_images(axes[0], xq[0]) {
+                for (y1, s1) in naive_images(axes[1], xq[1]) {
                     let eta = 4.0 * gaussian_1d(xp[0] - y0, eps) * gaussian_1d(xp[1] - y1, eps);
                     let e = exchange(v[p], u[p], v[q], s0 * s1 * u[q], eta);
                     rates[p] += e;
@@ -64,17 +50,6 @@ prop_compose! {
             xs.iter().map(|t| t.2).collect(),
             xs.iter().map(|t| t.3 * 1e-3).collect(),
         ).unwrap()
-    }
-}
-
-fn axes_of(kind: u8) -> [Axis; 2] {
-    let p = Axis::Periodic { length: 1.0 };
-    let w = Axis::Walls { length: 1.0 };
-    match kind {
-        0 => [Axis::Free, Axis::Free],
-        1 => [p, p],
-        2 => [w, w],
-        _ => [p, w],
     }
 }
 

@@ -4,30 +4,15 @@
 //! sum, exact strengths recovered from their own field, and a dense ridge
 //! solve by hand-written Gaussian elimination of the normal equations.
 
+mod common;
+
+use common::{axes_of, naive_images, width};
 use std::f64::consts::PI;
 
 use particle_core::kernels::{Width, gaussian_1d};
 use particle_core::strengths::{self, BealeOptions, DENSE_LIMIT};
 use particle_core::{Axis, Domain, Error, ParticleSet, Reconstruction};
 use proptest::prelude::*;
-
-fn width(eps: f64) -> Width {
-    Width::new(eps).unwrap()
-}
-
-/// Images of one coordinate, far beyond any cut-off used here.
-fn naive_images(axis: Axis, x: f64) -> Vec<(f64, f64)> {
-    match axis {
-        Axis::Free => vec![(x, 1.0)],
-        Axis::Periodic { length } => (-4..=4).map(|k| (x + k as f64 * length, 1.0)).collect(),
-        Axis::Walls { length } => (-3..=3)
-            .flat_map(|k| {
-                let s = 2.0 * k as f64 * length;
-                [(x + s, 1.0), (-x + s, -1.0)]
-            })
-            .collect(),
-    }
-}
 
 /// All pairs, all images, no cut-off; the 2D Gaussian as a product of 1D ones.
 fn naive_2d(axes: [Axis; 2], set: &ParticleSet<2>, eps: Width, x: [f64; 2]) -> f64 {
@@ -45,17 +30,6 @@ fn naive_2d(axes: [Axis; 2], set: &ParticleSet<2>, eps: Width, x: [f64; 2]) -> f
         }
     }
     sum
-}
-
-fn axes_of(kind: u8) -> [Axis; 2] {
-    let p = Axis::Periodic { length: 1.0 };
-    let w = Axis::Walls { length: 1.0 };
-    match kind {
-        0 => [Axis::Free, Axis::Free],
-        1 => [p, p],
-        2 => [w, w],
-        _ => [p, w],
-    }
 }
 
 prop_compose! {
@@ -149,12 +123,21 @@ fn reconstruction_rejects_bad_input() {
     );
 }
 
-/// 1D periodic lattice of `n` particles and the values of a smooth field.
-fn periodic_lattice(n: usize, field: impl Fn(f64) -> f64) -> (ParticleSet<1>, Vec<f64>) {
+/// 1D lattice of `n` particles on the `2 pi`-periodic line, the values of a
+/// smooth field there, and its reconstruction with `eps = eps_over_dp d_p`.
+fn periodic_lattice(
+    n: usize,
+    eps_over_dp: f64,
+    tolerance: f64,
+    field: impl Fn(f64) -> f64,
+) -> (ParticleSet<1>, Vec<f64>, Reconstruction<1>) {
     let d = 2.0 * PI / n as f64;
     let set = ParticleSet::<1>::lattice([0.0], [n], d, -1.0, |x| field(x[0])).unwrap();
     let values = set.coords(0).iter().map(|&x| field(x)).collect();
-    (set, values)
+    let domain = Domain::periodic(2.0 * PI).unwrap();
+    let rec =
+        Reconstruction::for_particles(domain, &set, width(eps_over_dp * d), tolerance).unwrap();
+    (set, values, rec)
 }
 
 #[test]
@@ -178,15 +161,7 @@ fn direct_strengths_are_eq_4() {
 #[test]
 fn beale_interpolates_at_the_particles() {
     let field = |x: f64| (-((x - PI) / 0.4).powi(2)).exp();
-    let (set, values) = periodic_lattice(100, field);
-    let d = 2.0 * PI / 100.0;
-    let rec = Reconstruction::for_particles(
-        Domain::periodic(2.0 * PI).unwrap(),
-        &set,
-        width(1.3 * d),
-        1e-14,
-    )
-    .unwrap();
+    let (set, values, rec) = periodic_lattice(100, 1.3, 1e-14, field);
     let direct_err = max_abs_diff(&rec.values_at_particles(set.strengths()).unwrap(), &values);
     let options = BealeOptions::default();
     let sol = strengths::beale(&rec, &values, set.volumes(), options).unwrap();
@@ -206,15 +181,7 @@ fn beale_interpolates_at_the_particles() {
 
 #[test]
 fn beale_reports_non_convergence() {
-    let (set, values) = periodic_lattice(50, |x| x.sin() + (7.0 * x).cos());
-    let d = 2.0 * PI / 50.0;
-    let rec = Reconstruction::for_particles(
-        Domain::periodic(2.0 * PI).unwrap(),
-        &set,
-        width(2.0 * d),
-        1e-12,
-    )
-    .unwrap();
+    let (set, values, rec) = periodic_lattice(50, 2.0, 1e-12, |x| x.sin() + (7.0 * x).cos());
     let err = strengths::beale(
         &rec,
         &values,
