@@ -243,11 +243,66 @@ impl<const D: usize> RemeshGrid<D> {
 
     /// `sum_i values_i W(x / l - i)` for one point: eq. (7) for nodal values.
     fn gather(&self, values: &[f64], x: [f64; D]) -> f64 {
+        self.gather_fields([values], x)[0]
+    }
+
+    /// [`RemeshGrid::gather`] for several fields on this grid at once, the
+    /// stencil weights computed once.
+    fn gather_fields<const F: usize>(&self, fields: [&[f64]; F], x: [f64; D]) -> [f64; F] {
         let stencils: [[Option<(usize, f64)>; 4]; D] =
             std::array::from_fn(|a| self.stencil(a, x[a]));
-        let mut sum = 0.0;
-        for_each_product(&stencils, |idx, w| sum += w * values[self.flat(&idx)]);
-        sum
+        let mut sums = [0.0; F];
+        for_each_product(&stencils, |idx, w| {
+            let flat = self.flat(&idx);
+            for (sum, field) in sums.iter_mut().zip(&fields) {
+                *sum += w * field[flat];
+            }
+        });
+        sums
+    }
+
+    /// The `M4'` interpolant eq. (7), `sum_i f_i W((x - x_i) / l)`, of `F`
+    /// nodal fields at one point, sharing the stencil weights: the
+    /// grid-to-particle step of a Vortex-In-Cell code (both velocity
+    /// components at once). Wall axes see the odd images of the fields.
+    ///
+    /// # Errors
+    /// [`Error::GridSizeMismatch`] if a field does not have
+    /// [`RemeshGrid::node_count`] values; [`Error::NonFinitePoint`] for a NaN
+    /// or infinite coordinate.
+    ///
+    /// # Example
+    ///
+    /// `M4'` reproduces linear functions:
+    ///
+    /// ```
+    /// use particle_core::remesh::RemeshGrid;
+    /// use particle_core::Domain;
+    ///
+    /// let grid = RemeshGrid::<1>::new(Domain::periodic(1.0)?, 0.0625)?; // 8 nodes
+    /// let ones = vec![1.0; 8];
+    /// let ramp: Vec<f64> = (0..8).map(|i| i as f64).collect();
+    /// let [one, r] = grid.sample([&ones, &ramp], [0.3])?;
+    /// assert!((one - 1.0).abs() < 1e-15);
+    /// assert!((r - 0.3 / 0.125).abs() < 1e-14); // x / l, away from the wrap
+    /// # Ok::<(), particle_core::Error>(())
+    /// ```
+    pub fn sample<const F: usize>(&self, fields: [&[f64]; F], x: [f64; D]) -> Result<[f64; F]> {
+        let expected = self.node_count();
+        if let Some(field) = fields.iter().find(|f| f.len() != expected) {
+            return Err(Error::GridSizeMismatch {
+                expected,
+                found: field.len(),
+            });
+        }
+        if let Some(axis) = x.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFinitePoint {
+                index: 0,
+                axis,
+                value: x[axis],
+            });
+        }
+        Ok(self.gather_fields(fields, x))
     }
 }
 
@@ -399,6 +454,9 @@ const MIN_CHUNK: usize = 4096;
 
 /// Eq. (6): project the particles' strengths onto the grid.
 ///
+/// Allocates its result and work space; a time loop projecting many times
+/// onto one grid uses a [`Projector`] instead.
+///
 /// # Errors
 /// [`Error::OutsideDomain`] for a particle outside a wall-bounded axis;
 /// [`Error::OutsideGrid`] for one whose stencil leaves a free axis' nodes.
@@ -422,6 +480,93 @@ pub fn project<const D: usize>(
     particles: &ParticleSet<D>,
     grid: &RemeshGrid<D>,
 ) -> Result<GridValues<D>> {
+    let mut values = vec![0.0; grid.node_count()];
+    Projector::new(grid.clone()).project_into(particles, &mut values)?;
+    Ok(GridValues {
+        grid: grid.clone(),
+        values,
+    })
+}
+
+/// Eq. (6) onto one grid, again and again, without allocating: the work
+/// space of the parallel projection is kept between calls (it grows only
+/// when a call needs more chunks than any before).
+#[derive(Debug, Clone)]
+pub struct Projector<const D: usize> {
+    grid: RemeshGrid<D>,
+    partial: Vec<Vec<f64>>,
+}
+
+impl<const D: usize> Projector<D> {
+    /// A projector onto `grid`.
+    pub fn new(grid: RemeshGrid<D>) -> Self {
+        Projector {
+            grid,
+            partial: Vec::new(),
+        }
+    }
+
+    /// The grid projected onto.
+    pub fn grid(&self) -> &RemeshGrid<D> {
+        &self.grid
+    }
+
+    /// Overwrite `values` (one per node, axis 0 fastest) with the nodal
+    /// values eq. (6) of `particles`. Bit-identical to [`project`] and for
+    /// any number of threads.
+    ///
+    /// # Errors
+    /// [`Error::GridSizeMismatch`] for a wrong `values` length; otherwise as
+    /// [`project`]. `values` is unchanged on error.
+    pub fn project_into(&mut self, particles: &ParticleSet<D>, values: &mut [f64]) -> Result<()> {
+        let grid = &self.grid;
+        let n_nodes = grid.node_count();
+        if values.len() != n_nodes {
+            return Err(Error::GridSizeMismatch {
+                expected: n_nodes,
+                found: values.len(),
+            });
+        }
+        check_on_grid(particles, grid)?;
+        let strengths = particles.strengths();
+        let n = particles.len();
+        let chunks = n.div_ceil(MIN_CHUNK).clamp(1, MAX_CHUNKS);
+        let chunk_len = n.div_ceil(chunks);
+        if self.partial.len() < chunks {
+            self.partial.resize(chunks, vec![0.0; n_nodes]);
+        }
+        self.partial[..chunks]
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(c, acc)| {
+                acc.fill(0.0);
+                let range = (c * chunk_len).min(n)..((c + 1) * chunk_len).min(n);
+                for (p, &u) in range.clone().zip(&strengths[range]) {
+                    let x = particles.position(p);
+                    let stencils: [[Option<(usize, f64)>; 4]; D] =
+                        std::array::from_fn(|a| grid.stencil(a, x[a]));
+                    for_each_product(&stencils, |idx, w| {
+                        acc[grid.flat(&idx)] += w * u;
+                    });
+                }
+            });
+        let inv_volume = grid.spacing().powi(-(D as i32));
+        values.fill(0.0);
+        for acc in &self.partial[..chunks] {
+            for (v, a) in values.iter_mut().zip(acc) {
+                *v += a;
+            }
+        }
+        for v in values.iter_mut() {
+            *v *= inv_volume;
+        }
+        Ok(())
+    }
+}
+
+/// Every particle inside the wall-bounded axes and, on free axes, with its
+/// whole stencil on the grid's nodes.
+fn check_on_grid<const D: usize>(particles: &ParticleSet<D>, grid: &RemeshGrid<D>) -> Result<()> {
     let has_walls = grid.axes.iter().any(|n| matches!(n, Nodes::Walls { .. }));
     for p in 0..particles.len() {
         let x = particles.position(p);
@@ -429,59 +574,22 @@ pub fn project<const D: usize>(
             grid.domain.check_inside(p, &x)?;
         }
         for (a, nodes) in grid.axes.iter().enumerate() {
-            match *nodes {
-                Nodes::Free { first, count } => {
-                    let base = (x[a] / grid.spacing()).floor() as i64;
-                    let last = first + count as i64 - 1;
-                    if base - 1 < first || base + 2 > last {
-                        return Err(Error::OutsideGrid {
-                            index: p,
-                            axis: a,
-                            value: x[a],
-                            first,
-                            last,
-                        });
-                    }
+            if let Nodes::Free { first, count } = *nodes {
+                let base = (x[a] / grid.spacing()).floor() as i64;
+                let last = first + count as i64 - 1;
+                if base - 1 < first || base + 2 > last {
+                    return Err(Error::OutsideGrid {
+                        index: p,
+                        axis: a,
+                        value: x[a],
+                        first,
+                        last,
+                    });
                 }
-                Nodes::Periodic { .. } | Nodes::Walls { .. } => {}
             }
         }
     }
-    let n_nodes = grid.node_count();
-    let strengths = particles.strengths();
-    let n = particles.len();
-    let chunks = n.div_ceil(MIN_CHUNK).clamp(1, MAX_CHUNKS);
-    let chunk_len = n.div_ceil(chunks);
-    let partial: Vec<Vec<f64>> = (0..chunks)
-        .into_par_iter()
-        .map(|c| {
-            let mut acc = vec![0.0; n_nodes];
-            let range = c * chunk_len..((c + 1) * chunk_len).min(n);
-            for (p, &u) in range.clone().zip(&strengths[range]) {
-                let x = particles.position(p);
-                let stencils: [[Option<(usize, f64)>; 4]; D] =
-                    std::array::from_fn(|a| grid.stencil(a, x[a]));
-                for_each_product(&stencils, |idx, w| {
-                    acc[grid.flat(&idx)] += w * u;
-                });
-            }
-            acc
-        })
-        .collect();
-    let inv_volume = grid.spacing().powi(-(D as i32));
-    let mut values = vec![0.0; n_nodes];
-    for acc in &partial {
-        for (v, a) in values.iter_mut().zip(acc) {
-            *v += a;
-        }
-    }
-    for v in &mut values {
-        *v *= inv_volume;
-    }
-    Ok(GridValues {
-        grid: grid.clone(),
-        values,
-    })
+    Ok(())
 }
 
 /// Projection, eq. (6), then interpolation to fresh particles, eq. (7)–(8),

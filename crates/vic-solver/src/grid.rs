@@ -1,9 +1,8 @@
 //! Computational geometry: the square domain and its uniform grid.
 
-use crate::{Error, Result};
+use particle_core::remesh::RemeshGrid;
 
-/// Relative tolerance on `length / spacing` being a whole number.
-const TILE_TOLERANCE: f64 = 1e-9;
+use crate::error::{Result, positive};
 
 /// What happens at the edges of the square.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,16 +19,25 @@ pub enum Boundary {
 pub struct Domain {
     length: f64,
     boundary: Boundary,
+    particle_domain: particle_core::Domain<2>,
 }
 
 impl Domain {
     /// A square of side `length`.
     ///
     /// # Errors
-    /// [`Error::NotPositive`] if `length` is not positive and finite.
+    /// [`crate::Error::NotPositive`] if `length` is not positive and finite.
     pub fn new(length: f64, boundary: Boundary) -> Result<Self> {
         positive("domain length", length)?;
-        Ok(Domain { length, boundary })
+        let particle_domain = match boundary {
+            Boundary::Periodic => particle_core::Domain::periodic(length)?,
+            Boundary::StressFreeWalls => particle_core::Domain::walls(length)?,
+        };
+        Ok(Domain {
+            length,
+            boundary,
+            particle_domain,
+        })
     }
 
     /// Side length `L`.
@@ -49,12 +57,20 @@ impl Domain {
             Boundary::StressFreeWalls => 2.0 * self.length,
         }
     }
+
+    /// The same square as a `particle-core` domain (periodic or wall axes),
+    /// for remeshing and PSE.
+    pub fn particle_domain(&self) -> particle_core::Domain<2> {
+        self.particle_domain
+    }
 }
 
-/// The uniform grid of the domain, `cells` per side, nodes at `i l`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The uniform grid of the domain, spacing `l = 2 d_p`, nodes at `i l`: the
+/// remeshing grid of `particle-core` and the Poisson grid of the solver.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Grid {
     domain: Domain,
+    remesh: RemeshGrid<2>,
     cells: usize,
 }
 
@@ -63,23 +79,15 @@ impl Grid {
     /// grid twice the particle spacing).
     ///
     /// # Errors
-    /// [`Error::NotPositive`] for a non-positive or non-finite `d_p`;
-    /// [`Error::GridDoesNotTile`] if `L / (2 d_p)` is not a whole number.
+    /// [`crate::Error::Particles`] wrapping `NotPositive` for a bad `d_p`
+    /// or `GridDoesNotTile` if `L / (2 d_p)` is not a whole number.
     pub fn for_particle_spacing(domain: Domain, particle_spacing: f64) -> Result<Self> {
-        positive("particle spacing d_p", particle_spacing)?;
-        let spacing = 2.0 * particle_spacing;
-        let cells = domain.length / spacing;
-        let whole = cells.round();
-        if whole < 1.0 || (cells - whole).abs() > TILE_TOLERANCE * cells {
-            return Err(Error::GridDoesNotTile {
-                spacing,
-                length: domain.length,
-                cells,
-            });
-        }
+        let remesh = RemeshGrid::new(domain.particle_domain(), particle_spacing)?;
+        let cells = (domain.length / remesh.spacing()).round() as usize;
         Ok(Grid {
             domain,
-            cells: whole as usize,
+            remesh,
+            cells,
         })
     }
 
@@ -95,26 +103,25 @@ impl Grid {
 
     /// Grid spacing `l = L / cells`.
     pub fn spacing(&self) -> f64 {
-        self.domain.length / self.cells as f64
+        self.remesh.spacing()
     }
 
     /// The particle spacing `d_p = l / 2` that fits this grid.
     pub fn particle_spacing(&self) -> f64 {
-        self.spacing() / 2.0
+        self.remesh.particle_spacing()
     }
-}
 
-fn positive(name: &'static str, value: f64) -> Result<()> {
-    if value.is_finite() && value > 0.0 {
-        Ok(())
-    } else {
-        Err(Error::NotPositive { name, value })
+    /// The grid as `particle-core` sees it: `cells + 1` nodes per side with
+    /// walls (the wall nodes hold 0), `cells` when periodic; x fastest.
+    pub fn remesh_grid(&self) -> &RemeshGrid<2> {
+        &self.remesh
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
     use std::f64::consts::PI;
 
     #[test]
@@ -126,18 +133,24 @@ mod tests {
         for (n, cells) in [(256.0, 128), (128.0, 64), (96.0, 48), (512.0, 256)] {
             let g = Grid::for_particle_spacing(box_, PI / n).unwrap();
             assert_eq!(g.cells(), cells);
+            assert_eq!(g.remesh_grid().dims(), [cells + 1, cells + 1]);
             assert!((g.particle_spacing() - PI / n).abs() < 1e-15);
         }
         assert_eq!(box_.period(), 2.0 * PI);
         let periodic = Domain::new(2.0 * PI, Boundary::Periodic).unwrap();
         assert_eq!(periodic.period(), 2.0 * PI);
+        let g = Grid::for_particle_spacing(periodic, PI / 64.0).unwrap();
+        assert_eq!(g.remesh_grid().dims(), [64, 64]);
     }
 
     #[test]
     fn inconsistent_spacing_is_refused_with_the_numbers() {
         let box_ = Domain::new(PI, Boundary::StressFreeWalls).unwrap();
         let err = Grid::for_particle_spacing(box_, 0.0327).unwrap_err();
-        assert!(matches!(err, Error::GridDoesNotTile { .. }));
+        assert!(matches!(
+            err,
+            Error::Particles(particle_core::Error::GridDoesNotTile { .. })
+        ));
         assert!(err.to_string().contains("0.0654"), "{err}");
         // Spacing larger than the box: not even one cell.
         assert!(Grid::for_particle_spacing(box_, 2.0).is_err());
@@ -154,12 +167,6 @@ mod tests {
         }
         let box_ = Domain::new(PI, Boundary::Periodic).unwrap();
         let err = Grid::for_particle_spacing(box_, -0.1).unwrap_err();
-        assert_eq!(
-            err,
-            Error::NotPositive {
-                name: "particle spacing d_p",
-                value: -0.1
-            }
-        );
+        assert!(err.to_string().contains("-0.1"), "{err}");
     }
 }

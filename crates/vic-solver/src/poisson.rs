@@ -1,0 +1,307 @@
+//! The FFT Poisson solver and the spectral velocity.
+//!
+//! On an `M x M` periodic grid of spacing `l` and period `P = M l`, with the
+//! discrete Fourier coefficients `w_k` of the nodal vorticity,
+//!
+//! ```text
+//! psi_k = w_k / |k|^2  (psi_0 = 0),     u_k = i k_y psi_k,     v_k = -i k_x psi_k,
+//! ```
+//!
+//! i.e. `Laplacian(psi) = -omega`, `u = d psi/dy`, `v = -d psi/dx`, exactly
+//! for the trigonometric interpolant of the nodal values. The velocity is
+//! differentiated spectrally rather than by finite differences: the
+//! derivative of the interpolant is exact for every resolved mode, costs no
+//! more than the inverse transform that the Poisson solve needs anyway, and
+//! the one inverse transform of `u_k + i v_k` gives both real components at
+//! once. The odd Nyquist derivative is set to zero so that `u` and `v` stay
+//! real (with walls the Nyquist content of an odd field vanishes anyway).
+//!
+//! **Periodic square** `[0, L)^2`: `M = L / l` nodes per side.
+//! **Stress-free box** `[0, L]^2`: the nodal vorticity on `0..=L/l` is
+//! continued oddly across both walls onto the `2L`-periodic square,
+//! `M = 2 L / l`. Then `psi` is odd about every wall, so `psi = 0` there,
+//! and the sine series this makes is the sine-transform solution of the box
+//! (SPEC, "Conventions"). The wall-normal velocity is odd about its wall and
+//! vanishes on it; the tangential one is even, free to slip.
+
+use std::sync::Arc;
+
+use particle_core::Domain as ParticleDomain;
+use particle_core::remesh::{GridValues, RemeshGrid};
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftPlanner};
+
+use crate::error::{Error, Result};
+use crate::grid::{Boundary, Grid};
+
+/// The velocity on the periodic spectral grid (`M x M` nodes `(i l, j l)`,
+/// x fastest; period `L` periodic, `2L` with walls), and its `M4'`
+/// interpolant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VelocityField {
+    grid: RemeshGrid<2>,
+    boundary: Boundary,
+    length: f64,
+    u: Vec<f64>,
+    v: Vec<f64>,
+}
+
+impl VelocityField {
+    /// A zero field for `grid`'s solver.
+    ///
+    /// # Errors
+    /// Never for a valid [`Grid`]; typed like the rest of the crate.
+    pub fn zeros(grid: &Grid) -> Result<Self> {
+        let domain = grid.domain();
+        let period = domain.period();
+        let velocity_grid =
+            RemeshGrid::new(ParticleDomain::periodic(period)?, grid.particle_spacing())?;
+        let nodes = velocity_grid.node_count();
+        Ok(VelocityField {
+            grid: velocity_grid,
+            boundary: domain.boundary(),
+            length: domain.length(),
+            u: vec![0.0; nodes],
+            v: vec![0.0; nodes],
+        })
+    }
+
+    /// The periodic grid of the nodal values.
+    pub fn grid(&self) -> &RemeshGrid<2> {
+        &self.grid
+    }
+
+    /// Nodal `u = d psi/dy`.
+    pub fn u(&self) -> &[f64] {
+        &self.u
+    }
+
+    /// Nodal `v = -d psi/dx`.
+    pub fn v(&self) -> &[f64] {
+        &self.v
+    }
+
+    /// The velocity at `x` by `M4'` interpolation of the nodal values
+    /// (exact at the nodes). No domain check: periodic wrapping applies
+    /// (with walls, to the `2L`-periodic continuation).
+    ///
+    /// # Errors
+    /// [`Error::Particles`] for a non-finite coordinate.
+    pub fn at(&self, x: [f64; 2]) -> Result<[f64; 2]> {
+        Ok(self.grid.sample([&self.u, &self.v], x)?)
+    }
+
+    /// The largest nodal speed `max |u|`.
+    pub fn max_speed(&self) -> f64 {
+        self.u
+            .iter()
+            .zip(&self.v)
+            .map(|(u, v)| u.hypot(*v))
+            .fold(0.0, f64::max)
+    }
+
+    /// Kinetic energy `1/2 int |u|^2` over the physical square (the nodal
+    /// sum, which is exact for the trigonometric interpolant).
+    pub fn energy(&self) -> f64 {
+        let copies = match self.boundary {
+            Boundary::Periodic => 1.0,
+            Boundary::StressFreeWalls => 4.0,
+        };
+        let speed2: f64 = self.u.iter().zip(&self.v).map(|(u, v)| u * u + v * v).sum();
+        0.5 * self.grid.spacing().powi(2) * speed2 / copies
+    }
+
+    /// Side `L` of the physical square.
+    pub fn length(&self) -> f64 {
+        self.length
+    }
+}
+
+/// FFT Poisson solver with spectral velocity for one [`Grid`]: plans and
+/// buffers are built once, and a solve allocates nothing.
+pub struct PoissonSolver {
+    /// Nodes per side of the periodic spectral grid.
+    m: usize,
+    /// Cells per side of the physical grid.
+    cells: usize,
+    boundary: Boundary,
+    forward: Arc<dyn Fft<f64>>,
+    inverse: Arc<dyn Fft<f64>>,
+    /// Rows along x (index `i + m j`).
+    rows: Vec<Complex<f64>>,
+    /// The transpose (index `j + m i`).
+    columns: Vec<Complex<f64>>,
+    scratch: Vec<Complex<f64>>,
+    /// Wavenumber of each index, `2 pi / P` times the signed index.
+    k: Vec<f64>,
+    /// The same with the Nyquist entry zeroed, for first derivatives.
+    k_derivative: Vec<f64>,
+}
+
+impl std::fmt::Debug for PoissonSolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoissonSolver")
+            .field("m", &self.m)
+            .field("boundary", &self.boundary)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PoissonSolver {
+    /// Plans and buffers for `grid`.
+    pub fn new(grid: &Grid) -> Self {
+        let cells = grid.cells();
+        let boundary = grid.domain().boundary();
+        let m = match boundary {
+            Boundary::Periodic => cells,
+            Boundary::StressFreeWalls => 2 * cells,
+        };
+        let mut planner = FftPlanner::new();
+        let forward = planner.plan_fft_forward(m);
+        let inverse = planner.plan_fft_inverse(m);
+        let scratch_len = forward
+            .get_inplace_scratch_len()
+            .max(inverse.get_inplace_scratch_len());
+        let base = 2.0 * std::f64::consts::PI / (m as f64 * grid.spacing());
+        let signed = |i: usize| {
+            if i <= m / 2 {
+                i as f64
+            } else {
+                i as f64 - m as f64
+            }
+        };
+        let k: Vec<f64> = (0..m).map(|i| base * signed(i)).collect();
+        let k_derivative = (0..m)
+            .map(|i| if 2 * i == m { 0.0 } else { k[i] })
+            .collect();
+        let zero = Complex::new(0.0, 0.0);
+        PoissonSolver {
+            m,
+            cells,
+            boundary,
+            forward,
+            inverse,
+            rows: vec![zero; m * m],
+            columns: vec![zero; m * m],
+            scratch: vec![zero; scratch_len],
+            k,
+            k_derivative,
+        }
+    }
+
+    /// Solve `Laplacian(psi) = -omega` for the nodal vorticity on the
+    /// physical grid ([`Grid::remesh_grid`], x fastest) and write the
+    /// velocity into `out`.
+    ///
+    /// # Errors
+    /// [`Error::Particles`] wrapping `GridSizeMismatch` if `omega` or `out`
+    /// does not belong to this solver's grid.
+    pub fn solve(&mut self, omega: &[f64], out: &mut VelocityField) -> Result<()> {
+        let expected = match self.boundary {
+            Boundary::Periodic => self.m * self.m,
+            Boundary::StressFreeWalls => (self.cells + 1) * (self.cells + 1),
+        };
+        let mismatch = |expected, found| {
+            Error::Particles(particle_core::Error::GridSizeMismatch { expected, found })
+        };
+        if omega.len() != expected {
+            return Err(mismatch(expected, omega.len()));
+        }
+        if out.u.len() != self.m * self.m {
+            return Err(mismatch(self.m * self.m, out.u.len()));
+        }
+        self.velocity(omega, &mut out.u, &mut out.v);
+        Ok(())
+    }
+
+    /// [`PoissonSolver::solve`] for nodal values with their grid.
+    ///
+    /// # Errors
+    /// As [`PoissonSolver::solve`].
+    pub fn solve_nodes(&mut self, omega: &GridValues<2>, out: &mut VelocityField) -> Result<()> {
+        self.solve(omega.values(), out)
+    }
+
+    /// The solve proper, sizes checked.
+    fn velocity(&mut self, omega: &[f64], u: &mut [f64], v: &mut [f64]) {
+        let m = self.m;
+        self.extend(omega);
+        self.forward
+            .process_with_scratch(&mut self.rows, &mut self.scratch);
+        transpose(&self.rows, &mut self.columns, m);
+        self.forward
+            .process_with_scratch(&mut self.columns, &mut self.scratch);
+        // columns[j + m i] holds the coefficient of (k_x = k[i], k_y = k[j]).
+        for (i, column) in self.columns.chunks_exact_mut(m).enumerate() {
+            let kx = self.k[i];
+            let kx_d = self.k_derivative[i];
+            for (j, c) in column.iter_mut().enumerate() {
+                let ky = self.k[j];
+                let k2 = kx * kx + ky * ky;
+                *c = if k2 == 0.0 {
+                    Complex::new(0.0, 0.0)
+                } else {
+                    // u + i v = (k_x + i k_y) psi  (see the module docs).
+                    *c / k2 * Complex::new(kx_d, self.k_derivative[j])
+                };
+            }
+        }
+        self.inverse
+            .process_with_scratch(&mut self.columns, &mut self.scratch);
+        transpose(&self.columns, &mut self.rows, m);
+        self.inverse
+            .process_with_scratch(&mut self.rows, &mut self.scratch);
+        let norm = 1.0 / (m * m) as f64;
+        for ((c, ui), vi) in self.rows.iter().zip(u.iter_mut()).zip(v.iter_mut()) {
+            *ui = c.re * norm;
+            *vi = c.im * norm;
+        }
+    }
+
+    /// Load the physical nodal values into `rows`, continued oddly across the
+    /// walls for a box.
+    fn extend(&mut self, omega: &[f64]) {
+        let m = self.m;
+        match self.boundary {
+            Boundary::Periodic => {
+                debug_assert_eq!(omega.len(), m * m);
+                for (c, &w) in self.rows.iter_mut().zip(omega) {
+                    *c = Complex::new(w, 0.0);
+                }
+            }
+            Boundary::StressFreeWalls => {
+                let n = self.cells + 1;
+                debug_assert_eq!(omega.len(), n * n);
+                let fold = |i: usize| {
+                    if i <= self.cells {
+                        (i, 1.0)
+                    } else {
+                        (m - i, -1.0)
+                    }
+                };
+                for j in 0..m {
+                    let (sj, sign_j) = fold(j);
+                    for i in 0..m {
+                        let (si, sign_i) = fold(i);
+                        let w = sign_i * sign_j * omega[si + n * sj];
+                        self.rows[i + m * j] = Complex::new(w, 0.0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `to[j + m i] = from[i + m j]` for an `m x m` array, in cache-sized tiles.
+fn transpose(from: &[Complex<f64>], to: &mut [Complex<f64>], m: usize) {
+    const TILE: usize = 32;
+    for j0 in (0..m).step_by(TILE) {
+        for i0 in (0..m).step_by(TILE) {
+            for j in j0..(j0 + TILE).min(m) {
+                for i in i0..(i0 + TILE).min(m) {
+                    to[j + m * i] = from[i + m * j];
+                }
+            }
+        }
+    }
+}

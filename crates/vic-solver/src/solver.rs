@@ -1,0 +1,477 @@
+//! The Vortex-In-Cell time step: particle-to-grid, FFT Poisson, spectral
+//! velocity, grid-to-particle, third-order Runge–Kutta advection, PSE
+//! diffusion (viscous splitting) and periodic remeshing.
+//!
+//! One step of size `dt` from `(x_p, Gamma_p)`:
+//!
+//! 1. **Advection** with the circulations frozen, by Williamson's
+//!    low-storage third-order Runge–Kutta scheme
+//!    (`q <- a_s q + dt u(x)`, `x <- x + b_s q`, `a = (0, -5/9, -153/128)`,
+//!    `b = (1/3, 15/16, 8/15)`). Every stage recomputes the velocity from
+//!    the particles' current positions: `M4'` projection onto the grid
+//!    (eq. 6), the spectral Poisson solve and velocity (`crate::spectral`),
+//!    and `M4'` interpolation back to the particles.
+//! 2. **Diffusion** of the circulations by one explicit PSE step over `dt`
+//!    at the new positions (`particle_core::pse`, paper 2 eq. (15)), with
+//!    the odd wall images.
+//! 3. **Remeshing** every `remesh_every` steps onto fresh particles at 1/4
+//!    and 3/4 of each cell, dropping `|Gamma_p| < eps_omega V_p`
+//!    (`particle_core::remesh`).
+//!
+//! Before the first stage the CFL number `max|u| dt / l` is checked against
+//! the configured limit; after every stage each particle must be finite
+//! and inside the box (periodic positions are wrapped). A failing step
+//! returns an error naming the step and particle and leaves the state at the
+//! last complete stage, never NaNs in silence.
+
+use particle_core::ParticleSet;
+use particle_core::kernels::Width;
+use particle_core::pse::PseOperator;
+use particle_core::remesh::{GridValues, Projector, remesh};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result, non_negative, positive};
+use crate::grid::{Boundary, Grid};
+use crate::poisson::{PoissonSolver, VelocityField};
+
+/// Williamson's low-storage RK3 coefficients `(a_s, b_s)`.
+const RK3: [(f64, f64); 3] = [
+    (0.0, 1.0 / 3.0),
+    (-5.0 / 9.0, 15.0 / 16.0),
+    (-153.0 / 128.0, 8.0 / 15.0),
+];
+
+/// Particles per rayon task when sampling the velocity.
+const MIN_PARTICLES_PER_TASK: usize = 1024;
+
+/// Parameters of the time stepping. Fields are public; [`Vic::new`] checks
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VicConfig {
+    /// Kinematic viscosity `nu >= 0` (0: inviscid, no PSE step).
+    pub viscosity: f64,
+    /// Time step `dt > 0`.
+    pub dt: f64,
+    /// Width `eps > 0` of the PSE kernel (paper 2, Table 3: `eps = 2 d_p`).
+    pub smoothing: f64,
+    /// The PSE kernel is cut off where it falls below this fraction of its
+    /// peak, radius `eps sqrt(ln 1/tol)` (`0 < tol < 1`).
+    pub pse_tolerance: f64,
+    /// Remesh after every `remesh_every` steps; 0 never remeshes.
+    pub remesh_every: u64,
+    /// The remeshing threshold `eps_omega >= 0`: fresh particles with
+    /// `|Gamma_p| <= eps_omega V_p` are dropped.
+    pub threshold: f64,
+    /// Largest accepted CFL number `max|u| dt / l` (`> 0`).
+    pub cfl_limit: f64,
+}
+
+impl VicConfig {
+    /// Default PSE cut-off: the kernel tail below `1e-8` of its peak
+    /// (radius `4.29 eps`), far below the splitting error of one step.
+    pub const DEFAULT_PSE_TOLERANCE: f64 = 1e-8;
+    /// Default CFL limit: a particle moves at most one grid cell per step.
+    pub const DEFAULT_CFL_LIMIT: f64 = 1.0;
+
+    /// Viscosity `nu`, step `dt` and PSE width `eps`, with the default
+    /// cut-off and CFL limit and no remeshing.
+    pub fn new(viscosity: f64, dt: f64, smoothing: f64) -> Self {
+        VicConfig {
+            viscosity,
+            dt,
+            smoothing,
+            pse_tolerance: Self::DEFAULT_PSE_TOLERANCE,
+            remesh_every: 0,
+            threshold: 0.0,
+            cfl_limit: Self::DEFAULT_CFL_LIMIT,
+        }
+    }
+
+    /// The same with remeshing every `every` steps at threshold
+    /// `eps_omega`.
+    pub fn with_remeshing(mut self, every: u64, threshold: f64) -> Self {
+        self.remesh_every = every;
+        self.threshold = threshold;
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        non_negative("viscosity nu", self.viscosity)?;
+        positive("time step dt", self.dt)?;
+        positive("PSE width eps", self.smoothing)?;
+        positive("CFL limit", self.cfl_limit)?;
+        non_negative("remeshing threshold eps_omega", self.threshold)?;
+        if !(self.pse_tolerance > 0.0 && self.pse_tolerance < 1.0) {
+            return Err(Error::NotPositive {
+                name: "PSE tolerance (in (0, 1))",
+                value: self.pse_tolerance,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The state of one flow: its particles, the time and the steps taken.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowState {
+    /// Vortex particles `{x_p, Gamma_p, V_p}`.
+    pub particles: ParticleSet<2>,
+    /// Current time.
+    pub time: f64,
+    /// Steps taken since the state was made.
+    pub steps: u64,
+}
+
+impl FlowState {
+    /// Particles at time `time`, no step taken yet.
+    pub fn new(particles: ParticleSet<2>, time: f64) -> Self {
+        FlowState {
+            particles,
+            time,
+            steps: 0,
+        }
+    }
+}
+
+/// Integral quantities of a flow at one time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Diagnostics {
+    /// Time.
+    pub time: f64,
+    /// Total circulation `sum_p Gamma_p`.
+    pub circulation: f64,
+    /// Linear impulse `sum_p Gamma_p (y_p, -x_p)`.
+    pub impulse: [f64; 2],
+    /// Kinetic energy `1/2 int |u|^2` over the square, from the grid
+    /// velocity.
+    pub energy: f64,
+    /// Enstrophy `1/2 int omega^2` over the square, from the projected
+    /// nodal vorticity.
+    pub enstrophy: f64,
+    /// Number of particles.
+    pub particles: usize,
+}
+
+/// A Vortex-In-Cell solver on one grid: FFT plans and work arrays, built
+/// once and reused by every step (each ensemble member owns one).
+#[derive(Debug)]
+pub struct Vic {
+    grid: Grid,
+    config: VicConfig,
+    eps: Width,
+    poisson: PoissonSolver,
+    flow: VelocityField,
+    projector: Projector<2>,
+    omega: Vec<f64>,
+    velocity: Vec<[f64; 2]>,
+    register: Vec<[f64; 2]>,
+}
+
+impl Vic {
+    /// A solver on `grid` with `config`.
+    ///
+    /// # Errors
+    /// [`Error::NotPositive`] or [`Error::Negative`] naming the first bad
+    /// parameter of `config`.
+    pub fn new(grid: Grid, config: VicConfig) -> Result<Self> {
+        config.validate()?;
+        let eps = Width::new(config.smoothing)?;
+        let poisson = PoissonSolver::new(&grid);
+        let flow = VelocityField::zeros(&grid)?;
+        let projector = Projector::new(grid.remesh_grid().clone());
+        Ok(Vic {
+            omega: vec![0.0; grid.remesh_grid().node_count()],
+            grid,
+            config,
+            eps,
+            poisson,
+            flow,
+            projector,
+            velocity: Vec::new(),
+            register: Vec::new(),
+        })
+    }
+
+    /// The grid.
+    pub fn grid(&self) -> &Grid {
+        &self.grid
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &VicConfig {
+        &self.config
+    }
+
+    /// Particles on the lattice `((i + 1/2) d_p, (j + 1/2) d_p)` of the
+    /// square with `Gamma_p = omega(x_p) d_p^2`, keeping
+    /// `|omega(x_p)| > threshold` (paper 2, Section 5.1.2).
+    ///
+    /// # Errors
+    /// [`Error::Particles`] if `omega` returns a non-finite value or no
+    /// particle survives the threshold.
+    pub fn particles_from_vorticity(
+        &self,
+        omega: impl Fn([f64; 2]) -> f64,
+        threshold: f64,
+    ) -> Result<ParticleSet<2>> {
+        let n = 2 * self.grid.cells();
+        Ok(ParticleSet::lattice(
+            [0.0; 2],
+            [n, n],
+            self.grid.particle_spacing(),
+            threshold,
+            omega,
+        )?)
+    }
+
+    /// The nodal vorticity eq. (6) of `particles` on the grid.
+    ///
+    /// # Errors
+    /// [`Error::Particles`] for particles outside the box.
+    pub fn vorticity(&mut self, particles: &ParticleSet<2>) -> Result<GridValues<2>> {
+        self.project(particles)?;
+        Ok(GridValues::new(
+            self.grid.remesh_grid().clone(),
+            self.omega.clone(),
+        )?)
+    }
+
+    /// The velocity induced by `particles` at arbitrary `points` of the
+    /// square (the grid velocity interpolated with `M4'`).
+    ///
+    /// # Errors
+    /// [`Error::PointOutside`] for a point outside `[0, L]^2` (periodic
+    /// squares accept any finite point); [`Error::Particles`] for bad
+    /// particles or a non-finite point.
+    pub fn velocity_at(
+        &mut self,
+        particles: &ParticleSet<2>,
+        points: &[[f64; 2]],
+    ) -> Result<Vec<[f64; 2]>> {
+        let length = self.grid.domain().length();
+        if self.grid.domain().boundary() == Boundary::StressFreeWalls {
+            let outside = |x: f64| !(0.0..=length).contains(&x);
+            if let Some(index) = points.iter().position(|p| outside(p[0]) || outside(p[1])) {
+                let [x, y] = points[index];
+                return Err(Error::PointOutside {
+                    index,
+                    x,
+                    y,
+                    length,
+                });
+            }
+        }
+        self.solve(particles)?;
+        points.iter().map(|&x| self.flow.at(x)).collect()
+    }
+
+    /// The velocity field of `particles` on the grid (P2M and the Poisson
+    /// solve), to sample at many points with [`VelocityField::at`].
+    ///
+    /// # Errors
+    /// [`Error::Particles`] for particles outside the box.
+    pub fn velocity_field(&mut self, particles: &ParticleSet<2>) -> Result<&VelocityField> {
+        self.solve(particles)?;
+        Ok(&self.flow)
+    }
+
+    /// Circulation, impulse, energy, enstrophy and particle count.
+    ///
+    /// # Errors
+    /// [`Error::Particles`] for particles outside the box.
+    pub fn diagnostics(&mut self, state: &FlowState) -> Result<Diagnostics> {
+        let particles = &state.particles;
+        self.solve(particles)?;
+        let l2 = self.grid.spacing().powi(2);
+        let omega2: f64 = self.omega.iter().map(|w| w * w).sum();
+        let (xs, ys) = (particles.coords(0), particles.coords(1));
+        let mut impulse = [0.0; 2];
+        for ((g, x), y) in particles.strengths().iter().zip(xs).zip(ys) {
+            impulse[0] += g * y;
+            impulse[1] -= g * x;
+        }
+        Ok(Diagnostics {
+            time: state.time,
+            circulation: particles.total_strength(),
+            impulse,
+            energy: self.flow.energy(),
+            enstrophy: 0.5 * l2 * omega2,
+            particles: particles.len(),
+        })
+    }
+
+    /// Advance `state` by `steps` steps, calling `on_step` after each.
+    ///
+    /// # Errors
+    /// As [`Vic::step`]; the state is left as after the failing step.
+    pub fn advance(
+        &mut self,
+        state: &mut FlowState,
+        steps: u64,
+        mut on_step: impl FnMut(&FlowState),
+    ) -> Result<()> {
+        for _ in 0..steps {
+            self.step(state)?;
+            on_step(state);
+        }
+        Ok(())
+    }
+
+    /// One step of size `dt`: RK3 advection, PSE diffusion, remeshing when
+    /// due (module docs).
+    ///
+    /// # Errors
+    /// [`Error::Cfl`] if `max|u| dt / l` exceeds the limit (nothing moved);
+    /// [`Error::LeftDomain`] or [`Error::NonFinite`] for a particle that
+    /// left the box or became NaN; [`Error::AtStep`] if PSE is unstable for
+    /// `dt` or remeshing leaves no particle.
+    pub fn step(&mut self, state: &mut FlowState) -> Result<()> {
+        let step = state.steps;
+        let dt = self.config.dt;
+        let n = state.particles.len();
+        self.register.clear();
+        self.register.resize(n, [0.0; 2]);
+        for (stage, &(a, b)) in RK3.iter().enumerate() {
+            self.solve(&state.particles).map_err(|e| at_step(step, e))?;
+            if stage == 0 {
+                self.check_cfl(step)?;
+            }
+            self.sample_at_particles(&state.particles)
+                .map_err(|e| at_step(step, e))?;
+            let coords = state.particles.coords_mut();
+            let (xs, rest) = coords.split_at_mut(1);
+            let (xs, ys) = (&mut xs[0], &mut rest[0]);
+            for (p, (q, vel)) in self.register.iter_mut().zip(&self.velocity).enumerate() {
+                for axis in 0..2 {
+                    q[axis] = a * q[axis] + dt * vel[axis];
+                }
+                xs[p] += b * q[0];
+                ys[p] += b * q[1];
+            }
+            self.confine(step, &mut state.particles)?;
+        }
+        self.diffuse(step, &mut state.particles)?;
+        state.steps += 1;
+        state.time += dt;
+        let every = self.config.remesh_every;
+        if every > 0 && state.steps % every == 0 {
+            state.particles = remesh(
+                &state.particles,
+                self.grid.remesh_grid(),
+                self.config.threshold,
+            )
+            .map_err(|source| Error::AtStep { step, source })?;
+        }
+        Ok(())
+    }
+
+    /// P2M and the spectral velocity on the grid.
+    fn solve(&mut self, particles: &ParticleSet<2>) -> Result<()> {
+        self.project(particles)?;
+        self.poisson.solve(&self.omega, &mut self.flow)
+    }
+
+    fn project(&mut self, particles: &ParticleSet<2>) -> Result<()> {
+        self.projector.project_into(particles, &mut self.omega)?;
+        Ok(())
+    }
+
+    fn sample_at_particles(&mut self, particles: &ParticleSet<2>) -> Result<()> {
+        let (xs, ys) = (particles.coords(0), particles.coords(1));
+        let flow = &self.flow;
+        self.velocity.clear();
+        self.velocity.resize(particles.len(), [0.0; 2]);
+        self.velocity
+            .par_iter_mut()
+            .with_min_len(MIN_PARTICLES_PER_TASK)
+            .zip(xs.par_iter().zip(ys))
+            .try_for_each(|(vel, (&x, &y))| {
+                *vel = flow.at([x, y])?;
+                Ok(())
+            })
+    }
+
+    fn check_cfl(&self, step: u64) -> Result<()> {
+        let max_speed = self.flow.max_speed();
+        let cfl = max_speed * self.config.dt / self.grid.spacing();
+        if cfl > self.config.cfl_limit || !cfl.is_finite() {
+            return Err(Error::Cfl {
+                step,
+                cfl,
+                limit: self.config.cfl_limit,
+                max_speed,
+            });
+        }
+        Ok(())
+    }
+
+    /// Wrap periodic positions; refuse NaNs and particles through a wall.
+    fn confine(&self, step: u64, particles: &mut ParticleSet<2>) -> Result<()> {
+        let length = self.grid.domain().length();
+        let walls = self.grid.domain().boundary() == Boundary::StressFreeWalls;
+        let coords = particles.coords_mut();
+        for p in 0..coords[0].len() {
+            for (axis, what) in [(0, "x"), (1, "y")] {
+                let x = coords[axis][p];
+                if !x.is_finite() {
+                    return Err(Error::NonFinite {
+                        step,
+                        what,
+                        particle: p,
+                        value: x,
+                    });
+                }
+                if walls {
+                    if !(0.0..=length).contains(&x) {
+                        return Err(Error::LeftDomain {
+                            step,
+                            particle: p,
+                            x: coords[0][p],
+                            y: coords[1][p],
+                            length,
+                        });
+                    }
+                } else {
+                    let wrapped = x.rem_euclid(length);
+                    // rem_euclid may round up to `length` itself.
+                    coords[axis][p] = if wrapped < length { wrapped } else { 0.0 };
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn diffuse(&self, step: u64, particles: &mut ParticleSet<2>) -> Result<()> {
+        let nu = self.config.viscosity;
+        if nu == 0.0 {
+            return Ok(());
+        }
+        let at = |source| Error::AtStep { step, source };
+        let pse = PseOperator::for_particles(
+            self.grid.domain().particle_domain(),
+            particles,
+            self.eps,
+            self.config.pse_tolerance,
+        )
+        .map_err(at)?;
+        pse.step(particles.strengths_mut(), nu, self.config.dt)
+            .map_err(at)?;
+        if let Some(particle) = particles.strengths().iter().position(|g| !g.is_finite()) {
+            return Err(Error::NonFinite {
+                step,
+                what: "circulation",
+                particle,
+                value: particles.strengths()[particle],
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Attach the step number to a particle-level error.
+fn at_step(step: u64, error: Error) -> Error {
+    match error {
+        Error::Particles(source) => Error::AtStep { step, source },
+        other => other,
+    }
+}
