@@ -218,6 +218,30 @@ pub fn m4prime(s: f64) -> f64 {
     }
 }
 
+/// The four `M4'` weights of a point at `base + t` (grid units, `base`
+/// an integer, `0 <= t < 1`) on the nodes `base - 1 ..= base + 2`:
+/// `[W(1 + t), W(t), W(1 - t), W(2 - t)]`, as branch-free polynomials
+/// in `t` (the stencil of every projection and interpolation).
+///
+/// ```
+/// use particle_core::kernels::{m4prime, m4prime_weights};
+/// let t = 0.3;
+/// let w = m4prime_weights(t);
+/// for (k, wk) in w.iter().enumerate() {
+///     assert!((wk - m4prime(t + 1.0 - k as f64)).abs() < 1e-15);
+/// }
+/// assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-15);
+/// ```
+pub fn m4prime_weights(t: f64) -> [f64; 4] {
+    let u = 1.0 - t;
+    [
+        -0.5 * t * u * u,
+        1.0 - t * t * (2.5 - 1.5 * t),
+        1.0 - u * u * (2.5 - 1.5 * u),
+        -0.5 * t * t * u,
+    ]
+}
+
 /// The tensorised `M4'` kernel `W(s_0) W(s_1)` in grid units (paper 2,
 /// Section 2.2.2, `W_d(r) = prod_i W(r_i)`).
 pub fn m4prime_2d(s: [f64; 2]) -> f64 {

@@ -34,7 +34,7 @@
 use rayon::prelude::*;
 
 use crate::domain::{Axis, Domain, whole_cells};
-use crate::kernels::m4prime;
+use crate::kernels::m4prime_weights;
 use crate::{Error, ParticleSet, Result};
 
 /// Node range of one grid axis.
@@ -225,12 +225,30 @@ impl<const D: usize> RemeshGrid<D> {
     /// their storage slot and `M4'` weight times image sign.
     fn stencil(&self, axis: usize, x: f64) -> [Option<(usize, f64)>; 4] {
         let s = x / self.spacing();
-        let base = s.floor() as i64;
-        std::array::from_fn(|k| {
-            let i = base - 1 + k as i64;
-            let w = m4prime(s - i as f64);
-            self.axes[axis].slot(i).map(|(slot, sign)| (slot, sign * w))
-        })
+        let floor = s.floor();
+        let weights = m4prime_weights(s - floor);
+        let base = floor as i64;
+        match self.axes[axis] {
+            // The common case without a branch per node: one modulo, then
+            // consecutive slots.
+            Nodes::Periodic { cells } => {
+                let first = (base - 1).rem_euclid(cells as i64) as usize;
+                std::array::from_fn(|k| {
+                    let slot = (first + k) % cells;
+                    Some((slot, weights[k]))
+                })
+            }
+            // Away from the walls every node is itself, with sign +1.
+            Nodes::Walls { cells } if base > 1 && base + 2 < cells as i64 => {
+                let first = (base - 1) as usize;
+                std::array::from_fn(|k| Some((first + k, weights[k])))
+            }
+            nodes => std::array::from_fn(|k| {
+                nodes
+                    .slot(base - 1 + k as i64)
+                    .map(|(slot, sign)| (slot, sign * weights[k]))
+            }),
+        }
     }
 
     fn flat(&self, idx: &[usize; D]) -> usize {
