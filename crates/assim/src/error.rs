@@ -25,6 +25,96 @@ pub enum Error {
         /// The value given.
         value: f64,
     },
+    /// Fewer than two members: the stochastic EnKF normalises its
+    /// covariances by `1/(N-1)`.
+    #[error("the stochastic EnKF analysis needs at least 2 members, got {found}")]
+    TooFewMembers {
+        /// Number of members given.
+        found: usize,
+    },
+    /// Predicted observations of length 0 (`K = 0`).
+    #[error("there are no observations: the predicted observations have length 0")]
+    NoObservations,
+    /// A per-member input with the wrong number of members.
+    #[error("{what}: expected {expected} members, got {found}")]
+    MemberCount {
+        /// Which input.
+        what: &'static str,
+        /// Number of members required.
+        expected: usize,
+        /// Number of members given.
+        found: usize,
+    },
+    /// A member whose vector has the wrong length.
+    #[error("{what}: member {member} has length {len}, expected {expected}")]
+    MemberLength {
+        /// Which input.
+        what: &'static str,
+        /// Index of the member.
+        member: usize,
+        /// Its length.
+        len: usize,
+        /// The required length.
+        expected: usize,
+    },
+    /// An infinite or NaN entry of a per-member input.
+    #[error("{what}: member {member}, component {component} is not finite: {value}")]
+    NonFiniteMember {
+        /// Which input.
+        what: &'static str,
+        /// Index of the member.
+        member: usize,
+        /// Index of the component.
+        component: usize,
+        /// The value found there.
+        value: f64,
+    },
+    /// An infinite or NaN entry of a vector that belongs to no member
+    /// (the data `y`).
+    #[error("{what}: component {component} is not finite: {value}")]
+    NonFiniteComponent {
+        /// Which input.
+        what: &'static str,
+        /// Index of the component.
+        component: usize,
+        /// The value found there.
+        value: f64,
+    },
+    /// An observation-noise variance that is not positive and finite.
+    #[error("observation-noise variance {component} must be positive and finite, got {value}")]
+    NoiseVariance {
+        /// Index of the observation.
+        component: usize,
+        /// The variance given.
+        value: f64,
+    },
+    /// A dense observation-noise covariance `R` that is malformed or not
+    /// symmetric positive definite.
+    #[error("the observation-noise covariance R is refused: {cause}")]
+    NoiseCovariance {
+        /// What the factorisation reported.
+        cause: kinetic_enkf::Error,
+    },
+    /// Any other refusal of the ensemble statistics of `kinetic-enkf` for
+    /// an input of this crate.
+    #[error("{what}: {cause}")]
+    Statistics {
+        /// Which input.
+        what: &'static str,
+        /// What `kinetic-enkf` reported.
+        cause: kinetic_enkf::Error,
+    },
+    /// The matrix factored by the analysis (`C_H + R`, or
+    /// `(N-1) I + A^T R^{-1} A` in ensemble space) is not positive definite
+    /// to working precision: the observation noise is negligible against the
+    /// spread of the predictions.
+    #[error("the analysis matrix {matrix} is refused: {cause}")]
+    AnalysisMatrix {
+        /// Which matrix.
+        matrix: &'static str,
+        /// What the factorisation reported.
+        cause: kinetic_enkf::Error,
+    },
 }
 
 /// Result with the crate's [`Error`].

@@ -24,10 +24,52 @@
 //!
 //! ## Status
 //!
-//! Only the error type exists today. The gain matrix, the filters, the
-//! ensemble runner and the 1D experiments land with project issue #6, the 2D
-//! experiments with issue #7. Nothing here pretends otherwise.
+//! What exists now:
+//!
+//! * [`analysis`] — the member-space analysis of eq. (2): [`coefficients`]
+//!   builds the `N × N` matrix `F` ([`Coefficients`], `F_ji` at
+//!   [`Coefficients::get`]`(j, i)`) from predicted observations, data,
+//!   perturbations and the noise covariance [`ObservationNoise`] (diagonal
+//!   or dense), by a Cholesky factorisation of `C_H + R` when `K <= N` or of
+//!   an `N × N` matrix (Woodbury) when `K > N`; [`Coefficients::apply_to`]
+//!   applies it to states of any length; [`perturbations`] draws
+//!   `eps_i ~ N(0, R)`. The `K × K` and `N × N` solves are
+//!   [`kinetic_enkf::kalman`]'s.
+//! * [`rng`] — [`rng::member_stream`]`(seed, member, purpose)`, the one
+//!   derivation of every random stream (prior, observation noise,
+//!   perturbations) from the scenario seed; it lives in `kinetic-enkf`
+//!   (layer 0) so that the ensemble Kalman inversion of paper 1 draws the
+//!   same way, and is re-exported here.
+//!
+//! The filters (Grid-, Remesh- and Part-EnKF), the observation operators,
+//! the ensemble runner and the 1D experiments land with project issue #6,
+//! the 2D experiments with issue #7.
+//!
+//! ## Example
+//!
+//! The analysis of two members with a scalar state observed directly; the
+//! numbers are worked out in the docs of [`analysis`].
+//!
+//! ```
+//! use assim::{ObservationNoise, coefficients, perturbations};
+//!
+//! let forecast = [vec![0.0], vec![2.0]];
+//! let noise = ObservationNoise::diagonal(&[2.0])?;
+//! let f = coefficients(&forecast, &[1.5], &[[0.5], [-0.5]], &noise)?;
+//! assert_eq!(f.apply_to(&forecast)?, vec![vec![1.0], vec![1.5]]);
+//!
+//! // In a run, the perturbations come from the scenario seed:
+//! let eps = perturbations(42, 0, 2, &noise);
+//! let f = coefficients(&forecast, &[1.5], &eps, &noise)?;
+//! assert_eq!(f.n_members(), 2);
+//! # Ok::<(), assim::Error>(())
+//! ```
 
+pub mod analysis;
 mod error;
+pub use kinetic_enkf::rng;
 
+pub use analysis::{
+    Coefficients, Form, ObservationNoise, coefficients, coefficients_with, perturbations,
+};
 pub use error::{Error, Result};

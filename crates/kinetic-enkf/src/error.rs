@@ -64,6 +64,62 @@ pub enum Error {
         /// The blow-up time.
         time: f64,
     },
+    /// A matrix of order 0 given to a factorisation.
+    #[error("a matrix of order 0 cannot be factored")]
+    EmptyMatrix,
+    /// A dense row-major matrix (or vector) whose length is not
+    /// `rows × cols`.
+    #[error("the {what} must hold {rows} × {cols} entries, got {len}")]
+    MatrixLength {
+        /// Which input: `"matrix"`, `"right-hand side"` or `"vector"`.
+        what: &'static str,
+        /// Required number of rows.
+        rows: usize,
+        /// Required number of columns.
+        cols: usize,
+        /// Length given.
+        len: usize,
+    },
+    /// A matrix entry that is infinite or NaN.
+    #[error("the {what} has a non-finite entry at ({row}, {col}): {value}")]
+    NonFiniteEntry {
+        /// Which input: `"matrix"`, `"right-hand side"` or `"vector"`.
+        what: &'static str,
+        /// Row of the entry.
+        row: usize,
+        /// Column of the entry.
+        col: usize,
+        /// The value found there.
+        value: f64,
+    },
+    /// A matrix that must be symmetric and is not, to the relative tolerance
+    /// [`SYMMETRY_TOLERANCE`](crate::kalman::SYMMETRY_TOLERANCE).
+    #[error(
+        "the matrix is not symmetric: entry ({row}, {col}) is {lower} but entry ({col}, {row}) is {upper}"
+    )]
+    NotSymmetric {
+        /// Row of the entry in the lower triangle (`row > col`).
+        row: usize,
+        /// Column of the entry in the lower triangle.
+        col: usize,
+        /// The entry `(row, col)`.
+        lower: f64,
+        /// The entry `(col, row)`.
+        upper: f64,
+    },
+    /// A symmetric matrix that is not positive definite to working
+    /// precision: its Cholesky factorisation met a pivot that is negative,
+    /// zero, or not larger than `order` times the machine epsilon relative to
+    /// its diagonal entry.
+    #[error(
+        "the {order} × {order} matrix is not positive definite: Cholesky pivot {pivot} is not positive to working precision"
+    )]
+    NotPositiveDefinite {
+        /// Order `n` of the matrix.
+        order: usize,
+        /// Index (0-based) of the first failing pivot.
+        pivot: usize,
+    },
 }
 
 /// `Result` with the error type of `kinetic-enkf`.

@@ -16,7 +16,11 @@
 //!
 //! What exists now: the [`ensemble`] module, the [`Ensemble`] type
 //! (validated, member-major storage) with its mean, covariance and
-//! cross-covariance, which give `C(U)` and `D(U)` of eq. (4); and the
+//! cross-covariance, which give `C(U)` and `D(U)` of eq. (4); the [`kalman`]
+//! module, the symmetric-positive-definite solve behind every Kalman gain
+//! ([`Cholesky`], [`spd_solve`]: faer's Cholesky run sequentially, with
+//! typed refusals of asymmetric, singular and indefinite matrices), shared
+//! with the assimilation crate's analysis of paper 2, eq. (2); and the
 //! [`scalar_moments`] module, the scalar moment system eq. (16) with its
 //! Jacobian eq. (17), fixed points, eigenvalues and classification, and a
 //! closed-form solution (two misprints of the paper corrected, see there).
@@ -49,8 +53,11 @@
 
 pub mod ensemble;
 pub mod error;
+pub mod kalman;
+pub mod rng;
 pub mod scalar_moments;
 
 pub use ensemble::Ensemble;
 pub use error::{Error, Result};
+pub use kalman::{Cholesky, spd_solve};
 pub use scalar_moments::ScalarMoments;

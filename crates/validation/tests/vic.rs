@@ -120,6 +120,7 @@ fn translate_dipole(length: f64, dp: f64, t_end: f64) -> (FlowState, LambChaplyg
 }
 
 #[test]
+#[expect(clippy::print_stderr, reason = "the test reports what it measured")]
 fn lamb_chaplygin_dipole_translates_at_its_speed() {
     // One diameter of travel (t = 1 at U = 1) in a square of side
     // L = 4 pi = 25 R, with R / d_p = 41 as the paper's members. Periodic
@@ -158,6 +159,7 @@ fn lamb_chaplygin_dipole_translates_at_its_speed() {
 }
 
 #[test]
+#[expect(clippy::print_stderr, reason = "the test reports what it measured")]
 fn vorticity_converges_under_refinement() {
     // Self-convergence: differences between successive resolutions
     // d_p = 2 pi / 128, / 256, / 512, compared on the coarsest nodes.
@@ -185,6 +187,7 @@ fn vorticity_converges_under_refinement() {
 }
 
 #[test]
+#[expect(clippy::print_stderr, reason = "the test reports what it measured")]
 fn lamb_oseen_vortex_diffuses_as_the_heat_equation() {
     // omega = Gamma / (pi s2) exp(-r^2 / s2) with s2 = s2_0 + 4 nu t is an
     // exact Navier–Stokes solution; in the periodic square the image strain
