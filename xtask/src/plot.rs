@@ -187,6 +187,20 @@ pub fn heatmap(path: &Path, map: &Heatmap) -> Result<(), Error> {
     root.present().map_err(|e| plot_error(path, e))
 }
 
+/// Heat maps side by side in one figure (e.g. one field at several times),
+/// each with its own colour scale and title.
+///
+/// # Errors
+/// [`Error::Plot`] if the backend fails.
+pub fn heatmap_panels(path: &Path, maps: &[Heatmap]) -> Result<(), Error> {
+    let panels = maps.len().max(1) as u32;
+    let root = SVGBackend::new(path, (600 * panels, 500)).into_drawing_area();
+    for (area, map) in root.split_evenly((1, panels as usize)).iter().zip(maps) {
+        draw_heatmap(area, map).map_err(|e| plot_error(path, e))?;
+    }
+    root.present().map_err(|e| plot_error(path, e))
+}
+
 fn draw_heatmap(
     root: &DrawingArea<SVGBackend<'_>, Shift>,
     map: &Heatmap,
@@ -235,14 +249,18 @@ fn draw_heatmap(
         .draw()?;
     let (nx, ny) = map.cells;
     let (hx, hy) = ((x1 - x0) / nx as f64, (y1 - y0) / ny as f64);
+    // Zero cells are the white background already: not drawing them keeps
+    // the SVG of a compactly supported field small.
     ctx.draw_series((0..ny).flat_map(|iy| {
-        (0..nx).map(move |ix| {
+        (0..nx).filter_map(move |ix| {
             let v = map.values[iy * nx + ix];
             let (xa, ya) = (x0 + ix as f64 * hx, y0 + iy as f64 * hy);
-            Rectangle::new(
-                [(xa, ya), (xa + hx, ya + hy)],
-                diverging(v / scale).filled(),
-            )
+            (v != 0.0).then(|| {
+                Rectangle::new(
+                    [(xa, ya), (xa + hx, ya + hy)],
+                    diverging(v / scale).filled(),
+                )
+            })
         })
     }))?;
     for curve in &map.overlays {

@@ -221,42 +221,51 @@ impl<const D: usize> RemeshGrid<D> {
         })
     }
 
-    /// Stencil of `x` on one axis: the 4 nodes `base - 1 ..= base + 2` with
-    /// their storage slot and `M4'` weight times image sign.
-    fn stencil(&self, axis: usize, x: f64) -> [Option<(usize, f64)>; 4] {
+    /// Stencil of `x` on one axis: the 4 nodes `base - 1 ..= base + 2` as
+    /// flat-index offsets (storage slot times the axis stride) with their
+    /// `M4'` weight times image sign; a node that carries no value (a wall
+    /// node, beyond a free range) gets weight 0 and offset 0.
+    fn stencil(&self, axis: usize, x: f64) -> AxisStencil {
         let s = x / self.spacing();
         let floor = s.floor();
-        let weights = m4prime_weights(s - floor);
+        let mut weights = m4prime_weights(s - floor);
         let base = floor as i64;
+        let stride = self.stride(axis);
+        let mut offsets = [0usize; 4];
         match self.axes[axis] {
             // The common case without a branch per node: one modulo, then
             // consecutive slots.
             Nodes::Periodic { cells } => {
                 let first = (base - 1).rem_euclid(cells as i64) as usize;
-                std::array::from_fn(|k| {
-                    let slot = (first + k) % cells;
-                    Some((slot, weights[k]))
-                })
+                for (k, offset) in offsets.iter_mut().enumerate() {
+                    *offset = (first + k) % cells * stride;
+                }
             }
             // Away from the walls every node is itself, with sign +1.
             Nodes::Walls { cells } if base > 1 && base + 2 < cells as i64 => {
                 let first = (base - 1) as usize;
-                std::array::from_fn(|k| Some((first + k, weights[k])))
+                for (k, offset) in offsets.iter_mut().enumerate() {
+                    *offset = (first + k) * stride;
+                }
             }
-            nodes => std::array::from_fn(|k| {
-                nodes
-                    .slot(base - 1 + k as i64)
-                    .map(|(slot, sign)| (slot, sign * weights[k]))
-            }),
+            nodes => {
+                for (k, (offset, weight)) in offsets.iter_mut().zip(&mut weights).enumerate() {
+                    match nodes.slot(base - 1 + k as i64) {
+                        Some((slot, sign)) => {
+                            *offset = slot * stride;
+                            *weight *= sign;
+                        }
+                        None => *weight = 0.0,
+                    }
+                }
+            }
         }
+        AxisStencil { offsets, weights }
     }
 
-    fn flat(&self, idx: &[usize; D]) -> usize {
-        let mut flat = 0;
-        for a in (0..D).rev() {
-            flat = flat * self.axes[a].count() + idx[a];
-        }
-        flat
+    /// Distance in storage between neighbours along `axis` (axis 0 fastest).
+    fn stride(&self, axis: usize) -> usize {
+        self.axes[..axis].iter().map(|n| n.count()).product()
     }
 
     /// `sum_i values_i W(x / l - i)` for one point: eq. (7) for nodal values.
@@ -267,11 +276,9 @@ impl<const D: usize> RemeshGrid<D> {
     /// [`RemeshGrid::gather`] for several fields on this grid at once, the
     /// stencil weights computed once.
     fn gather_fields<const F: usize>(&self, fields: [&[f64]; F], x: [f64; D]) -> [f64; F] {
-        let stencils: [[Option<(usize, f64)>; 4]; D] =
-            std::array::from_fn(|a| self.stencil(a, x[a]));
+        let stencils: [AxisStencil; D] = std::array::from_fn(|a| self.stencil(a, x[a]));
         let mut sums = [0.0; F];
-        for_each_product(&stencils, |idx, w| {
-            let flat = self.flat(&idx);
+        for_each_node(&stencils, |flat, w| {
             for (sum, field) in sums.iter_mut().zip(&fields) {
                 *sum += w * field[flat];
             }
@@ -324,29 +331,37 @@ impl<const D: usize> RemeshGrid<D> {
     }
 }
 
-/// Call `f(slots, weight)` for every node of a tensor stencil that carries a
-/// value, the weight being the product over the axes.
-fn for_each_product<const D: usize>(
-    stencils: &[[Option<(usize, f64)>; 4]; D],
-    mut f: impl FnMut([usize; D], f64),
-) {
+/// One axis of a tensor `M4'` stencil.
+#[derive(Debug, Clone, Copy)]
+struct AxisStencil {
+    /// Flat-index offset of each of the 4 nodes along this axis.
+    offsets: [usize; 4],
+    /// Their weights (0 for nodes without a value).
+    weights: [f64; 4],
+}
+
+/// Call `f(flat_index, weight)` for the `4^D` nodes of a tensor stencil,
+/// axis 0 fastest, the weight being the product over the axes (nodes of
+/// weight 0 included: they add nothing).
+fn for_each_node<const D: usize>(stencils: &[AxisStencil; D], mut f: impl FnMut(usize, f64)) {
+    // The 2D loop written out: the hot path of every VIC stage.
+    if let [x, y] = stencils.as_slice() {
+        for (&oy, &wy) in y.offsets.iter().zip(&y.weights) {
+            for (&ox, &wx) in x.offsets.iter().zip(&x.weights) {
+                f(oy + ox, wx * wy);
+            }
+        }
+        return;
+    }
     let mut k = [0usize; D];
     'outer: loop {
         let mut w = 1.0;
-        let mut idx = [0usize; D];
-        let mut present = true;
-        for a in 0..D {
-            match stencils[a][k[a]] {
-                Some((slot, wa)) => {
-                    idx[a] = slot;
-                    w *= wa;
-                }
-                None => present = false,
-            }
+        let mut flat = 0;
+        for (a, stencil) in stencils.iter().enumerate() {
+            flat += stencil.offsets[k[a]];
+            w *= stencil.weights[k[a]];
         }
-        if present {
-            f(idx, w);
-        }
+        f(flat, w);
         for ka in k.iter_mut() {
             if *ka < 3 {
                 *ka += 1;
@@ -561,11 +576,8 @@ impl<const D: usize> Projector<D> {
                 let range = (c * chunk_len).min(n)..((c + 1) * chunk_len).min(n);
                 for (p, &u) in range.clone().zip(&strengths[range]) {
                     let x = particles.position(p);
-                    let stencils: [[Option<(usize, f64)>; 4]; D] =
-                        std::array::from_fn(|a| grid.stencil(a, x[a]));
-                    for_each_product(&stencils, |idx, w| {
-                        acc[grid.flat(&idx)] += w * u;
-                    });
+                    let stencils: [AxisStencil; D] = std::array::from_fn(|a| grid.stencil(a, x[a]));
+                    for_each_node(&stencils, |flat, w| acc[flat] += w * u);
                 }
             });
         let inv_volume = grid.spacing().powi(-(D as i32));

@@ -39,6 +39,9 @@ pub enum Error {
         /// The smallest accepted value.
         minimum: f64,
     },
+    /// The Vortex-In-Cell solver refused a scenario or stopped.
+    #[error("vortex-in-cell: {0}")]
+    Vic(#[from] vic_solver::Error),
     /// An ensemble with no members was given.
     #[error("ensemble must have at least one member, got 0")]
     EmptyEnsemble,

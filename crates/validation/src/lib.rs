@@ -12,14 +12,16 @@
 //! * [`bessel`]: `J0`, `J1` and the first zero `j_{1,1}` of `J1`;
 //! * [`lamb_chaplygin`]: vorticity, stream function and velocity of the
 //!   Lamb–Chaplygin dipole of Section 5.1.2;
+//! * [`dipole_box`]: the 2D scenario of Section 5.1 (the dipole in the
+//!   stress-free box, truth and member discretisations) on `vic-solver`;
 //! * [`norms`]: the rRMSE of states and parameters (Section 4.1.2) and the
 //!   ensemble L2 error `e_omega` (Section 5.1.4), by quadrature on uniform
 //!   grids.
 //!
 //! Layer 4 of the workspace: it may depend on every lower crate
-//! (`kinetic-enkf`, `particle-core`, `vic-solver`, `assim`) but needs none
-//! of them today. It knows nothing about filters or particles: it only
-//! evaluates closed-form solutions and integrates sampled fields.
+//! (`kinetic-enkf`, `particle-core`, `vic-solver`, `assim`); today it uses
+//! `vic-solver` for the 2D scenario. Otherwise it evaluates closed-form
+//! solutions and integrates sampled fields.
 //!
 //! Every fallible entry point returns [`Result`] with a typed [`Error`];
 //! nothing here prints or panics on user input.
@@ -54,6 +56,7 @@
 //! ```
 
 pub mod bessel;
+pub mod dipole_box;
 pub mod error;
 pub mod heat_kernel;
 pub mod lamb_chaplygin;

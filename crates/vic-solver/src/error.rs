@@ -65,6 +65,19 @@ pub enum Error {
         /// Side of the box.
         length: f64,
     },
+    /// Grid diffusion asked for with `nu dt / l^2 > 1/4`.
+    #[error(
+        "grid diffusion is unstable: nu dt / l^2 = {number} exceeds 1/4 (nu = {viscosity}, \
+         dt = {dt}); reduce dt or use PSE"
+    )]
+    GridDiffusionUnstable {
+        /// `nu dt / l^2`.
+        number: f64,
+        /// The viscosity.
+        viscosity: f64,
+        /// The step.
+        dt: f64,
+    },
     /// A point where the velocity was asked for lies outside the box.
     #[error("point {index} at ({x}, {y}) lies outside the box [0, {length}]^2")]
     PointOutside {

@@ -76,4 +76,9 @@ mod solver;
 pub use error::{Error, Result};
 pub use grid::{Boundary, Domain, Grid};
 pub use poisson::{PoissonSolver, VelocityField};
-pub use solver::{Diagnostics, FlowState, Vic, VicConfig};
+pub use solver::{Diagnostics, Diffusion, FlowState, Vic, VicConfig};
+
+/// The crate README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

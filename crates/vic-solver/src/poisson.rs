@@ -223,14 +223,40 @@ impl PoissonSolver {
     }
 
     /// The solve proper, sizes checked.
+    ///
+    /// With walls the odd extension has symmetries that halve the work:
+    /// rows `j` and `m - j` of the x-transform are negatives (and rows 0
+    /// and `cells` are the zero wall rows), so are the y-transformed
+    /// columns `i` and `m - i` (columns 0 and `cells` vanish: an odd
+    /// sequence has no mean and no Nyquist content), and the velocity rows
+    /// `m - j` are the conjugates of rows `j` (`u` is even in y, `v` odd).
+    /// Rows of zero vorticity are not transformed at all.
     fn velocity(&mut self, omega: &[f64], u: &mut [f64], v: &mut [f64]) {
         let m = self.m;
+        let walls = self.boundary == Boundary::StressFreeWalls;
+        let n = self.cells;
+        let independent = if walls { 1..n } else { 0..m };
         self.extend(omega);
-        self.forward
-            .process_with_scratch(&mut self.rows, &mut self.scratch);
+        for j in independent.clone() {
+            let row = &mut self.rows[j * m..(j + 1) * m];
+            if row.iter().any(|c| c.re != 0.0) {
+                self.forward.process_with_scratch(row, &mut self.scratch);
+            }
+        }
+        if walls {
+            mirror_rows(&mut self.rows, m, n, |c| -c);
+        }
         transpose(&self.rows, &mut self.columns, m);
-        self.forward
-            .process_with_scratch(&mut self.columns, &mut self.scratch);
+        for i in independent {
+            let column = &mut self.columns[i * m..(i + 1) * m];
+            self.forward.process_with_scratch(column, &mut self.scratch);
+        }
+        if walls {
+            let zero = Complex::new(0.0, 0.0);
+            self.columns[..m].fill(zero);
+            self.columns[n * m..(n + 1) * m].fill(zero);
+            mirror_rows(&mut self.columns, m, n, |c| -c);
+        }
         // columns[j + m i] holds the coefficient of (k_x = k[i], k_y = k[j]).
         for (i, column) in self.columns.chunks_exact_mut(m).enumerate() {
             let kx = self.k[i];
@@ -249,8 +275,12 @@ impl PoissonSolver {
         self.inverse
             .process_with_scratch(&mut self.columns, &mut self.scratch);
         transpose(&self.columns, &mut self.rows, m);
+        let needed = if walls { n + 1 } else { m };
         self.inverse
-            .process_with_scratch(&mut self.rows, &mut self.scratch);
+            .process_with_scratch(&mut self.rows[..needed * m], &mut self.scratch);
+        if walls {
+            mirror_rows(&mut self.rows, m, n, |c| c.conj());
+        }
         let norm = 1.0 / (m * m) as f64;
         for ((c, ui), vi) in self.rows.iter().zip(u.iter_mut()).zip(v.iter_mut()) {
             *ui = c.re * norm;
@@ -288,6 +318,23 @@ impl PoissonSolver {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Rows `j = n + 1 .. m` of an `m x m` array (`m = 2 n`) set to `image` of
+/// their mirror rows `m - j`.
+fn mirror_rows(
+    array: &mut [Complex<f64>],
+    m: usize,
+    n: usize,
+    image: impl Fn(Complex<f64>) -> Complex<f64>,
+) {
+    let (head, tail) = array.split_at_mut((n + 1) * m);
+    for (k, row) in tail.chunks_exact_mut(m).enumerate() {
+        let source = m - (n + 1 + k);
+        for (to, from) in row.iter_mut().zip(&head[source * m..(source + 1) * m]) {
+            *to = image(*from);
         }
     }
 }

@@ -44,6 +44,26 @@ const RK3: [(f64, f64); 3] = [
 /// Particles per rayon task when sampling the velocity.
 const MIN_PARTICLES_PER_TASK: usize = 1024;
 
+/// How the viscous step of the splitting is discretised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Diffusion {
+    /// Particle Strength Exchange on the particles (paper 2, eq. (15)):
+    /// the paper's scheme, cost proportional to particles times
+    /// neighbours.
+    #[default]
+    Pse,
+    /// On the grid: the projected nodal vorticity gets one explicit step of
+    /// the 5-point Laplacian, `dw_i = nu dt Laplacian_h(w)_i` (wall nodes
+    /// held at 0, their odd images), and each particle receives
+    /// `V_p dw(x_p)` by `M4'` interpolation (the vortex-in-cell diffusion
+    /// of Cottet & Koumoutsakos). Second order like PSE, about twenty
+    /// times cheaper at the paper's resolution; stable for
+    /// `nu dt / l^2 <= 1/4`; circulation is kept to the interpolation
+    /// error (exactly on a periodic square only in the grid sum). Validated
+    /// against PSE and the Lamb–Oseen vortex in `validation`.
+    Grid,
+}
+
 /// Parameters of the time stepping. Fields are public; [`Vic::new`] checks
 /// them.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -64,12 +84,16 @@ pub struct VicConfig {
     pub threshold: f64,
     /// Largest accepted CFL number `max|u| dt / l` (`> 0`).
     pub cfl_limit: f64,
+    /// PSE (default) or grid diffusion.
+    pub diffusion: Diffusion,
 }
 
 impl VicConfig {
-    /// Default PSE cut-off: the kernel tail below `1e-8` of its peak
-    /// (radius `4.29 eps`), far below the splitting error of one step.
-    pub const DEFAULT_PSE_TOLERANCE: f64 = 1e-8;
+    /// Default PSE cut-off: the kernel below `1e-6` of its peak is dropped
+    /// (radius `3.72 eps`); the rates then carry a relative error of about
+    /// `1e-5`, far below the splitting error of one step, at 3/4 of the
+    /// cost of a `1e-8` cut-off.
+    pub const DEFAULT_PSE_TOLERANCE: f64 = 1e-6;
     /// Default CFL limit: a particle moves at most one grid cell per step.
     pub const DEFAULT_CFL_LIMIT: f64 = 1.0;
 
@@ -84,7 +108,14 @@ impl VicConfig {
             remesh_every: 0,
             threshold: 0.0,
             cfl_limit: Self::DEFAULT_CFL_LIMIT,
+            diffusion: Diffusion::Pse,
         }
+    }
+
+    /// The same with the given diffusion scheme.
+    pub fn with_diffusion(mut self, diffusion: Diffusion) -> Self {
+        self.diffusion = diffusion;
+        self
     }
 
     /// The same with remeshing every `every` steps at threshold
@@ -163,6 +194,9 @@ pub struct Vic {
     flow: VelocityField,
     projector: Projector<2>,
     omega: Vec<f64>,
+    /// The grid diffusion's nodal increment and its values at the particles.
+    increment: Vec<f64>,
+    gathered: Vec<f64>,
     velocity: Vec<[f64; 2]>,
     register: Vec<[f64; 2]>,
 }
@@ -179,8 +213,21 @@ impl Vic {
         let poisson = PoissonSolver::new(&grid);
         let flow = VelocityField::zeros(&grid)?;
         let projector = Projector::new(grid.remesh_grid().clone());
+        let nodes = grid.remesh_grid().node_count();
+        if config.diffusion == Diffusion::Grid {
+            let number = config.viscosity * config.dt / grid.spacing().powi(2);
+            if number > 0.25 {
+                return Err(Error::GridDiffusionUnstable {
+                    number,
+                    viscosity: config.viscosity,
+                    dt: config.dt,
+                });
+            }
+        }
         Ok(Vic {
-            omega: vec![0.0; grid.remesh_grid().node_count()],
+            omega: vec![0.0; nodes],
+            increment: vec![0.0; nodes],
+            gathered: Vec::new(),
             grid,
             config,
             eps,
@@ -441,21 +488,41 @@ impl Vic {
         Ok(())
     }
 
-    fn diffuse(&self, step: u64, particles: &mut ParticleSet<2>) -> Result<()> {
+    fn diffuse(&mut self, step: u64, particles: &mut ParticleSet<2>) -> Result<()> {
         let nu = self.config.viscosity;
         if nu == 0.0 {
             return Ok(());
         }
         let at = |source| Error::AtStep { step, source };
-        let pse = PseOperator::for_particles(
-            self.grid.domain().particle_domain(),
-            particles,
-            self.eps,
-            self.config.pse_tolerance,
-        )
-        .map_err(at)?;
-        pse.step(particles.strengths_mut(), nu, self.config.dt)
-            .map_err(at)?;
+        match self.config.diffusion {
+            Diffusion::Pse => {
+                let pse = PseOperator::for_particles(
+                    self.grid.domain().particle_domain(),
+                    particles,
+                    self.eps,
+                    self.config.pse_tolerance,
+                )
+                .map_err(at)?;
+                pse.step(particles.strengths_mut(), nu, self.config.dt)
+                    .map_err(at)?;
+            }
+            Diffusion::Grid => {
+                self.project(particles).map_err(|e| at_step(step, e))?;
+                self.laplacian_increment(nu * self.config.dt);
+                let grid = self.grid.remesh_grid();
+                let increment = &self.increment;
+                self.gathered.clear();
+                for p in 0..particles.len() {
+                    let [dw] = grid
+                        .sample([increment], particles.position(p))
+                        .map_err(at)?;
+                    self.gathered.push(particles.volumes()[p] * dw);
+                }
+                for (g, dg) in particles.strengths_mut().iter_mut().zip(&self.gathered) {
+                    *g += dg;
+                }
+            }
+        }
         if let Some(particle) = particles.strengths().iter().position(|g| !g.is_finite()) {
             return Err(Error::NonFinite {
                 step,
@@ -465,6 +532,30 @@ impl Vic {
             });
         }
         Ok(())
+    }
+
+    /// `increment = factor * Laplacian_h(omega)` with the 5-point stencil
+    /// over `l^2`; periodic indices wrap, wall nodes stay 0 (the odd image
+    /// of a wall's neighbour is its negative, so the wall value is 0).
+    fn laplacian_increment(&mut self, factor: f64) {
+        let [nx, ny] = self.grid.remesh_grid().dims();
+        let scale = factor / self.grid.spacing().powi(2);
+        let w = &self.omega;
+        let walls = self.grid.domain().boundary() == Boundary::StressFreeWalls;
+        for j in 0..ny {
+            for i in 0..nx {
+                let at = i + nx * j;
+                self.increment[at] = if walls && (i == 0 || j == 0 || i == nx - 1 || j == ny - 1) {
+                    0.0
+                } else {
+                    let left = (i + nx - 1) % nx + nx * j;
+                    let right = (i + 1) % nx + nx * j;
+                    let down = i + nx * ((j + ny - 1) % ny);
+                    let up = i + nx * ((j + 1) % ny);
+                    scale * (w[left] + w[right] + w[down] + w[up] - 4.0 * w[at])
+                };
+            }
+        }
     }
 }
 

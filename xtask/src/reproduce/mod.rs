@@ -10,6 +10,8 @@
 //! entry in [`registry::FIGURES`] from `planned` to `implemented`.
 
 mod fig13;
+mod fig14;
+mod fig15;
 mod fig3;
 pub mod registry;
 
@@ -76,6 +78,12 @@ pub enum Error {
     /// An analytic reference rejected its input.
     #[error(transparent)]
     Validation(#[from] validation::Error),
+    /// The Vortex-In-Cell solver refused its input or stopped.
+    #[error("vortex-in-cell: {0}")]
+    Vic(#[from] vic_solver::Error),
+    /// A particle operation refused its input.
+    #[error("particles: {0}")]
+    Particles(#[from] particle_core::Error),
 }
 
 /// Options shared by every reproduction of one invocation.
@@ -111,6 +119,18 @@ impl Context {
     /// Path of `ID.svg`.
     pub fn svg_path(&self) -> PathBuf {
         self.dir.join(format!("{}.svg", self.id))
+    }
+
+    /// A progress bar of `len` steps on the terminal (hidden when stderr is
+    /// not a terminal, as in CI).
+    pub fn progress(&self, len: u64, what: &str) -> ProgressBar {
+        let bar = ProgressBar::new(len);
+        bar.set_style(
+            ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} steps [{elapsed} < {eta}]")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message(format!("{} {what}", self.id));
+        bar
     }
 
     /// Path of an extra output file in the figure's directory.

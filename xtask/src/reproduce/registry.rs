@@ -149,17 +149,17 @@ pub const FIGURES: &[Figure] = &[
         "Lamb-Chaplygin dipole vorticity on a normalised space",
         super::fig13::run,
     ),
-    planned(
+    implemented(
         "fig14",
         Particle,
         "Ground truth vorticity at t = 1, 5, 10 (2D box)",
-        5,
+        super::fig14::run,
     ),
-    planned(
+    implemented(
         "fig15",
         Particle,
         "Particle support for eps_omega = 0.1, 0.01, 1e-6",
-        5,
+        super::fig15::run,
     ),
     planned(
         "fig16",
