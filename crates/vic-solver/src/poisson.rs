@@ -132,10 +132,10 @@ pub struct PoissonSolver {
     /// The transpose (index `j + m i`).
     columns: Vec<Complex<f64>>,
     scratch: Vec<Complex<f64>>,
-    /// Wavenumber of each index, `2 pi / P` times the signed index.
-    k: Vec<f64>,
-    /// The same with the Nyquist entry zeroed, for first derivatives.
-    k_derivative: Vec<f64>,
+    /// `(k_x + i k_y) / |k|^2` per coefficient, in the transposed layout
+    /// `j + m i` (`k_x` from `i`, `k_y` from `j`; Nyquist derivatives and
+    /// the mean set to 0): `psi_k` times this is `u_k + i v_k`.
+    multiplier: Vec<Complex<f64>>,
 }
 
 impl std::fmt::Debug for PoissonSolver {
@@ -171,8 +171,20 @@ impl PoissonSolver {
             }
         };
         let k: Vec<f64> = (0..m).map(|i| base * signed(i)).collect();
-        let k_derivative = (0..m)
+        // First derivatives drop the (odd) Nyquist mode to keep u, v real.
+        let k_derivative: Vec<f64> = (0..m)
             .map(|i| if 2 * i == m { 0.0 } else { k[i] })
+            .collect();
+        let multiplier = (0..m * m)
+            .map(|index| {
+                let (i, j) = (index / m, index % m);
+                let k2 = k[i] * k[i] + k[j] * k[j];
+                if k2 == 0.0 {
+                    Complex::new(0.0, 0.0)
+                } else {
+                    Complex::new(k_derivative[i], k_derivative[j]) / k2
+                }
+            })
             .collect();
         let zero = Complex::new(0.0, 0.0);
         PoissonSolver {
@@ -184,8 +196,7 @@ impl PoissonSolver {
             rows: vec![zero; m * m],
             columns: vec![zero; m * m],
             scratch: vec![zero; scratch_len],
-            k,
-            k_derivative,
+            multiplier,
         }
     }
 
@@ -235,6 +246,8 @@ impl PoissonSolver {
         let m = self.m;
         let walls = self.boundary == Boundary::StressFreeWalls;
         let n = self.cells;
+        // Rows (then columns) whose transform is computed; the rest follow
+        // by symmetry with walls.
         let independent = if walls { 1..n } else { 0..m };
         self.extend(omega);
         for j in independent.clone() {
@@ -246,7 +259,7 @@ impl PoissonSolver {
         if walls {
             mirror_rows(&mut self.rows, m, n, |c| -c);
         }
-        transpose(&self.rows, &mut self.columns, m);
+        transpose(&self.rows, &mut self.columns, m, independent.clone());
         for i in independent {
             let column = &mut self.columns[i * m..(i + 1) * m];
             self.forward.process_with_scratch(column, &mut self.scratch);
@@ -257,64 +270,58 @@ impl PoissonSolver {
             self.columns[n * m..(n + 1) * m].fill(zero);
             mirror_rows(&mut self.columns, m, n, |c| -c);
         }
-        // columns[j + m i] holds the coefficient of (k_x = k[i], k_y = k[j]).
-        for (i, column) in self.columns.chunks_exact_mut(m).enumerate() {
-            let kx = self.k[i];
-            let kx_d = self.k_derivative[i];
-            for (j, c) in column.iter_mut().enumerate() {
-                let ky = self.k[j];
-                let k2 = kx * kx + ky * ky;
-                *c = if k2 == 0.0 {
-                    Complex::new(0.0, 0.0)
-                } else {
-                    // u + i v = (k_x + i k_y) psi  (see the module docs).
-                    *c / k2 * Complex::new(kx_d, self.k_derivative[j])
-                };
-            }
+        for (c, factor) in self.columns.iter_mut().zip(&self.multiplier) {
+            *c *= factor;
         }
         self.inverse
             .process_with_scratch(&mut self.columns, &mut self.scratch);
-        transpose(&self.columns, &mut self.rows, m);
         let needed = if walls { n + 1 } else { m };
+        transpose(&self.columns, &mut self.rows, m, 0..needed);
         self.inverse
             .process_with_scratch(&mut self.rows[..needed * m], &mut self.scratch);
-        if walls {
-            mirror_rows(&mut self.rows, m, n, |c| c.conj());
-        }
         let norm = 1.0 / (m * m) as f64;
-        for ((c, ui), vi) in self.rows.iter().zip(u.iter_mut()).zip(v.iter_mut()) {
+        for ((c, ui), vi) in self.rows[..needed * m]
+            .iter()
+            .zip(u.iter_mut())
+            .zip(v.iter_mut())
+        {
             *ui = c.re * norm;
             *vi = c.im * norm;
         }
+        if walls {
+            // u is even in y, v odd: rows m - j mirror rows j.
+            for j in n + 1..m {
+                let (to, from) = (j * m, (m - j) * m);
+                u.copy_within(from..from + m, to);
+                v.copy_within(from..from + m, to);
+                for vi in &mut v[to..to + m] {
+                    *vi = -*vi;
+                }
+            }
+        }
     }
 
-    /// Load the physical nodal values into `rows`, continued oddly across the
-    /// walls for a box.
+    /// Load the physical nodal values into `rows`, continued oddly across
+    /// the walls in x for a box; with walls only rows `0..=cells` are
+    /// written (rows 0 and `cells`, on the walls, are zero; the others
+    /// follow by symmetry after the first pass).
     fn extend(&mut self, omega: &[f64]) {
         let m = self.m;
         match self.boundary {
             Boundary::Periodic => {
-                debug_assert_eq!(omega.len(), m * m);
                 for (c, &w) in self.rows.iter_mut().zip(omega) {
                     *c = Complex::new(w, 0.0);
                 }
             }
             Boundary::StressFreeWalls => {
                 let n = self.cells + 1;
-                debug_assert_eq!(omega.len(), n * n);
-                let fold = |i: usize| {
-                    if i <= self.cells {
-                        (i, 1.0)
-                    } else {
-                        (m - i, -1.0)
+                for j in 0..n {
+                    let (row, source) = (&mut self.rows[j * m..(j + 1) * m], &omega[j * n..(j + 1) * n]);
+                    for (c, &w) in row.iter_mut().zip(source) {
+                        *c = Complex::new(w, 0.0);
                     }
-                };
-                for j in 0..m {
-                    let (sj, sign_j) = fold(j);
-                    for i in 0..m {
-                        let (si, sign_i) = fold(i);
-                        let w = sign_i * sign_j * omega[si + n * sj];
-                        self.rows[i + m * j] = Complex::new(w, 0.0);
+                    for i in n..m {
+                        row[i] = Complex::new(-source[m - i], 0.0);
                     }
                 }
             }
@@ -339,13 +346,19 @@ fn mirror_rows(
     }
 }
 
-/// `to[j + m i] = from[i + m j]` for an `m x m` array, in cache-sized tiles.
-fn transpose(from: &[Complex<f64>], to: &mut [Complex<f64>], m: usize) {
+/// `to[j + m i] = from[i + m j]` for an `m x m` array and the output rows
+/// `i` in `wanted`, in cache-sized tiles.
+fn transpose(
+    from: &[Complex<f64>],
+    to: &mut [Complex<f64>],
+    m: usize,
+    wanted: std::ops::Range<usize>,
+) {
     const TILE: usize = 32;
     for j0 in (0..m).step_by(TILE) {
-        for i0 in (0..m).step_by(TILE) {
+        for i0 in wanted.clone().step_by(TILE) {
             for j in j0..(j0 + TILE).min(m) {
-                for i in i0..(i0 + TILE).min(m) {
+                for i in i0..(i0 + TILE).min(wanted.end) {
                     to[j + m * i] = from[i + m * j];
                 }
             }
