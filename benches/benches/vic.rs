@@ -5,8 +5,9 @@
 //! `d_p = pi / 256` (128^2 grid) and at the truth's `d_p = pi / 512`.
 //!
 //! * `vic::step` — one full time step: three RK3 stages of P2M, FFT Poisson
-//!   with spectral velocity and M2P, then one PSE step (no remeshing falls
-//!   in the measured steps);
+//!   with spectral velocity and M2P, then one PSE step (`pse`, the paper's
+//!   scheme) or one grid-diffusion step (`grid_diffusion`); no remeshing
+//!   falls in the measured steps;
 //! * `vic::phase` — each phase alone on the same particles: P2M projection,
 //!   the FFT Poisson solve, M2P interpolation of both velocity components,
 //!   one PSE step (including its cell list), one remeshing.
@@ -22,7 +23,7 @@ use particle_core::kernels::Width;
 use particle_core::pse::PseOperator;
 use particle_core::remesh::{Projector, remesh};
 use validation::dipole_box::DipoleBox;
-use vic_solver::{FlowState, PoissonSolver, VelocityField, Vic};
+use vic_solver::{Diffusion, FlowState, PoissonSolver, VelocityField, Vic};
 
 /// The scenario at `d_p = pi / n`, flowed to `t = 0.5`.
 fn flowed(n: f64) -> (Vic, FlowState, DipoleBox) {
@@ -42,15 +43,19 @@ fn step(c: &mut Criterion) {
     let mut group = c.benchmark_group("vic::step");
     group.sample_size(10);
     for n in [256.0, 512.0] {
-        let (mut vic, state, _) = flowed(n);
+        let (vic, state, _) = flowed(n);
         group.throughput(Throughput::Elements(state.particles.len() as u64));
-        group.bench_with_input(BenchmarkId::new("dp=pi/", n), &n, |b, _| {
-            b.iter_batched(
-                || state.clone(),
-                |mut s| vic.step(black_box(&mut s)).expect("step"),
-                criterion::BatchSize::LargeInput,
-            )
-        });
+        for (name, diffusion) in [("pse", Diffusion::Pse), ("grid_diffusion", Diffusion::Grid)] {
+            let config = vic.config().with_diffusion(diffusion);
+            let mut stepper = Vic::new(vic.grid().clone(), config).expect("valid config");
+            group.bench_with_input(BenchmarkId::new(format!("{name} dp=pi/"), n), &n, |b, _| {
+                b.iter_batched(
+                    || state.clone(),
+                    |mut s| stepper.step(black_box(&mut s)).expect("step"),
+                    criterion::BatchSize::LargeInput,
+                )
+            });
+        }
     }
     group.finish();
 }

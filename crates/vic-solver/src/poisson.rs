@@ -316,7 +316,10 @@ impl PoissonSolver {
             Boundary::StressFreeWalls => {
                 let n = self.cells + 1;
                 for j in 0..n {
-                    let (row, source) = (&mut self.rows[j * m..(j + 1) * m], &omega[j * n..(j + 1) * n]);
+                    let (row, source) = (
+                        &mut self.rows[j * m..(j + 1) * m],
+                        &omega[j * n..(j + 1) * n],
+                    );
                     for (c, &w) in row.iter_mut().zip(source) {
                         *c = Complex::new(w, 0.0);
                     }
