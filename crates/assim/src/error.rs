@@ -4,6 +4,15 @@
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A particle operation on one member failed (its projection,
+    /// reconstruction or fresh particles).
+    #[error("member {member}: {source}")]
+    Member {
+        /// Index of the member.
+        member: usize,
+        /// What failed.
+        source: particle_core::Error,
+    },
     /// An ensemble without members.
     #[error("the ensemble is empty")]
     EmptyEnsemble,

@@ -41,9 +41,14 @@
 //!   (layer 0) so that the ensemble Kalman inversion of paper 1 draws the
 //!   same way, and is re-exported here.
 //!
-//! The filters (Grid-, Remesh- and Part-EnKF), the observation operators,
-//! the ensemble runner and the 1D experiments land with project issue #6,
-//! the 2D experiments with issue #7.
+//! * [`particle_filters`] — the Remesh-EnKF ([`remesh_update`]: project,
+//!   analyse nodal values, interpolate to fresh thresholded particles) and
+//!   Part-EnKF ([`part_update`]: eq. (12) at each member's own particles,
+//!   strengths by eq. (4)) updates of members that are particle sets, in
+//!   any dimension.
+//!
+//! Grid-EnKF, extend-and-pad, the observation operators, the ensemble
+//! runner and the 1D experiments land with project issue #6.
 //!
 //! ## Example
 //!
@@ -67,9 +72,11 @@
 
 pub mod analysis;
 mod error;
+pub mod particle_filters;
 pub use kinetic_enkf::rng;
 
 pub use analysis::{
     Coefficients, Form, ObservationNoise, coefficients, coefficients_with, perturbations,
 };
 pub use error::{Error, Result};
+pub use particle_filters::{part_update, remesh_update};

@@ -1,0 +1,140 @@
+//! Remesh-EnKF and Part-EnKF updates of particle members against
+//! independent computations: moments of the remeshed analysis, a naive
+//! all-pairs evaluation of eq. (12), and the forecast when `F = 0`.
+
+use assim::{ObservationNoise, coefficients, part_update, remesh_update};
+use particle_core::kernels::{Width, gaussian_1d};
+use particle_core::remesh::{RemeshGrid, remesh};
+use particle_core::{Domain, ParticleSet};
+
+/// Member `i`: a bump of height `1 + i/4` at `3 + i/5` on its own jittered
+/// particles in the periodic `[0, 8)` (its tails at the seam are below
+/// `1e-12`).
+fn members(n: usize) -> Vec<ParticleSet<1>> {
+    (0..n)
+        .map(|i| {
+            let count = 120 + 7 * i;
+            let dp = 8.0 / count as f64;
+            let xs: Vec<f64> = (0..count)
+                .map(|p| {
+                    ((p as f64 + 0.5 + 0.3 * ((p * (i + 3)) as f64).sin()) * dp).rem_euclid(8.0)
+                })
+                .collect();
+            let us = xs
+                .iter()
+                .map(|x| {
+                    (1.0 + i as f64 / 4.0) * (-(x - 3.0 - i as f64 / 5.0).powi(2) / 0.3).exp() * dp
+                })
+                .collect();
+            ParticleSet::new([xs], us, vec![dp; count]).unwrap()
+        })
+        .collect()
+}
+
+/// `F` from made-up predicted observations of the members.
+fn gain(n: usize) -> assim::Coefficients {
+    let predicted: Vec<Vec<f64>> = (0..n)
+        .map(|i| vec![i as f64, (i as f64).sin(), 0.5 * (i * i) as f64])
+        .collect();
+    let noise = ObservationNoise::diagonal(&[0.3, 0.2, 0.5]).unwrap();
+    let eps: Vec<Vec<f64>> = (0..n).map(|i| vec![0.1 * i as f64, -0.05, 0.02]).collect();
+    coefficients(&predicted, &[2.0, 0.3, 1.0], &eps, &noise).unwrap()
+}
+
+#[test]
+fn remesh_update_moves_moments_as_the_analysis_says() {
+    // Projection and interpolation conserve moments 0 to 2 (nothing is
+    // thresholded away that carries strength, the domain is periodic), so
+    // each analysed member's moment is the analysis of the moments:
+    // m_i^a = m_i^f + sum_j F_ji m_j^f.
+    let n = 5;
+    let (members, f) = (members(n), gain(n));
+    let grid = RemeshGrid::new(Domain::periodic(8.0).unwrap(), 0.05).unwrap();
+    let analysed = remesh_update(&members, &grid, &f, 0.0).unwrap();
+    for power in 0..=1 {
+        let moments: Vec<f64> = members.iter().map(|m| m.moment([power])).collect();
+        for (i, a) in analysed.iter().enumerate() {
+            let want = moments[i] + (0..n).map(|j| f.get(j, i) * moments[j]).sum::<f64>();
+            assert!(
+                (a.moment([power]) - want).abs() < 1e-10,
+                "member {i}, moment {power}"
+            );
+        }
+    }
+    // Every member is on the common lattice of fresh particles.
+    for a in &analysed {
+        for &x in a.coords(0) {
+            let k = x / 0.05 - 0.5;
+            assert!((k - k.round()).abs() < 1e-9);
+        }
+    }
+}
+
+#[test]
+fn identical_predictions_give_the_forecast_back() {
+    // Equal predicted observations make C_H = 0, hence F = 0: Remesh-EnKF is
+    // then a plain remeshing and Part-EnKF a re-evaluation of each
+    // member's own field at its particles.
+    let n = 3;
+    let members = members(n);
+    let noise = ObservationNoise::diagonal(&[0.3]).unwrap();
+    let f = coefficients(&vec![vec![1.0]; n], &[2.0], &vec![vec![0.1]; n], &noise).unwrap();
+    let grid = RemeshGrid::new(Domain::periodic(8.0).unwrap(), 0.05).unwrap();
+    let analysed = remesh_update(&members, &grid, &f, 1e-8).unwrap();
+    for (a, m) in analysed.iter().zip(&members) {
+        assert_eq!(a, &remesh(m, &grid, 1e-8).unwrap());
+    }
+}
+
+#[test]
+fn part_update_evaluates_eq_12_at_each_members_particles() {
+    // Naive all-pairs evaluation on the free line with a tiny cut-off
+    // tolerance: u_i^a(x) = sum_j (delta_ij + F_ji) sum_q U_jq zeta_eps(x - x_jq).
+    let n = 4;
+    let (members, f) = (members(n), gain(n));
+    let eps = Width::new(0.12).unwrap();
+    let analysed = part_update(&members, Domain::free(), eps, 1e-15, &f).unwrap();
+    for (i, a) in analysed.iter().enumerate() {
+        assert_eq!(a.coords(0), members[i].coords(0), "particles kept");
+        for p in 0..a.len() {
+            let x = a.position(p)[0];
+            let mut u = 0.0;
+            for (j, m) in members.iter().enumerate() {
+                let w = f.get(j, i) + if i == j { 1.0 } else { 0.0 };
+                let field: f64 = m
+                    .coords(0)
+                    .iter()
+                    .zip(m.strengths())
+                    .map(|(xq, uq)| uq * gaussian_1d(x - xq, eps))
+                    .sum();
+                u += w * field;
+            }
+            let want = u * a.volumes()[p];
+            assert!(
+                (a.strengths()[p] - want).abs() < 1e-12,
+                "member {i}, particle {p}: {} vs {want}",
+                a.strengths()[p]
+            );
+        }
+    }
+}
+
+#[test]
+fn a_wrong_member_count_is_refused() {
+    let f = gain(4);
+    let grid = RemeshGrid::new(Domain::periodic(8.0).unwrap(), 0.05).unwrap();
+    let err = remesh_update(&members(3), &grid, &f, 0.0).unwrap_err();
+    assert!(
+        err.to_string().contains("expected 4 members, got 3"),
+        "{err}"
+    );
+    let err = part_update(
+        &members(5),
+        Domain::free(),
+        Width::new(0.1).unwrap(),
+        1e-8,
+        &f,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("got 5"), "{err}");
+}
