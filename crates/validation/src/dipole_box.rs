@@ -8,10 +8,16 @@
 //! `N_remesh = 2` per assimilation window `Delta t_a = 1`), at a finer
 //! particle spacing than the members' `d_p = pi / 256`: the truth uses
 //! `d_p = pi / 512` (a `256^2` grid). [`DipoleBox::paper_member`] is the
-//! members' discretisation.
+//! members' discretisation, [`DipolePrior`] the ensemble's prior (Table 2)
+//! and [`observation_points`] the `12 x 12` grid where both velocity
+//! components are observed (Section 5.1.3).
 
 use std::f64::consts::PI;
 
+use kinetic_enkf::rng::{Stream, member_stream};
+use rand_distr::{Distribution, StandardNormal};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::rand_core::Rng;
 use vic_solver::{Boundary, Domain, FlowState, Grid, Vic, VicConfig};
 
 use crate::error::Result;
@@ -87,4 +93,94 @@ impl DipoleBox {
     pub fn steps_to(&self, time: f64) -> u64 {
         (time / self.dt).round() as u64
     }
+}
+
+/// The prior of the 2D ensemble, paper 2 Table 2 (`N(mean, variance)`,
+/// `U(low, high)`; SPEC, "Conventions").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DipolePrior {
+    /// Radius `R ~ N(mean, sd^2)`: `(mean, sd)`.
+    pub radius: (f64, f64),
+    /// Orientation `alpha ~ U(low, high)`.
+    pub alpha: (f64, f64),
+    /// Centre `~ N(mean, sd^2 I)`: `(mean, sd)`.
+    pub center: ([f64; 2], f64),
+    /// Speed `U ~ U(low, high)`.
+    pub speed: (f64, f64),
+    /// Viscosity `nu ~ N(mean, sd^2)`, redrawn while not positive.
+    pub viscosity: (f64, f64),
+}
+
+impl DipolePrior {
+    /// Table 2: `R ~ N(0.5, 0.05^2)`, `alpha ~ U(pi/2, pi)`,
+    /// centre `~ N((pi/2, pi/2), 0.1^2 I)`, `U ~ U(0.25, 0.5)`,
+    /// `nu ~ N(0.0015, 0.0005^2)`.
+    pub fn paper() -> Self {
+        DipolePrior {
+            radius: (0.5, 0.05),
+            alpha: (PI / 2.0, PI),
+            center: ([PI / 2.0, PI / 2.0], 0.1),
+            speed: (0.25, 0.5),
+            viscosity: (0.0015, 0.0005),
+        }
+    }
+
+    /// Member `member`'s draw under the scenario seed, on the
+    /// discretisation of `base` (whose dipole and viscosity are replaced).
+    ///
+    /// The draws come from `member_stream(seed, member, Stream::Prior)` in
+    /// the order radius, alpha, centre x, centre y, speed, viscosity;
+    /// normals by `rand_distr`'s `StandardNormal`, uniforms as
+    /// `(next_u64 >> 11) 2^-53`. A non-positive radius or viscosity (3 and
+    /// 10 standard deviations below the mean) is drawn again from the same
+    /// stream, so a member's draw depends on `(seed, member)` only.
+    pub fn sample(&self, seed: u64, member: usize, base: &DipoleBox) -> DipoleBox {
+        let mut rng = member_stream(seed, member, Stream::Prior);
+        let radius = positive_normal(&mut rng, self.radius);
+        let alpha = uniform(&mut rng, self.alpha);
+        let center = [
+            self.center.0[0] + self.center.1 * normal(&mut rng),
+            self.center.0[1] + self.center.1 * normal(&mut rng),
+        ];
+        let speed = uniform(&mut rng, self.speed);
+        let viscosity = positive_normal(&mut rng, self.viscosity);
+        DipoleBox {
+            dipole: LambChaplygin {
+                center,
+                radius,
+                speed,
+                alpha,
+            },
+            viscosity,
+            ..*base
+        }
+    }
+}
+
+fn normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
+    StandardNormal.sample(rng)
+}
+
+fn positive_normal(rng: &mut Xoshiro256PlusPlus, (mean, sd): (f64, f64)) -> f64 {
+    loop {
+        let x = mean + sd * normal(rng);
+        if x > 0.0 {
+            return x;
+        }
+    }
+}
+
+fn uniform(rng: &mut Xoshiro256PlusPlus, (low, high): (f64, f64)) -> f64 {
+    let unit = (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+    low + (high - low) * unit
+}
+
+/// The `n x n` observation points at the cell centres
+/// `((i + 1/2) L / n, (j + 1/2) L / n)` of the box, x fastest (paper 2,
+/// Section 5.1.3: `N_obs = 12^2`).
+pub fn observation_points(n: usize) -> Vec<[f64; 2]> {
+    let h = DipoleBox::LENGTH / n as f64;
+    (0..n * n)
+        .map(|k| [(k % n) as f64 * h + h / 2.0, (k / n) as f64 * h + h / 2.0])
+        .collect()
 }

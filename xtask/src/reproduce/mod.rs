@@ -12,6 +12,7 @@
 mod fig13;
 mod fig14;
 mod fig15;
+mod fig18;
 mod fig3;
 pub mod registry;
 
@@ -84,6 +85,17 @@ pub enum Error {
     /// A particle operation refused its input.
     #[error("particles: {0}")]
     Particles(#[from] particle_core::Error),
+    /// An analysis refused its input.
+    #[error("assimilation: {0}")]
+    Assim(#[from] assim::Error),
+    /// One ensemble member's flow stopped.
+    #[error("member {member}: {source}")]
+    Member {
+        /// The member.
+        member: usize,
+        /// Why its flow stopped.
+        source: vic_solver::Error,
+    },
 }
 
 /// Options shared by every reproduction of one invocation.

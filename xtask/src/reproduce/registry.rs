@@ -173,11 +173,11 @@ pub const FIGURES: &[Figure] = &[
         "Observed and reference velocity fields",
         7,
     ),
-    planned(
+    implemented(
         "fig18",
         Particle,
         "L2 vorticity error through assimilation steps (2D)",
-        7,
+        super::fig18::run,
     ),
     planned(
         "fig19",
