@@ -112,7 +112,8 @@ impl<const D: usize> CellList<D> {
                 .map(|p| domain.wrap(std::array::from_fn(|a| positions[a][p])))
                 .collect(),
         };
-        // Counting sort by cell, stable in entry order.
+        // Counting sort by cell, stable in entry order: within a cell the
+        // entries stay in source order (for_each_neighbor_from relies on it).
         let ncells: usize = dims.iter().product();
         let cells: Vec<usize> = entries.iter().map(|e| list.cell_of(&e.position)).collect();
         let mut start = vec![0usize; ncells + 1];
@@ -171,7 +172,21 @@ impl<const D: usize> CellList<D> {
     /// Periodic coordinates of `x` are wrapped into the domain first. Images
     /// are stored only within the cut-off of the bounded domain, so for wall
     /// axes `x` should lie in `[0, L]`.
-    pub fn for_each_neighbor(&self, x: [f64; D], mut f: impl FnMut(&Entry<D>, [f64; D], f64)) {
+    pub fn for_each_neighbor(&self, x: [f64; D], f: impl FnMut(&Entry<D>, [f64; D], f64)) {
+        self.for_each_neighbor_from(x, 0, f);
+    }
+
+    /// [`CellList::for_each_neighbor`] restricted to entries whose source
+    /// particle is `first_source` or later: what a loop over pairs visits
+    /// once, from their lower index. Entries are stored in source order
+    /// within every cell, so the others are skipped by a binary search per
+    /// cell, before any distance is computed.
+    pub fn for_each_neighbor_from(
+        &self,
+        x: [f64; D],
+        first_source: usize,
+        mut f: impl FnMut(&Entry<D>, [f64; D], f64),
+    ) {
         let x = self.domain.wrap(x);
         let r2 = self.cutoff * self.cutoff;
         // Range of cells to visit per axis (cell side >= cut-off: one ring).
@@ -189,7 +204,9 @@ impl<const D: usize> CellList<D> {
         let mut idx = lo;
         loop {
             let cell = self.flat(&idx);
-            for e in &self.entries[self.cell_start[cell]..self.cell_start[cell + 1]] {
+            let in_cell = &self.entries[self.cell_start[cell]..self.cell_start[cell + 1]];
+            let skip = in_cell.partition_point(|e| e.source < first_source);
+            for e in &in_cell[skip..] {
                 let d: [f64; D] = std::array::from_fn(|a| x[a] - e.position[a]);
                 let d2: f64 = d.iter().map(|v| v * v).sum();
                 if d2 <= r2 {
@@ -331,11 +348,17 @@ mod tests {
                         got.push((e.source, e.sign, e.position.map(f64::to_bits)))
                     });
                     got.sort_by(|a, b| a.partial_cmp(b).unwrap());
-                    assert_eq!(
-                        got,
-                        brute(&domain, &positions, x, cutoff),
-                        "{axes:?} cutoff {cutoff}"
-                    );
+                    let want = brute(&domain, &positions, x, cutoff);
+                    assert_eq!(got, want, "{axes:?} cutoff {cutoff}");
+                    // The restricted walk yields exactly the later sources.
+                    let first = (lcg(&mut s) * 300.0) as usize;
+                    let mut later = Vec::new();
+                    list.for_each_neighbor_from(x, first, |e, _, _| {
+                        later.push((e.source, e.sign, e.position.map(f64::to_bits)))
+                    });
+                    later.sort_by(|a, b| a.partial_cmp(b).unwrap());
+                    let want_later: Vec<_> = want.into_iter().filter(|e| e.0 >= first).collect();
+                    assert_eq!(later, want_later, "{axes:?} cutoff {cutoff} from {first}");
                 }
             }
         }

@@ -23,9 +23,10 @@
 //!   (`D = 1, 2`), i.e. `dt <= eps^2 / (4 nu)`.
 //!
 //! Neighbours come from a cell list with the cut-off of a stated tolerance,
-//! as for the reconstruction; rates are computed in parallel, each summed in
-//! the cell list's fixed order, so the result is the same for every thread
-//! count.
+//! as for the reconstruction. Every pair is evaluated once and credited to
+//! both particles; rates are accumulated per chunk of particles, in the cell
+//! list's fixed order, and the chunks added in order, so the result is the
+//! same for every thread count.
 
 use rayon::prelude::*;
 
@@ -34,6 +35,13 @@ use crate::kernels::{Width, gaussian_r2};
 use crate::particles::{check_finite, check_len, check_volumes};
 use crate::reconstruct::Reconstruction;
 use crate::{Error, ParticleSet, Result};
+
+/// The parallel rate computation splits the particles into at most this
+/// many chunks of at least [`MIN_CHUNK`] particles, each with its own
+/// accumulators of every particle's rate (pairs reach across chunks).
+const MAX_CHUNKS: usize = 8;
+/// Smallest chunk of the parallel rate computation.
+const MIN_CHUNK: usize = 1024;
 
 /// The exchange of particle `p` with `q` across the kernel value
 /// `eta = eta_eps(x_q - x_p)`: `(V_p U_q - V_q U_p) eta`. Antisymmetric:
@@ -167,36 +175,71 @@ impl<const D: usize> PseOperator<D> {
     /// `sum_q (V_p U_q - V_q U_p) eta_pq` per particle (without
     /// `nu eps^-2`), and `max_p sum_q V_q eta_pq` over the non-self
     /// neighbours, an odd self-image counted twice.
+    ///
+    /// Each pair is evaluated once, from its lower index: particle `p`
+    /// meeting (an image of) `q > p` at distance `d` adds the exchange to
+    /// both, because `q` meets the mirror image of `p` at the same `d`
+    /// with the same sign. With `sign = +1` the two contributions are
+    /// exact negatives ([`exchange`] is antisymmetric); with an odd wall
+    /// image (`sign = -1`) they are the two Dirichlet terms. Self-images
+    /// (`q = p`) contribute to `p` alone. The particles are split into
+    /// chunks fixed by their number, each accumulating on its own arrays,
+    /// added in chunk order: the result does not depend on the threads.
     fn rates_and_stiffness(&self, strengths: &[f64]) -> (Vec<f64>, f64) {
         // eta_eps(d) = eta_eps(0) exp(-|d|^2 / eps^2): sum the exponentials,
-        // apply the constant once per particle.
+        // apply the constant once at the end.
         let eps = self.neighbours.eps();
         let eta0 = 4.0 * gaussian_r2::<D>(0.0, eps);
         let inv_eps2 = 1.0 / (eps.get() * eps.get());
         let list = self.neighbours.cell_list();
-        let pairs: Vec<(f64, f64)> = (0..self.len())
+        let volumes = &self.volumes;
+        let n = self.len();
+        let chunks = n.div_ceil(MIN_CHUNK).clamp(1, MAX_CHUNKS);
+        let chunk_len = n.div_ceil(chunks);
+        let partial: Vec<(Vec<f64>, Vec<f64>)> = (0..chunks)
             .into_par_iter()
-            .map(|p| {
-                let (vp, up) = (self.volumes[p], strengths[p]);
-                let mut rate = 0.0;
-                let mut stiffness = 0.0;
-                list.for_each_neighbor(list.particle(p), |e, _, d2| {
-                    let q = e.source;
-                    let g = (-d2 * inv_eps2).exp();
-                    let vq = self.volumes[q];
-                    rate += exchange(vp, up, vq, e.sign * strengths[q], g);
-                    let weight = match (q == p, e.sign > 0.0) {
-                        (true, true) => 0.0,
-                        (true, false) => 2.0,
-                        (false, _) => 1.0,
-                    };
-                    stiffness += weight * vq * g;
-                });
-                (eta0 * rate, eta0 * stiffness)
+            .map(|c| {
+                let mut rate = vec![0.0; n];
+                let mut stiffness = vec![0.0; n];
+                for p in (c * chunk_len).min(n)..((c + 1) * chunk_len).min(n) {
+                    let (vp, up) = (volumes[p], strengths[p]);
+                    list.for_each_neighbor_from(list.particle(p), p, |e, _, d2| {
+                        let q = e.source;
+                        let g = (-d2 * inv_eps2).exp();
+                        if q == p {
+                            rate[p] += exchange(vp, up, vp, e.sign * up, g);
+                            // The particle itself and its periodic images
+                            // carry w_p: they do not enter S_p.
+                            if e.sign < 0.0 {
+                                stiffness[p] += 2.0 * vp * g;
+                            }
+                        } else {
+                            let (vq, uq) = (volumes[q], strengths[q]);
+                            rate[p] += exchange(vp, up, vq, e.sign * uq, g);
+                            rate[q] += exchange(vq, uq, vp, e.sign * up, g);
+                            stiffness[p] += vq * g;
+                            stiffness[q] += vp * g;
+                        }
+                    });
+                }
+                (rate, stiffness)
             })
             .collect();
-        let max_s = pairs.iter().fold(0.0_f64, |m, (_, s)| m.max(*s));
-        (pairs.into_iter().map(|(r, _)| r).collect(), max_s)
+        let mut rates = vec![0.0; n];
+        let mut total_stiffness = vec![0.0; n];
+        for (rate, stiffness) in &partial {
+            for (r, x) in rates.iter_mut().zip(rate) {
+                *r += x;
+            }
+            for (s, x) in total_stiffness.iter_mut().zip(stiffness) {
+                *s += x;
+            }
+        }
+        for r in &mut rates {
+            *r *= eta0;
+        }
+        let max_s = eta0 * total_stiffness.iter().fold(0.0_f64, |m, s| m.max(*s));
+        (rates, max_s)
     }
 
     fn check_strengths(&self, strengths: &[f64]) -> Result<()> {
