@@ -58,16 +58,16 @@ impl Setup {
             quadrature_cells: 256,
         };
         if quick {
-            let coarse = |dp: f64| DipoleBox {
+            let coarse = |dp: f64, dt: f64, remesh_every: u64| DipoleBox {
                 particle_spacing: dp,
-                dt: 0.02,
-                remesh_every: 25,
+                dt,
+                remesh_every,
                 ..DipoleBox::paper_truth()
             };
             Setup {
-                truth: coarse(PI / 128.0),
-                member: coarse(PI / 64.0),
-                members: 16,
+                truth: coarse(PI / 128.0, 0.02, 25),
+                member: coarse(PI / 64.0, 0.04, 12),
+                members: 12,
                 quadrature_cells: 128,
                 ..paper
             }
@@ -124,8 +124,16 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         .collect();
 
     let mut table = Table::new(&[
-        "filter", "analysis", "time", "stage", "e_omega", "member_min", "member_q10",
-        "member_median", "member_q90", "member_max",
+        "filter",
+        "analysis",
+        "time",
+        "stage",
+        "e_omega",
+        "member_min",
+        "member_q10",
+        "member_median",
+        "member_q90",
+        "member_max",
     ]);
     let mut results = Vec::new();
     for filter in [Filter::Free, Filter::Remesh, Filter::Part] {
@@ -182,7 +190,11 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     key.insert("free_run_error".into(), json!(free));
     key.insert(
         "analysis_times".into(),
-        json!((1..=setup.analyses).map(|k| k as f64 * setup.window).collect::<Vec<_>>()),
+        json!(
+            (1..=setup.analyses)
+                .map(|k| k as f64 * setup.window)
+                .collect::<Vec<_>>()
+        ),
     );
     Ok(Outcome {
         parameters: json!({
