@@ -138,3 +138,24 @@ fn a_wrong_member_count_is_refused() {
     .unwrap_err();
     assert!(err.to_string().contains("got 5"), "{err}");
 }
+
+#[test]
+fn updates_do_not_depend_on_the_thread_count() {
+    let n = 6;
+    let (members, f) = (members(n), gain(n));
+    let grid = RemeshGrid::new(Domain::periodic(8.0).unwrap(), 0.05).unwrap();
+    let eps = Width::new(0.12).unwrap();
+    let run = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                (
+                    remesh_update(&members, &grid, &f, 1e-6).unwrap(),
+                    part_update(&members, Domain::periodic(8.0).unwrap(), eps, 1e-10, &f).unwrap(),
+                )
+            })
+    };
+    assert_eq!(run(1), run(2));
+}
