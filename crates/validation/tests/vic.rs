@@ -304,14 +304,11 @@ fn results_do_not_depend_on_the_thread_count() {
             .build()
             .unwrap()
             .install(|| {
-                let dp = PI / 256.0;
-                let config = VicConfig::new(0.0015, 0.005, 2.0 * dp).with_remeshing(4, 1e-4);
-                let mut vic = Vic::new(grid(PI, Boundary::StressFreeWalls, dp), config).unwrap();
-                let dipole = LambChaplygin::paper();
-                let particles = vic
-                    .particles_from_vorticity(|x| dipole.vorticity(x), 1e-4)
-                    .unwrap();
-                let mut state = FlowState::new(particles, 0.0);
+                let scenario = DipoleBox {
+                    remesh_every: 4,
+                    ..DipoleBox::paper_member()
+                };
+                let (mut vic, mut state) = scenario.start().unwrap();
                 vic.advance(&mut state, 10, |_| {}).unwrap();
                 state
             })
@@ -326,17 +323,16 @@ fn results_do_not_depend_on_the_thread_count() {
 
 #[test]
 fn dipole_against_a_wall_stays_in_the_box_and_splits() {
-    // The paper's dipole heads for the upper-left wall; by t = 5 it has
-    // reached it. Particles never cross the walls (else the step errs), and
-    // the vorticity on the wall nodes stays exactly zero.
-    let dp = PI / 64.0;
-    let config = VicConfig::new(0.0015, 0.02, 2.0 * dp).with_remeshing(10, 1e-4);
-    let mut vic = Vic::new(grid(PI, Boundary::StressFreeWalls, dp), config).unwrap();
-    let dipole = LambChaplygin::paper();
-    let particles = vic
-        .particles_from_vorticity(|x| dipole.vorticity(x), 1e-4)
-        .unwrap();
-    let mut state = FlowState::new(particles, 0.0);
+    // The paper's dipole heads for the left wall and meets it around t = 5
+    // at this coarse resolution. Particles never cross the walls (else the
+    // step errs), and the vorticity on the wall nodes stays exactly zero.
+    let scenario = DipoleBox {
+        particle_spacing: PI / 64.0,
+        dt: 0.02,
+        remesh_every: 10,
+        ..DipoleBox::paper_member()
+    };
+    let (mut vic, mut state) = scenario.start().unwrap();
     let start = vic.diagnostics(&state).unwrap();
     vic.advance(&mut state, 250, |_| {}).unwrap();
     let end = vic.diagnostics(&state).unwrap();

@@ -98,12 +98,14 @@ impl Filter {
 /// What the truth provides at each analysis time.
 struct TruthRecord {
     data: Vec<Vec<f64>>,
+    /// The vorticity at `t = 0` and after every window.
     fields: Vec<Vec<f64>>,
 }
 
-/// Errors of one ensemble run, per analysis.
+/// Errors of one ensemble run: of the prior, then per analysis.
 #[derive(Default)]
 struct Errors {
+    prior: f64,
     forecast: Vec<f64>,
     analysis: Vec<f64>,
 }
@@ -157,7 +159,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
                 setup.members, setup.analyses
             ),
             x_label: "time".into(),
-            y_label: "e_ω = 1/N Σ ∫(ω_i − ω_gt)²".into(),
+            y_label: "log₁₀ e_ω,  e_ω = 1/N Σ ∫(ω_i − ω_gt)²".into(),
             series: results
                 .iter()
                 .map(|(filter, errors)| Series {
@@ -188,6 +190,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         );
     }
     key.insert("free_run_error".into(), json!(free));
+    key.insert("prior_error".into(), json!(results[0].1.prior));
     key.insert(
         "analysis_times".into(),
         json!(
@@ -230,15 +233,16 @@ fn discretisation(d: &DipoleBox) -> serde_json::Value {
     })
 }
 
-/// Points of a curve: the forecast error just before and, for filters, the
-/// analysis error just after each analysis time.
+/// Points of a curve in `(t, log10 e_omega)`: the prior, then the forecast
+/// error just before and, for filters, the analysis error just after each
+/// analysis time.
 fn sawtooth(setup: &Setup, errors: &Errors, analysed: bool) -> Vec<(f64, f64)> {
-    let mut points = Vec::new();
+    let mut points = vec![(0.0, errors.prior.log10())];
     for k in 0..errors.forecast.len() {
         let t = (k + 1) as f64 * setup.window;
-        points.push((t, errors.forecast[k]));
+        points.push((t, errors.forecast[k].log10()));
         if analysed {
-            points.push((t, errors.analysis[k]));
+            points.push((t, errors.analysis[k].log10()));
         }
     }
     points
@@ -257,7 +261,7 @@ fn run_truth(
     let bar = ctx.progress(steps * setup.analyses as u64, "truth");
     let mut record = TruthRecord {
         data: Vec::new(),
-        fields: Vec::new(),
+        fields: vec![field_on(&mut vic, &state, quadrature)?],
     };
     for k in 0..setup.analyses {
         vic.advance(&mut state, steps, |_| bar.inc(1))?;
@@ -312,7 +316,12 @@ fn run_ensemble(
     let variances = vec![setup.sigma_obs * setup.sigma_obs; 2 * points.len()];
     let noise = ObservationNoise::diagonal(&variances)?;
     let grid = flows[0].0.grid().clone();
-    let mut errors = Errors::default();
+    let prior = ensemble_error(&mut flows, truth, 0, quadrature)?;
+    push_rows(table, filter, 0, 0.0, "prior", &prior);
+    let mut errors = Errors {
+        prior: prior.mean,
+        ..Errors::default()
+    };
     for k in 0..setup.analyses {
         flows
             .par_iter_mut()
@@ -323,8 +332,8 @@ fn run_ensemble(
             })?;
         bar.inc(steps);
         let time = (k + 1) as f64 * setup.window;
-        let forecast = ensemble_error(&mut flows, truth, k, quadrature)?;
-        push_rows(table, filter, k, time, "forecast", &forecast);
+        let forecast = ensemble_error(&mut flows, truth, k + 1, quadrature)?;
+        push_rows(table, filter, k + 1, time, "forecast", &forecast);
         errors.forecast.push(forecast.mean);
         if filter != Filter::Free {
             let predicted: Vec<Vec<f64>> = flows
@@ -358,8 +367,8 @@ fn run_ensemble(
             for ((_, state), particles) in flows.iter_mut().zip(analysed) {
                 state.particles = particles;
             }
-            let analysis = ensemble_error(&mut flows, truth, k, quadrature)?;
-            push_rows(table, filter, k, time, "analysis", &analysis);
+            let analysis = ensemble_error(&mut flows, truth, k + 1, quadrature)?;
+            push_rows(table, filter, k + 1, time, "analysis", &analysis);
             errors.analysis.push(analysis.mean);
         }
         table.write(&ctx.csv_path())?;
@@ -368,24 +377,28 @@ fn run_ensemble(
     Ok(errors)
 }
 
-/// `e_omega` of the ensemble against the truth at analysis `k`.
+/// `e_omega` of the ensemble against the truth after `time_index` windows.
 fn ensemble_error(
     flows: &mut [(Vic, FlowState)],
     truth: &TruthRecord,
-    k: usize,
+    time_index: usize,
     quadrature: &CellGrid2d,
 ) -> Result<validation::norms::EnsembleL2Error, Error> {
     let fields: Vec<Vec<f64>> = flows
         .par_iter_mut()
         .map(|(vic, state)| field_on(vic, state, quadrature))
         .collect::<Result<_, _>>()?;
-    Ok(ensemble_l2_error(quadrature, &fields, &truth.fields[k])?)
+    Ok(ensemble_l2_error(
+        quadrature,
+        &fields,
+        &truth.fields[time_index],
+    )?)
 }
 
 fn push_rows(
     table: &mut Table,
     filter: Filter,
-    k: usize,
+    analysis: usize,
     time: f64,
     stage: &str,
     error: &validation::norms::EnsembleL2Error,
@@ -395,7 +408,7 @@ fn push_rows(
     let q = |p: f64| sorted[((sorted.len() - 1) as f64 * p).round() as usize];
     table.row(&[
         Cell::Text(filter.name()),
-        Cell::Num((k + 1) as f64),
+        Cell::Num(analysis as f64),
         Cell::Num(time),
         Cell::Text(stage),
         Cell::Num(error.mean),
