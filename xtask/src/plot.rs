@@ -188,14 +188,15 @@ pub fn heatmap(path: &Path, map: &Heatmap) -> Result<(), Error> {
 }
 
 /// Heat maps side by side in one figure (e.g. one field at several times),
-/// each with its own colour scale and title.
+/// at most three per row, each with its own colour scale and title.
 ///
 /// # Errors
 /// [`Error::Plot`] if the backend fails.
 pub fn heatmap_panels(path: &Path, maps: &[Heatmap]) -> Result<(), Error> {
-    let panels = maps.len().max(1) as u32;
-    let root = SVGBackend::new(path, (600 * panels, 500)).into_drawing_area();
-    for (area, map) in root.split_evenly((1, panels as usize)).iter().zip(maps) {
+    let cols = maps.len().clamp(1, 3);
+    let rows = maps.len().div_ceil(cols).max(1);
+    let root = SVGBackend::new(path, (600 * cols as u32, 500 * rows as u32)).into_drawing_area();
+    for (area, map) in root.split_evenly((rows, cols)).iter().zip(maps) {
         draw_heatmap(area, map).map_err(|e| plot_error(path, e))?;
     }
     root.present().map_err(|e| plot_error(path, e))
@@ -294,5 +295,90 @@ fn draw_heatmap(
             diverging((a + b) / (2.0 * scale)).filled(),
         )
     }))?;
+    Ok(())
+}
+
+/// Arrows `(x, y) -> (x + scale u, y + scale v)`, one colour per set.
+#[derive(Debug, Clone)]
+pub struct ArrowSet {
+    /// Legend entry.
+    pub label: String,
+    /// `[x, y, u, v]` per arrow.
+    pub arrows: Vec<[f64; 4]>,
+}
+
+/// A vector-field plot with equal axes and a legend.
+#[derive(Debug, Clone)]
+pub struct Quiver {
+    /// Title above the plot.
+    pub title: String,
+    /// Domain `[x0, x1]`.
+    pub x_range: (f64, f64),
+    /// Domain `[y0, y1]`.
+    pub y_range: (f64, f64),
+    /// Length of an arrow per unit of speed, in axis units (stated in the
+    /// title by the caller).
+    pub scale: f64,
+    /// The arrow sets, drawn in order.
+    pub sets: Vec<ArrowSet>,
+}
+
+/// Draw a vector field: arrows with heads, equal axes, a legend.
+///
+/// # Errors
+/// [`Error::Plot`] if the backend fails.
+pub fn quiver(path: &Path, q: &Quiver) -> Result<(), Error> {
+    let root = SVGBackend::new(path, (820, 820)).into_drawing_area();
+    draw_quiver(&root, q).map_err(|e| plot_error(path, e))?;
+    root.present().map_err(|e| plot_error(path, e))
+}
+
+fn draw_quiver(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    q: &Quiver,
+) -> Result<(), Box<dyn std::error::Error>> {
+    root.fill(&WHITE)?;
+    let (x0, x1) = q.x_range;
+    let (y0, y1) = q.y_range;
+    let mut ctx = ChartBuilder::on(root)
+        .caption(&q.title, (FONT, 20))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    ctx.configure_mesh()
+        .disable_mesh()
+        .x_desc("x")
+        .y_desc("y")
+        .label_style((FONT, 16))
+        .axis_desc_style((FONT, 18))
+        .draw()?;
+    for (i, set) in q.sets.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        let style = color.stroke_width(2);
+        let scale = q.scale;
+        let shapes = set.arrows.iter().flat_map(move |&[x, y, u, v]| {
+            let (tx, ty) = (x + scale * u, y + scale * v);
+            // Head: two strokes at ±25° back from the tip, 30 % of the length.
+            let (dx, dy) = (tx - x, ty - y);
+            let head = |angle: f64| {
+                let (s, c) = angle.sin_cos();
+                (tx - 0.3 * (c * dx - s * dy), ty - 0.3 * (s * dx + c * dy))
+            };
+            [
+                PathElement::new(vec![(x, y), (tx, ty)], style),
+                PathElement::new(vec![head(0.436), (tx, ty), head(-0.436)], style),
+            ]
+        });
+        ctx.draw_series(shapes)?
+            .label(set.label.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+    }
+    ctx.configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font((FONT, 16))
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.9))
+        .draw()?;
     Ok(())
 }

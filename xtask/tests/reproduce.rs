@@ -111,7 +111,19 @@ fn implemented_figures_follow_the_output_contract() {
         assert!(summary["key_numbers"].is_object());
     }
     fig18_quick_assimilates(&out);
+    fig17_noise_has_the_stated_deviation(&out);
     fs::remove_dir_all(&out).unwrap();
+}
+
+/// Fig. 17's observations carry `N(0, 0.05^2)` noise: the RMS of 288
+/// draws has a standard error of `0.05 / sqrt(2 * 288) = 0.0021`, so it lies
+/// within 0.01 of 0.05 (almost 5 standard errors).
+fn fig17_noise_has_the_stated_deviation(out: &std::path::Path) {
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("fig17").join("summary.json")).unwrap())
+            .unwrap();
+    let rms = summary["key_numbers"]["rms_noise"].as_f64().unwrap();
+    assert!((rms - 0.05).abs() < 0.01, "rms noise {rms}");
 }
 
 /// The quick fig18: one error per analysis for each filter, and both filters

@@ -175,6 +175,28 @@ fn uniform(rng: &mut Xoshiro256PlusPlus, (low, high): (f64, f64)) -> f64 {
     low + (high - low) * unit
 }
 
+/// The random-stream index of the synthetic observations' noise (members
+/// use `0..N`, so this never meets a member's streams).
+pub const OBSERVATION_STREAM: usize = usize::MAX;
+
+/// Synthetic data of analysis `analysis` (0-based): the true velocities,
+/// flattened `[u_0, v_0, u_1, v_1, ...]`, plus independent `N(0, sigma^2)`
+/// noise drawn from `member_stream(seed, OBSERVATION_STREAM,
+/// Stream::Observation(analysis))` in that order.
+pub fn noisy_observations(
+    velocity: &[[f64; 2]],
+    sigma: f64,
+    seed: u64,
+    analysis: usize,
+) -> Vec<f64> {
+    let mut rng = member_stream(seed, OBSERVATION_STREAM, Stream::Observation(analysis));
+    velocity
+        .iter()
+        .flatten()
+        .map(|v| v + sigma * normal(&mut rng))
+        .collect()
+}
+
 /// The `n x n` observation points at the cell centres
 /// `((i + 1/2) L / n, (j + 1/2) L / n)` of the box, x fastest (paper 2,
 /// Section 5.1.3: `N_obs = 12^2`).

@@ -14,21 +14,16 @@
 use std::f64::consts::PI;
 
 use assim::{ObservationNoise, coefficients, part_update, perturbations, remesh_update};
-use kinetic_enkf::rng::{Stream, member_stream};
 use particle_core::kernels::Width;
-use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde_json::json;
-use validation::dipole_box::{DipoleBox, DipolePrior, observation_points};
+use validation::dipole_box::{DipoleBox, DipolePrior, noisy_observations, observation_points};
 use validation::norms::{CellGrid2d, ensemble_l2_error};
 use vic_solver::{FlowState, Vic};
 
 use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, LineChart, Series};
 
-/// The stream index of the truth's observation noise (members use
-/// `0..N`).
-const TRUTH_STREAM: usize = usize::MAX;
 /// Cut-off of the Gaussian in Part-EnKF's field evaluations (eq. 12).
 const PART_TOLERANCE: f64 = 1e-6;
 
@@ -265,17 +260,10 @@ fn run_truth(
     };
     for k in 0..setup.analyses {
         vic.advance(&mut state, steps, |_| bar.inc(1))?;
-        let mut rng = member_stream(ctx.seed, TRUTH_STREAM, Stream::Observation(k));
         let velocity = vic.velocity_at(&state.particles, points)?;
-        let data = velocity
-            .iter()
-            .flatten()
-            .map(|v| {
-                let z: f64 = StandardNormal.sample(&mut rng);
-                v + setup.sigma_obs * z
-            })
-            .collect();
-        record.data.push(data);
+        record
+            .data
+            .push(noisy_observations(&velocity, setup.sigma_obs, ctx.seed, k));
         record.fields.push(field_on(&mut vic, &state, quadrature)?);
     }
     bar.finish_and_clear();

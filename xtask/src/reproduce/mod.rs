@@ -12,6 +12,8 @@
 mod fig13;
 mod fig14;
 mod fig15;
+mod fig16;
+mod fig17;
 mod fig18;
 mod fig3;
 pub mod registry;

@@ -161,17 +161,17 @@ pub const FIGURES: &[Figure] = &[
         "Particle support for eps_omega = 0.1, 0.01, 1e-6",
         super::fig15::run,
     ),
-    planned(
+    implemented(
         "fig16",
         Particle,
         "Six samples of the initial 2D ensemble",
-        7,
+        super::fig16::run,
     ),
-    planned(
+    implemented(
         "fig17",
         Particle,
         "Observed and reference velocity fields",
-        7,
+        super::fig17::run,
     ),
     implemented(
         "fig18",
