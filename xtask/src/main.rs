@@ -37,6 +37,10 @@ enum Command {
         /// Scenario seed from which every random stream is derived.
         #[arg(long, value_name = "S", default_value_t = reproduce::DEFAULT_SEED)]
         seed: u64,
+        /// Scenario file (TOML) replacing the defaults of `fig18`, e.g. an
+        /// edited copy of `scenarios/dipole2d.toml`; unknown keys are refused.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
 }
 
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
             quick,
             out,
             seed,
+            config,
         } => {
             if list {
                 print!("{}", reproduce::listing());
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
                 quick,
                 seed,
                 out_dir: out.unwrap_or_else(reproduce::default_out_dir),
+                config,
             };
             match reproduce::run(&ids, &request) {
                 Ok(reports) => {

@@ -18,6 +18,7 @@ fn request(out_dir: PathBuf) -> Request {
         quick: true,
         seed: 7,
         out_dir,
+        config: None,
     }
 }
 
@@ -202,5 +203,25 @@ fn fig13_numbers_match_closed_forms() {
         "{grid} vs {exact}"
     );
     assert!((k["omega_min_grid"].as_f64().unwrap() + grid).abs() < 1e-9 * grid);
+    fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn a_scenario_file_with_a_wrong_key_is_refused() {
+    let out = scratch("bad-config");
+    fs::create_dir_all(&out).unwrap();
+    let file = out.join("bad.toml");
+    let text = validation::dipole_experiment::PAPER.replacen("sigma_obs", "sigma_observed", 1);
+    fs::write(&file, text).unwrap();
+    let request = Request {
+        config: Some(file),
+        ..request(out.clone())
+    };
+    let err = reproduce::run(&["fig18".into()], &request).unwrap_err();
+    assert!(err.to_string().contains("sigma_observed"), "{err}");
+    assert!(
+        !out.join("fig18").join("fig18.csv").exists(),
+        "nothing written"
+    );
     fs::remove_dir_all(&out).unwrap();
 }

@@ -39,6 +39,12 @@ pub enum Error {
         /// The smallest accepted value.
         minimum: f64,
     },
+    /// A scenario file was refused (unknown key, wrong type, bad value).
+    #[error("scenario: {message}")]
+    Scenario {
+        /// What was wrong, naming the key.
+        message: String,
+    },
     /// The Vortex-In-Cell solver refused a scenario or stopped.
     #[error("vortex-in-cell: {0}")]
     Vic(#[from] vic_solver::Error),

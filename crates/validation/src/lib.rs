@@ -13,7 +13,9 @@
 //! * [`lamb_chaplygin`]: vorticity, stream function and velocity of the
 //!   Lamb–Chaplygin dipole of Section 5.1.2;
 //! * [`dipole_box`]: the 2D scenario of Section 5.1 (the dipole in the
-//!   stress-free box, truth and member discretisations) on `vic-solver`;
+//!   stress-free box, truth and member discretisations) on `vic-solver`,
+//!   and [`dipole_experiment`]: the whole assimilation experiment as a TOML
+//!   scenario file;
 //! * [`norms`]: the rRMSE of states and parameters (Section 4.1.2) and the
 //!   ensemble L2 error `e_omega` (Section 5.1.4), by quadrature on uniform
 //!   grids.
@@ -57,6 +59,7 @@
 
 pub mod bessel;
 pub mod dipole_box;
+pub mod dipole_experiment;
 pub mod error;
 pub mod heat_kernel;
 pub mod lamb_chaplygin;

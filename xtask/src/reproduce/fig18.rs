@@ -11,13 +11,12 @@
 //! written to `fig18.csv` after every analysis, so an interrupted run keeps
 //! what it computed.
 
-use std::f64::consts::PI;
-
 use assim::{ObservationNoise, coefficients, part_update, perturbations, remesh_update};
 use particle_core::kernels::Width;
 use rayon::prelude::*;
 use serde_json::json;
-use validation::dipole_box::{DipoleBox, DipolePrior, noisy_observations, observation_points};
+use validation::dipole_box::{DipoleBox, DipolePrior, noisy_observations};
+use validation::dipole_experiment::DipoleExperiment;
 use validation::norms::{CellGrid2d, ensemble_l2_error};
 use vic_solver::{FlowState, Vic};
 
@@ -27,48 +26,46 @@ use crate::plot::{self, LineChart, Series};
 /// Cut-off of the Gaussian in Part-EnKF's field evaluations (eq. 12).
 const PART_TOLERANCE: f64 = 1e-6;
 
-/// The experiment's parameters (Table 3, or a coarse `--quick` version).
-#[derive(Debug, Clone, Copy)]
+/// The experiment's parameters, from the scenario file.
+#[derive(Debug, Clone)]
 struct Setup {
     truth: DipoleBox,
     member: DipoleBox,
+    prior: DipolePrior,
     members: usize,
     analyses: usize,
     window: f64,
-    observation_side: usize,
+    points: Vec<[f64; 2]>,
     sigma_obs: f64,
     quadrature_cells: usize,
 }
 
 impl Setup {
-    fn new(quick: bool) -> Self {
-        let paper = Setup {
-            truth: DipoleBox::paper_truth(),
-            member: DipoleBox::paper_member(),
-            members: 32,
-            analyses: 10,
-            window: 1.0,
-            observation_side: 12,
-            sigma_obs: 0.05,
-            quadrature_cells: 256,
-        };
-        if quick {
-            let coarse = |dp: f64, dt: f64, remesh_every: u64| DipoleBox {
-                particle_spacing: dp,
-                dt,
-                remesh_every,
-                ..DipoleBox::paper_truth()
-            };
-            Setup {
-                truth: coarse(PI / 128.0, 0.02, 25),
-                member: coarse(PI / 64.0, 0.04, 12),
-                members: 12,
-                quadrature_cells: 128,
-                ..paper
+    /// `--config FILE` if given, else the paper's file (or the quick one).
+    fn new(ctx: &Context) -> Result<Self, Error> {
+        let experiment = match &ctx.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                DipoleExperiment::from_toml(&text)?
             }
-        } else {
-            paper
-        }
+            None if ctx.quick => DipoleExperiment::quick()?,
+            None => DipoleExperiment::paper()?,
+        };
+        let a = &experiment.assimilation;
+        Ok(Setup {
+            truth: experiment.truth_box(),
+            member: experiment.member_box(),
+            prior: experiment.prior(),
+            members: a.members,
+            analyses: a.analyses,
+            window: a.window,
+            points: experiment.observation_points(),
+            sigma_obs: a.sigma_obs,
+            quadrature_cells: a.quadrature_cells,
+        })
     }
 }
 
@@ -107,17 +104,16 @@ struct Errors {
 
 /// Run the truth, the three ensembles, and write the figure.
 pub fn run(ctx: &Context) -> Result<Outcome, Error> {
-    let setup = Setup::new(ctx.quick);
+    let setup = Setup::new(ctx)?;
     let quadrature = CellGrid2d::new(
         [0.0, 0.0],
         [DipoleBox::LENGTH, DipoleBox::LENGTH],
         [setup.quadrature_cells, setup.quadrature_cells],
     )?;
-    let points = observation_points(setup.observation_side);
+    let points = setup.points.clone();
     let truth = run_truth(ctx, &setup, &quadrature, &points)?;
-    let prior = DipolePrior::paper();
     let members: Vec<DipoleBox> = (0..setup.members)
-        .map(|i| prior.sample(ctx.seed, i, &setup.member))
+        .map(|i| setup.prior.sample(ctx.seed, i, &setup.member))
         .collect();
 
     let mut table = Table::new(&[
@@ -199,12 +195,22 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             "members": setup.members,
             "analyses": setup.analyses,
             "window": setup.window,
-            "observation_points": format!("{0} x {0} cell centres of the box", setup.observation_side),
+            "observation_points": setup.points,
             "observed": "both velocity components",
             "sigma_obs": setup.sigma_obs,
             "truth": discretisation(&setup.truth),
             "members_discretisation": discretisation(&setup.member),
-            "prior": "paper 2 Table 2 (R ~ N(0.5, 0.05^2), alpha ~ U(pi/2, pi), centre ~ N((pi/2, pi/2), 0.1^2 I), U ~ U(0.25, 0.5), nu ~ N(0.0015, 0.0005^2))",
+            "prior": {
+                "radius_mean_sd": setup.prior.radius,
+                "alpha_range": setup.prior.alpha,
+                "center_mean_sd": [setup.prior.center.0[0], setup.prior.center.0[1], setup.prior.center.1],
+                "speed_range": setup.prior.speed,
+                "viscosity_mean_sd": setup.prior.viscosity,
+            },
+            "scenario_file": ctx.config.as_ref().map_or_else(
+                || if ctx.quick { "scenarios/dipole2d-quick.toml".to_string() } else { "scenarios/dipole2d.toml".to_string() },
+                |p| p.display().to_string(),
+            ),
             "quadrature_cells": setup.quadrature_cells,
             "remesh_enkf_threshold": setup.member.threshold,
             "part_enkf_kernel": format!("Gaussian, eps = {} d_p, cut-off {PART_TOLERANCE:e}", setup.member.smoothing_ratio),

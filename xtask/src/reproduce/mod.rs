@@ -109,6 +109,9 @@ pub struct Request {
     pub seed: u64,
     /// Parent directory of the per-figure directories.
     pub out_dir: PathBuf,
+    /// A scenario file replacing the figure's default parameters (for the
+    /// figures that read one: `fig18`).
+    pub config: Option<PathBuf>,
 }
 
 /// What a runner sees: its options and where to write.
@@ -122,6 +125,8 @@ pub struct Context {
     pub seed: u64,
     /// `OUT/ID/`, already created.
     pub dir: PathBuf,
+    /// The scenario file given with `--config`, if any.
+    pub config: Option<PathBuf>,
 }
 
 impl Context {
@@ -285,6 +290,7 @@ fn run_one(figure: &'static Figure, request: &Request) -> Result<Report, Error> 
         quick: request.quick,
         seed: request.seed,
         dir: dir.clone(),
+        config: request.config.clone(),
     };
     let start = Instant::now();
     let outcome = runner(&ctx)?;
