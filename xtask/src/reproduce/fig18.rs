@@ -127,6 +127,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         "member_median",
         "member_q90",
         "member_max",
+        "mean_particles",
     ]);
     let mut results = Vec::new();
     for filter in [Filter::Free, Filter::Remesh, Filter::Part] {
@@ -311,7 +312,15 @@ fn run_ensemble(
     let noise = ObservationNoise::diagonal(&variances)?;
     let grid = flows[0].0.grid().clone();
     let prior = ensemble_error(&mut flows, truth, 0, quadrature)?;
-    push_rows(table, filter, 0, 0.0, "prior", &prior);
+    push_rows(
+        table,
+        filter,
+        0,
+        0.0,
+        "prior",
+        &prior,
+        mean_particles(&flows),
+    );
     let mut errors = Errors {
         prior: prior.mean,
         ..Errors::default()
@@ -327,7 +336,15 @@ fn run_ensemble(
         bar.inc(steps);
         let time = (k + 1) as f64 * setup.window;
         let forecast = ensemble_error(&mut flows, truth, k + 1, quadrature)?;
-        push_rows(table, filter, k + 1, time, "forecast", &forecast);
+        push_rows(
+            table,
+            filter,
+            k + 1,
+            time,
+            "forecast",
+            &forecast,
+            mean_particles(&flows),
+        );
         errors.forecast.push(forecast.mean);
         if filter != Filter::Free {
             let predicted: Vec<Vec<f64>> = flows
@@ -362,7 +379,15 @@ fn run_ensemble(
                 state.particles = particles;
             }
             let analysis = ensemble_error(&mut flows, truth, k + 1, quadrature)?;
-            push_rows(table, filter, k + 1, time, "analysis", &analysis);
+            push_rows(
+                table,
+                filter,
+                k + 1,
+                time,
+                "analysis",
+                &analysis,
+                mean_particles(&flows),
+            );
             errors.analysis.push(analysis.mean);
         }
         table.write(&ctx.csv_path())?;
@@ -389,6 +414,15 @@ fn ensemble_error(
     )?)
 }
 
+/// The mean number of particles per member.
+fn mean_particles(flows: &[(Vic, FlowState)]) -> f64 {
+    flows
+        .iter()
+        .map(|(_, s)| s.particles.len() as f64)
+        .sum::<f64>()
+        / flows.len() as f64
+}
+
 fn push_rows(
     table: &mut Table,
     filter: Filter,
@@ -396,6 +430,7 @@ fn push_rows(
     time: f64,
     stage: &str,
     error: &validation::norms::EnsembleL2Error,
+    particles: f64,
 ) {
     let mut sorted = error.per_member.clone();
     sorted.sort_by(f64::total_cmp);
@@ -411,5 +446,6 @@ fn push_rows(
         Cell::Num(q(0.5)),
         Cell::Num(q(0.9)),
         Cell::Num(q(1.0)),
+        Cell::Num(particles),
     ]);
 }
