@@ -68,6 +68,18 @@ impl DipoleBox {
         }
     }
 
+    /// A coarse version of the flow for smoke runs (`--quick`):
+    /// `d_p = pi / 128` (a 64^2 grid), `dt = 0.02`, remeshing every 25 steps
+    /// (twice per unit of time, as the paper's).
+    pub fn quick() -> Self {
+        DipoleBox {
+            particle_spacing: PI / 128.0,
+            dt: 0.02,
+            remesh_every: 25,
+            ..Self::paper_truth()
+        }
+    }
+
     /// The solver and the initial state (`Gamma_p = omega(x_p) d_p^2` on the
     /// particle lattice, `|omega| > eps_omega` kept, time 0).
     ///

@@ -8,8 +8,6 @@
 //! diagnostics every 0.05 time units in `fig14.csv`, and the three panels
 //! in `fig14.svg`.
 
-use std::f64::consts::PI;
-
 use particle_core::remesh::GridValues;
 use serde_json::json;
 use validation::dipole_box::DipoleBox;
@@ -31,12 +29,7 @@ const DIAGNOSTICS_EVERY: f64 = 0.05;
 /// paper's).
 pub fn scenario(quick: bool) -> DipoleBox {
     if quick {
-        DipoleBox {
-            particle_spacing: PI / 128.0,
-            dt: 0.02,
-            remesh_every: 25,
-            ..DipoleBox::paper_truth()
-        }
+        DipoleBox::quick()
     } else {
         DipoleBox::paper_truth()
     }

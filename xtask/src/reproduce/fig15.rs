@@ -10,8 +10,6 @@
 //! the `128^2` grid that holds particles, red where their circulation sums
 //! positive, blue where negative.
 
-use std::f64::consts::PI;
-
 use serde_json::json;
 use validation::dipole_box::DipoleBox;
 
@@ -27,12 +25,7 @@ const TIME: f64 = 1.0;
 /// the support maps.
 pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     let base = if ctx.quick {
-        DipoleBox {
-            particle_spacing: PI / 128.0,
-            dt: 0.02,
-            remesh_every: 25,
-            ..DipoleBox::paper_member()
-        }
+        DipoleBox::quick()
     } else {
         DipoleBox::paper_member()
     };

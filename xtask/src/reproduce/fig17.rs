@@ -3,8 +3,6 @@
 //! truth's velocity and the same plus `N(0, sigma_obs^2)` noise, exactly the
 //! data of `fig18`'s first analysis (same seed and stream).
 
-use std::f64::consts::PI;
-
 use serde_json::json;
 use validation::dipole_box::{DipoleBox, noisy_observations, observation_points};
 
@@ -19,12 +17,7 @@ const SIDE: usize = 12;
 /// Run the truth to `t = 1`, observe, write the arrows.
 pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     let truth = if ctx.quick {
-        DipoleBox {
-            particle_spacing: PI / 128.0,
-            dt: 0.02,
-            remesh_every: 25,
-            ..DipoleBox::paper_truth()
-        }
+        DipoleBox::quick()
     } else {
         DipoleBox::paper_truth()
     };
