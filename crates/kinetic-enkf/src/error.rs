@@ -120,6 +120,89 @@ pub enum Error {
         /// Index (0-based) of the first failing pivot.
         pivot: usize,
     },
+    /// An ensemble with fewer than the two members that an ensemble Kalman
+    /// method needs (with one member the covariances `C(U)`, `D(U)` vanish).
+    #[error("the ensemble Kalman methods need at least 2 members, got {members}")]
+    TooFewMembers {
+        /// Number of members given.
+        members: usize,
+    },
+    /// An ensemble or a control whose dimension is not that of the inverse
+    /// problem.
+    #[error(
+        "the {what} has dimension {dim}, but the inverse problem has controls of dimension {expected}"
+    )]
+    DimensionMismatch {
+        /// Which input: `"ensemble"`, `"control"`, `"initial mean"`, ….
+        what: &'static str,
+        /// Its dimension.
+        dim: usize,
+        /// The dimension `d` of the problem's controls.
+        expected: usize,
+    },
+    /// A forward map that returned a vector of the wrong length.
+    #[error("the forward map returned {len} values at {at}, expected K = {expected}")]
+    ForwardLength {
+        /// Where the map was evaluated.
+        at: Evaluation,
+        /// Length returned.
+        len: usize,
+        /// The number `K` of observations.
+        expected: usize,
+    },
+    /// A forward map that returned an infinite or NaN value.
+    #[error("the forward map returned a non-finite value at {at}, component {component}: {value}")]
+    ForwardNonFinite {
+        /// Where the map was evaluated.
+        at: Evaluation,
+        /// Index of the offending component of `G(u)`.
+        component: usize,
+        /// The value returned there.
+        value: f64,
+    },
+    /// An operation that exists only for a linear forward map `G(u) = G u`
+    /// asked of a problem whose forward map is a closure.
+    #[error("{what} needs a linear forward map, but the problem's forward map is a closure")]
+    NotLinear {
+        /// The operation asked for.
+        what: &'static str,
+    },
+    /// An adaptive integration that used up its step budget.
+    #[error("the ODE integrator reached its limit of {max_steps} steps at t = {time}")]
+    MaxStepsExceeded {
+        /// The limit (accepted plus rejected steps).
+        max_steps: usize,
+        /// The time reached.
+        time: f64,
+    },
+    /// An adaptive integration whose step size fell below the resolution of
+    /// the time variable (the solution blows up or is too stiff for an
+    /// explicit scheme).
+    #[error("the ODE integrator's step size {step} at t = {time} is below the resolution of t")]
+    StepSizeTooSmall {
+        /// The time reached.
+        time: f64,
+        /// The rejected step size.
+        step: f64,
+    },
+}
+
+/// Where a forward map was evaluated, for its errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evaluation {
+    /// A single control given by the caller.
+    Point,
+    /// Member `j` (0-based) of an ensemble.
+    Member(usize),
+}
+
+impl std::fmt::Display for Evaluation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Point => f.write_str("the given control"),
+            Self::Member(j) => write!(f, "member {j}"),
+        }
+    }
 }
 
 /// `Result` with the error type of `kinetic-enkf`.

@@ -202,7 +202,12 @@ pub fn spd_solve(n: usize, matrix: &[f64], rhs: &[f64], m: usize) -> Result<Vec<
 }
 
 /// Checks that `data` holds `rows × cols` finite entries.
-fn check_matrix(what: &'static str, data: &[f64], rows: usize, cols: usize) -> Result<()> {
+pub(crate) fn check_matrix(
+    what: &'static str,
+    data: &[f64],
+    rows: usize,
+    cols: usize,
+) -> Result<()> {
     if data.len() != rows * cols {
         return Err(Error::MatrixLength {
             what,
@@ -222,7 +227,7 @@ fn check_matrix(what: &'static str, data: &[f64], rows: usize, cols: usize) -> R
     }
 }
 
-fn check_symmetric(n: usize, matrix: &[f64]) -> Result<()> {
+pub(crate) fn check_symmetric(n: usize, matrix: &[f64]) -> Result<()> {
     for r in 0..n {
         for c in 0..r {
             let (lower, upper) = (matrix[r * n + c], matrix[c * n + r]);

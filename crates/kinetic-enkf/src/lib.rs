@@ -51,13 +51,19 @@
 //! # Ok::<(), kinetic_enkf::Error>(())
 //! ```
 
+pub mod continuous;
 pub mod ensemble;
 pub mod error;
+pub mod iteration;
 pub mod kalman;
+pub mod ode;
+pub mod problem;
 pub mod rng;
 pub mod scalar_moments;
 
 pub use ensemble::Ensemble;
-pub use error::{Error, Result};
+pub use error::{Error, Evaluation, Result};
+pub use iteration::{EnkfIteration, Sigma};
 pub use kalman::{Cholesky, spd_solve};
+pub use problem::InverseProblem;
 pub use scalar_moments::ScalarMoments;

@@ -51,7 +51,9 @@ pub enum Stream {
     /// Noise of the synthetic data at analysis `k` (0-based).
     Observation(usize),
     /// The perturbations `eps_i ~ N(0, R)` of the data at analysis `k`
-    /// (0-based), paper 2, eq. (2).
+    /// (0-based), paper 2, eq. (2); in paper 1, the data perturbations of
+    /// iteration `k` of eq. (3) and the Brownian increments of step `k` of
+    /// the Euler–Maruyama scheme for eq. (5).
     Perturbation(usize),
 }
 
