@@ -56,6 +56,7 @@ pub mod ensemble;
 pub mod error;
 pub mod iteration;
 pub mod kalman;
+pub mod moments;
 pub mod ode;
 pub mod problem;
 pub mod rng;

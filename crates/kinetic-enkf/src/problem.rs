@@ -238,17 +238,17 @@ impl InverseProblem {
     ///   lowest member whose image is of the wrong length or not finite.
     pub fn forward_ensemble(&self, ensemble: &Ensemble) -> Result<Ensemble> {
         self.check_dim(ensemble)?;
-        let images: Vec<Result<Vec<f64>>> = ensemble
-            .as_slice()
-            .par_chunks_exact(self.dim)
+        let k = self.observations();
+        let mut data = vec![0.0; ensemble.len() * k];
+        let status: Vec<Result<()>> = data
+            .par_chunks_exact_mut(k)
+            .zip(ensemble.as_slice().par_chunks_exact(self.dim))
             .enumerate()
-            .map(|(j, u)| self.evaluate(u, Evaluation::Member(j)))
+            .map(|(j, (out, u))| self.evaluate_into(u, out, Evaluation::Member(j)))
             .collect();
-        let mut data = Vec::with_capacity(ensemble.len() * self.observations());
-        for image in images {
-            data.extend_from_slice(&image?);
-        }
-        Ensemble::new(self.observations(), data)
+        // The first failure in member order, whatever the scheduling.
+        status.into_iter().collect::<Result<()>>()?;
+        Ensemble::new(k, data)
     }
 
     /// The misfit eq. (2), `Phi(u) = 1/2 |Gamma^{1/2} (y - G(u))|^2`.
@@ -317,28 +317,38 @@ impl InverseProblem {
     }
 
     fn evaluate(&self, u: &[f64], at: Evaluation) -> Result<Vec<f64>> {
-        let k = self.observations();
-        let image = match &self.forward {
-            Forward::Linear(g) => g
-                .chunks_exact(self.dim)
-                .map(|row| row.iter().zip(u).map(|(a, b)| a * b).sum())
-                .collect(),
-            Forward::Closure(f) => f(u),
-        };
-        if image.len() != k {
-            return Err(Error::ForwardLength {
-                at,
-                len: image.len(),
-                expected: k,
-            });
+        let mut out = vec![0.0; self.observations()];
+        self.evaluate_into(u, &mut out, at)?;
+        Ok(out)
+    }
+
+    /// Writes `G(u)` into `out` (length `K`), checked.
+    fn evaluate_into(&self, u: &[f64], out: &mut [f64], at: Evaluation) -> Result<()> {
+        match &self.forward {
+            Forward::Linear(g) => {
+                for (o, row) in out.iter_mut().zip(g.chunks_exact(self.dim)) {
+                    *o = row.iter().zip(u).map(|(a, b)| a * b).sum();
+                }
+            }
+            Forward::Closure(f) => {
+                let image = f(u);
+                if image.len() != out.len() {
+                    return Err(Error::ForwardLength {
+                        at,
+                        len: image.len(),
+                        expected: out.len(),
+                    });
+                }
+                out.copy_from_slice(&image);
+            }
         }
-        match image.iter().position(|v| !v.is_finite()) {
+        match out.iter().position(|v| !v.is_finite()) {
             Some(component) => Err(Error::ForwardNonFinite {
                 at,
                 component,
-                value: image[component],
+                value: out[component],
             }),
-            None => Ok(image),
+            None => Ok(()),
         }
     }
 }
