@@ -14,23 +14,36 @@
 //!
 //! # Status
 //!
-//! What exists now: the [`ensemble`] module, the [`Ensemble`] type
-//! (validated, member-major storage) with its mean, covariance and
-//! cross-covariance, which give `C(U)` and `D(U)` of eq. (4); the [`kalman`]
-//! module, the symmetric-positive-definite solve behind every Kalman gain
-//! ([`Cholesky`], [`spd_solve`]: faer's Cholesky run sequentially, with
-//! typed refusals of asymmetric, singular and indefinite matrices), shared
-//! with the assimilation crate's analysis of paper 2, eq. (2); and the
-//! [`scalar_moments`] module, the scalar moment system eq. (16) with its
-//! Jacobian eq. (17), fixed points, eigenvalues and classification, and a
-//! closed-form solution (two misprints of the paper corrected, see there).
-//! Still to come (issue #3): the EnKF iteration eq. (3) with perturbed data
-//! (`Sigma = 0` and `Sigma = Gamma^{-1}`); its continuous-time limit
-//! eq. (5)–(8) and the properties of Lemma 2.1; the mean-field kinetic
-//! equation eq. (9)–(13) with its interacting-particle, exact affine (linear
-//! `G`) and conservative grid solvers; the moment ODEs eq. (14)–(15) for any
-//! `d`; and the stabilised variant of Section 4, eq. (18)–(22)
-//! (binary-interaction Boltzmann and Fokker–Planck particle methods).
+//! What exists now:
+//!
+//! * [`ensemble`]: the [`Ensemble`] type (validated, member-major storage)
+//!   with its mean, covariance and cross-covariance, which give `C(U)` and
+//!   `D(U)` of eq. (4);
+//! * [`kalman`]: the symmetric-positive-definite solve behind every Kalman
+//!   gain ([`Cholesky`], [`spd_solve`]: faer's Cholesky run sequentially,
+//!   with typed refusals of asymmetric, singular and indefinite matrices),
+//!   shared with the assimilation crate's analysis of paper 2, eq. (2);
+//! * [`problem`]: the [`InverseProblem`] `y = G(u) + eta` with `G` a matrix
+//!   or any closure (checked at every evaluation, members evaluated in
+//!   parallel), the noise covariance `Gamma^{-1}`, the misfit `Phi` of
+//!   eq. (2) and its gradient eq. (7);
+//! * [`iteration`]: the EnKF iteration eq. (3)–(4) ([`EnkfIteration`]) for
+//!   `Sigma = 0` and `Sigma = Gamma^{-1}` ([`Sigma`]), perturbations drawn
+//!   from per-member streams of [`rng`];
+//! * [`ode`]: an adaptive Dormand–Prince 5(4) integrator with error control;
+//! * [`continuous`]: the continuous-time limit eq. (5)–(6) (adaptive ODE for
+//!   `Sigma = 0`, Euler–Maruyama for `Sigma = Gamma^{-1}`), the gradient
+//!   flow eq. (7)–(8) and the spread matrix `R` of Lemma 2.1;
+//! * [`moments`]: the moment ODEs eq. (14)–(15) for any `d` and linear `G`;
+//! * [`scalar_moments`]: the scalar moment system eq. (16) with its
+//!   Jacobian eq. (17), fixed points, eigenvalues and classification, and a
+//!   closed-form solution (two misprints of the paper corrected, see there).
+//!
+//! Still to come (issue #3): the mean-field kinetic equation eq. (9)–(13)
+//! with its interacting-particle, exact affine (linear `G`) and conservative
+//! grid solvers; phase-plane vector fields of eq. (16); and the stabilised
+//! variant of Section 4, eq. (18)–(22) (binary-interaction Boltzmann and
+//! Fokker–Planck particle methods).
 //!
 //! # Example
 //!
@@ -48,6 +61,21 @@
 //! assert_eq!(u.covariance(), vec![1.0, 2.0, 2.0, 4.0]);
 //! assert_eq!(u.cross_covariance(&g)?, vec![3.0, 6.0]); // C(U), d × K = 2 × 1
 //! assert_eq!(g.covariance(), vec![9.0]); // D(U), K × K = 1 × 1
+//! # Ok::<(), kinetic_enkf::Error>(())
+//! ```
+//!
+//! Ensemble Kalman inversion of `G = [1 1]`, `y = 2`: 200 iterations of
+//! eq. (3) with `dt = 0.5` and no perturbations reduce the misfit of the
+//! ensemble mean (it decays like `1/t`, see [`scalar_moments`]).
+//!
+//! ```
+//! use kinetic_enkf::{EnkfIteration, Ensemble, InverseProblem, Sigma};
+//!
+//! let problem = InverseProblem::linear(&[1.0, 1.0], 2, &[2.0], &[0.01])?;
+//! let u0 = Ensemble::from_members(&[[0.0, 0.0], [1.0, -1.0], [0.5, 1.0]])?;
+//! let phi0 = problem.misfit(&u0.mean())?;
+//! let u = EnkfIteration::new(0.5, Sigma::Zero, 7)?.run(&problem, u0, 200)?;
+//! assert!(problem.misfit(&u.mean())? < 1e-3 * phi0);
 //! # Ok::<(), kinetic_enkf::Error>(())
 //! ```
 
