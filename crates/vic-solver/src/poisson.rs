@@ -96,8 +96,9 @@ impl VelocityField {
         self.u
             .iter()
             .zip(&self.v)
-            .map(|(u, v)| u.hypot(*v))
+            .map(|(u, v)| u * u + v * v)
             .fold(0.0, f64::max)
+            .sqrt()
     }
 
     /// Kinetic energy `1/2 int |u|^2` over the physical square (the nodal
