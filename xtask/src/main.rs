@@ -41,6 +41,15 @@ enum Command {
         /// edited copy of `scenarios/dipole2d.toml`; unknown keys are refused.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// Continue `fig18` from the checkpoint an interrupted run left in
+        /// `OUT/fig18/checkpoint/` (same scenario and seed), with the same
+        /// final numbers as an uninterrupted run.
+        #[arg(long)]
+        resume: bool,
+        /// Stop `fig18` after K analyses, keeping its checkpoint (continue
+        /// later with `--resume`).
+        #[arg(long, value_name = "K")]
+        stop_after: Option<usize>,
     },
 }
 
@@ -54,6 +63,8 @@ fn main() -> ExitCode {
             out,
             seed,
             config,
+            resume,
+            stop_after,
         } => {
             if list {
                 print!("{}", reproduce::listing());
@@ -68,6 +79,8 @@ fn main() -> ExitCode {
                 seed,
                 out_dir: out.unwrap_or_else(reproduce::default_out_dir),
                 config,
+                resume,
+                stop_after,
             };
             match reproduce::run(&ids, &request) {
                 Ok(reports) => {

@@ -19,6 +19,8 @@ fn request(out_dir: PathBuf) -> Request {
         seed: 7,
         out_dir,
         config: None,
+        resume: false,
+        stop_after: None,
     }
 }
 

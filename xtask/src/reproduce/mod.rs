@@ -90,6 +90,17 @@ pub enum Error {
     /// An analysis refused its input.
     #[error("assimilation: {0}")]
     Assim(#[from] assim::Error),
+    /// A checkpoint of an interrupted run cannot be used.
+    #[error("checkpoint {path}: {reason}")]
+    Checkpoint {
+        /// The checkpoint file or directory.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Options that do not go together.
+    #[error("{0}")]
+    Usage(String),
     /// One ensemble member's flow stopped.
     #[error("member {member}: {source}")]
     Member {
@@ -112,7 +123,17 @@ pub struct Request {
     /// A scenario file replacing the figure's default parameters (for the
     /// figures that read one: `fig18`).
     pub config: Option<PathBuf>,
+    /// Continue from the checkpoint an interrupted run left (the figures of
+    /// [`RESUMABLE`]).
+    pub resume: bool,
+    /// Stop after this many analyses, keeping a checkpoint to resume from
+    /// (the figures of [`RESUMABLE`]).
+    pub stop_after: Option<usize>,
 }
+
+/// The long runs that keep a checkpoint after every analysis, so that
+/// `--resume` continues them and `--stop-after` splits them.
+pub const RESUMABLE: &[&str] = &["fig18"];
 
 /// What a runner sees: its options and where to write.
 #[derive(Debug)]
@@ -127,6 +148,10 @@ pub struct Context {
     pub dir: PathBuf,
     /// The scenario file given with `--config`, if any.
     pub config: Option<PathBuf>,
+    /// Continue from the last checkpoint (`--resume`).
+    pub resume: bool,
+    /// Stop after this many analyses (`--stop-after`).
+    pub stop_after: Option<usize>,
 }
 
 impl Context {
@@ -261,6 +286,20 @@ pub fn resolve(ids: &[String]) -> Result<Vec<&'static Figure>, Error> {
 /// An unknown or planned id, a failed write, or a failed reproduction.
 pub fn run(ids: &[String], request: &Request) -> Result<Vec<Report>, Error> {
     let figures = resolve(ids)?;
+    if request.resume || request.stop_after.is_some() {
+        if let Some(f) = figures.iter().find(|f| !RESUMABLE.contains(&f.id)) {
+            return Err(Error::Usage(format!(
+                "--resume and --stop-after apply to {} only, not to `{}`",
+                RESUMABLE.join(", "),
+                f.id
+            )));
+        }
+    }
+    if request.stop_after == Some(0) {
+        return Err(Error::Usage(
+            "--stop-after needs at least one analysis".into(),
+        ));
+    }
     let bar = ProgressBar::new(figures.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}]")
@@ -291,6 +330,8 @@ fn run_one(figure: &'static Figure, request: &Request) -> Result<Report, Error> 
         seed: request.seed,
         dir: dir.clone(),
         config: request.config.clone(),
+        resume: request.resume,
+        stop_after: request.stop_after,
     };
     let start = Instant::now();
     let outcome = runner(&ctx)?;

@@ -1,0 +1,276 @@
+//! Checkpoints of a `fig18` run: after every analysis window, the state of
+//! every flow (the truth and each member of each ensemble) and everything
+//! measured so far, so that `--resume` continues with the same numbers.
+//!
+//! Layout of `OUT/fig18/checkpoint/`:
+//!
+//! * `latest.json` names the newest complete checkpoint directory;
+//! * `after-KKK/` holds the state after `KKK` windows: `state.json` (the
+//!   scenario's fingerprint, the clocks of the flows, the rows of the CSV),
+//!   `truth.npy` and one `FILTER-MMM.npy` per member (particles as rows
+//!   `x, y, strength, volume`), `observations.npy` (one row per window) and
+//!   `truth_fields.npy` (the truth's vorticity on the quadrature cells at
+//!   `t = 0` and after every window).
+//!
+//! A directory is written under a temporary name and renamed when complete,
+//! then `latest.json` is replaced by a rename: a run killed at any moment
+//! leaves the previous checkpoint usable. Floats are stored exactly
+//! (`.npy` bits, and JSON numbers that round-trip).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use particle_core::ParticleSet;
+use serde::{Deserialize, Serialize};
+use vic_solver::FlowState;
+
+use super::{FILTERS, Progress, Row};
+use crate::npy;
+use crate::reproduce::Error;
+
+/// The checkpoints of one output directory.
+pub(super) struct Checkpoints {
+    dir: PathBuf,
+}
+
+/// `state.json`.
+#[derive(Serialize, Deserialize)]
+struct State {
+    fingerprint: String,
+    completed: usize,
+    truth: Clock,
+    /// Per ensemble (in [`FILTERS`] order), per member.
+    members: Vec<Vec<Clock>>,
+    rows: Vec<Row>,
+}
+
+/// The time of a flow (`time` accumulates `dt`, so it is stored, not
+/// recomputed from `steps`).
+#[derive(Serialize, Deserialize)]
+struct Clock {
+    time: f64,
+    steps: u64,
+}
+
+impl Clock {
+    fn of(state: &FlowState) -> Self {
+        Clock {
+            time: state.time,
+            steps: state.steps,
+        }
+    }
+}
+
+/// `latest.json`.
+#[derive(Serialize, Deserialize)]
+struct Latest {
+    directory: String,
+}
+
+impl Checkpoints {
+    pub(super) fn new(dir: PathBuf) -> Self {
+        Checkpoints { dir }
+    }
+
+    /// Remove every checkpoint (a fresh run, or a finished one).
+    pub(super) fn clear(&self) -> Result<(), Error> {
+        match fs::remove_dir_all(&self.dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(&self.dir, e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Save `progress` as the newest checkpoint and drop the older ones.
+    pub(super) fn save(&self, progress: &Progress, fingerprint: &str) -> Result<(), Error> {
+        let name = format!("after-{:03}", progress.completed);
+        let partial = self.dir.join(format!("{name}.partial"));
+        let _ = fs::remove_dir_all(&partial);
+        fs::create_dir_all(&partial).map_err(|e| io(&partial, e))?;
+
+        write_particles(&partial.join("truth.npy"), &progress.truth.particles)?;
+        for (filter, members) in FILTERS.iter().zip(&progress.members) {
+            for (m, state) in members.iter().enumerate() {
+                let path = partial.join(format!("{}-{m:03}.npy", filter.name()));
+                write_particles(&path, &state.particles)?;
+            }
+        }
+        write_rows(&partial.join("observations.npy"), &progress.observations)?;
+        write_rows(&partial.join("truth_fields.npy"), &progress.truth_fields)?;
+        let state = State {
+            fingerprint: fingerprint.to_string(),
+            completed: progress.completed,
+            truth: Clock::of(&progress.truth),
+            members: progress
+                .members
+                .iter()
+                .map(|m| m.iter().map(Clock::of).collect())
+                .collect(),
+            rows: progress.rows.clone(),
+        };
+        write_json(&partial.join("state.json"), &state)?;
+
+        let done = self.dir.join(&name);
+        let _ = fs::remove_dir_all(&done);
+        fs::rename(&partial, &done).map_err(|e| io(&done, e))?;
+        let latest = self.dir.join("latest.json");
+        let staged = self.dir.join("latest.json.partial");
+        write_json(
+            &staged,
+            &Latest {
+                directory: name.clone(),
+            },
+        )?;
+        fs::rename(&staged, &latest).map_err(|e| io(&latest, e))?;
+        for entry in fs::read_dir(&self.dir).map_err(|e| io(&self.dir, e))? {
+            let entry = entry.map_err(|e| io(&self.dir, e))?;
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if file.starts_with("after-") && file != name {
+                fs::remove_dir_all(entry.path()).map_err(|e| io(&entry.path(), e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The newest checkpoint, if it was written for `fingerprint`.
+    pub(super) fn load(&self, fingerprint: &str) -> Result<Progress, Error> {
+        let latest_path = self.dir.join("latest.json");
+        if !latest_path.is_file() {
+            return Err(Error::Checkpoint {
+                path: latest_path,
+                reason: "no checkpoint to resume from (a finished run removes its checkpoint; \
+                         run without --resume to start)"
+                    .into(),
+            });
+        }
+        let latest: Latest = read_json(&latest_path)?;
+        let dir = self.dir.join(&latest.directory);
+        let state_path = dir.join("state.json");
+        let state: State = read_json(&state_path)?;
+        if state.fingerprint != fingerprint {
+            return Err(Error::Checkpoint {
+                path: state_path,
+                reason: format!(
+                    "written by another scenario or seed ({}); run without --resume to start over",
+                    state.fingerprint
+                ),
+            });
+        }
+        if state.members.len() != FILTERS.len() {
+            return Err(Error::Checkpoint {
+                path: state_path,
+                reason: format!(
+                    "{} ensembles instead of {}",
+                    state.members.len(),
+                    FILTERS.len()
+                ),
+            });
+        }
+        let truth = read_flow(&dir.join("truth.npy"), &state.truth)?;
+        let members = FILTERS
+            .iter()
+            .zip(&state.members)
+            .map(|(filter, clocks)| {
+                clocks
+                    .iter()
+                    .enumerate()
+                    .map(|(m, clock)| {
+                        read_flow(&dir.join(format!("{}-{m:03}.npy", filter.name())), clock)
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let observations = read_rows(&dir.join("observations.npy"), state.completed)?;
+        let truth_fields = read_rows(&dir.join("truth_fields.npy"), state.completed + 1)?;
+        Ok(Progress {
+            completed: state.completed,
+            truth,
+            observations,
+            truth_fields,
+            members,
+            rows: state.rows,
+        })
+    }
+}
+
+fn io(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn bad(path: &Path, reason: String) -> Error {
+    Error::Checkpoint {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
+    let text = serde_json::to_string(value).expect("checkpoint state serialises");
+    fs::write(path, text).map_err(|e| io(path, e))
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, Error> {
+    let text = fs::read_to_string(path).map_err(|e| io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| bad(path, e.to_string()))
+}
+
+/// Particles as an `n x 4` array: `x, y, strength, volume` per row.
+fn write_particles(path: &Path, particles: &ParticleSet<2>) -> Result<(), Error> {
+    let [xs, ys] = particles.positions();
+    let mut values = Vec::with_capacity(4 * particles.len());
+    for p in 0..particles.len() {
+        values.extend([
+            xs[p],
+            ys[p],
+            particles.strengths()[p],
+            particles.volumes()[p],
+        ]);
+    }
+    npy::write_f64(path, &[particles.len(), 4], &values)
+}
+
+fn read_flow(path: &Path, clock: &Clock) -> Result<FlowState, Error> {
+    let (shape, values) = npy::read_f64(path)?;
+    if shape.len() != 2 || shape[1] != 4 {
+        return Err(bad(
+            path,
+            format!("shape {shape:?}, expected (particles, 4)"),
+        ));
+    }
+    let column = |c: usize| {
+        values
+            .iter()
+            .skip(c)
+            .step_by(4)
+            .copied()
+            .collect::<Vec<_>>()
+    };
+    let particles = ParticleSet::new([column(0), column(1)], column(2), column(3))
+        .map_err(|e| bad(path, e.to_string()))?;
+    let mut state = FlowState::new(particles, clock.time);
+    state.steps = clock.steps;
+    Ok(state)
+}
+
+/// Equal-length rows as a 2D array.
+fn write_rows(path: &Path, rows: &[Vec<f64>]) -> Result<(), Error> {
+    let width = rows.first().map_or(0, Vec::len);
+    let values: Vec<f64> = rows.concat();
+    npy::write_f64(path, &[rows.len(), width], &values)
+}
+
+fn read_rows(path: &Path, expected: usize) -> Result<Vec<Vec<f64>>, Error> {
+    let (shape, values) = npy::read_f64(path)?;
+    if shape.len() != 2 || shape[0] != expected {
+        return Err(bad(
+            path,
+            format!("shape {shape:?}, expected {expected} rows"),
+        ));
+    }
+    if shape[1] == 0 {
+        return Ok(vec![Vec::new(); expected]);
+    }
+    Ok(values.chunks_exact(shape[1]).map(<[f64]>::to_vec).collect())
+}
