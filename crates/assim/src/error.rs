@@ -13,6 +13,44 @@ pub enum Error {
         /// What failed.
         source: particle_core::Error,
     },
+    /// A member's forecast failed (a refused parameter, a blown-up state).
+    #[error("forecast of member {member}: {source}")]
+    Forecast {
+        /// Index of the member.
+        member: usize,
+        /// What the model reported.
+        source: crate::ensemble::ModelError,
+    },
+    /// A member's predicted observations could not be computed.
+    #[error("observation of member {member}: {source}")]
+    Observation {
+        /// Index of the member.
+        member: usize,
+        /// What the observation operator reported.
+        source: crate::ensemble::ModelError,
+    },
+    /// An analysed parameter below its bound under `OnViolation::Refuse`.
+    #[error("member {member}: analysed {name} = {value} is below its bound {min}")]
+    NonPhysicalParameter {
+        /// Index of the member.
+        member: usize,
+        /// Which parameter.
+        name: &'static str,
+        /// The analysed value.
+        value: f64,
+        /// The bound.
+        min: f64,
+    },
+    /// An observation point outside the periodic domain `[0, length)`.
+    #[error("observation {observation} at {position} is outside the domain [0, {length})")]
+    ObservationOutsideDomain {
+        /// Index of the observation.
+        observation: usize,
+        /// Its position.
+        position: f64,
+        /// Length of the domain.
+        length: f64,
+    },
     /// An ensemble without members.
     #[error("the ensemble is empty")]
     EmptyEnsemble,

@@ -47,8 +47,24 @@
 //!   strengths by eq. (4)) updates of members that are particle sets, in
 //!   any dimension.
 //!
-//! Grid-EnKF, extend-and-pad, the observation operators, the ensemble
-//! runner and the 1D experiments land with project issue #6.
+//! * [`ensemble`] — the interface a user calls with their own model: a
+//!   [`ForecastModel`] (`(state, parameters, horizon) -> state`), a
+//!   [`Filter`] (`H` and the update of all states by `F`), [`Members`]
+//!   (states and parameter vectors) and the [`EnsembleRunner`], which
+//!   forecasts members in parallel and analyses them with perturbations
+//!   from `rng::member_stream(seed, member, Perturbation(k))`; parameters
+//!   (`v`, `D`) are analysed with the state (augmentation) and checked by
+//!   [`ParameterBound`]s (clamp and report, or refuse).
+//! * [`finite_difference`] — [`FiniteDifference1d`], the Grid-EnKF's
+//!   forecast model: central differences + RK4 for eq. (13), second order.
+//! * [`observation`] — [`PointObservations`] of a periodic 1D field, on
+//!   nodal values (linear interpolation) or particles (eq. (3)).
+//! * [`filters`] — [`GridEnkf`], [`RemeshEnkf`], [`PartEnkf`],
+//!   [`ExtendAndPad`]: the 1D filters of Section 4 as [`Filter`]s.
+//! * [`extend_pad`] — [`extend_and_pad`], eq. (10)–(11), with its
+//!   `N`-fold particle growth per analysis.
+//!
+//! The 1D scenario and the figures live in `validation` and `xtask`.
 //!
 //! ## Example
 //!
@@ -71,12 +87,25 @@
 //! ```
 
 pub mod analysis;
+pub mod ensemble;
 mod error;
+pub mod extend_pad;
+pub mod filters;
+pub mod finite_difference;
+pub mod observation;
 pub mod particle_filters;
 pub use kinetic_enkf::rng;
 
 pub use analysis::{
     Coefficients, Form, ObservationNoise, coefficients, coefficients_with, perturbations,
 };
+pub use ensemble::{
+    AnalysisReport, Clamped, EnsembleRunner, Filter, ForecastModel, Members, ModelError,
+    OnViolation, ParameterBound,
+};
 pub use error::{Error, Result};
+pub use extend_pad::extend_and_pad;
+pub use filters::{ExtendAndPad, GridEnkf, PartEnkf, ParticleObservations, RemeshEnkf};
+pub use finite_difference::FiniteDifference1d;
+pub use observation::PointObservations;
 pub use particle_filters::{part_update, remesh_update};

@@ -1,0 +1,422 @@
+//! The ensemble runner: one assimilation cycle of paper 2, Section 2.1,
+//! for any forecast model and any filter.
+//!
+//! * [`ForecastModel`] — a user's model: `(state, parameters, horizon) ->
+//!   state`. Implemented here for the Grid-EnKF's finite-difference solver
+//!   ([`crate::FiniteDifference1d`], state = nodal values) and for the
+//!   particle model [`particle_core::advection_diffusion::AdvectionDiffusion1d`]
+//!   (state = particle set); both read `parameters = [v, D]`.
+//! * [`Filter`] — how a state is observed (`H(z_i^f)`) and how the
+//!   coefficients `F` of eq. (2) update the states of all members (Grid-,
+//!   Remesh-, Part-EnKF, extend-and-pad in [`crate::filters`]).
+//! * [`EnsembleRunner`] — forecasts [`Members`] in parallel (rayon, one
+//!   task per member), and analyses them: predicted observations, the
+//!   perturbations `eps_i ~ N(0, R)` of analysis `k` from
+//!   [`crate::rng::member_stream`]`(seed, i, Stream::Perturbation(k))`
+//!   ([`crate::perturbations`]), `F` ([`crate::coefficients`]), then the
+//!   filter's update of the states and `Coefficients::apply_to` of the
+//!   parameter vectors: **parameter augmentation** (`v`, `D` are rows of
+//!   the analysed state; since `F` is the same for all rows, analysing them
+//!   apart is the same as stacking them under the state).
+//!
+//! After the analysis, a parameter may leave its physical range (a
+//! negative `D`). [`ParameterBound`] states the rule per parameter:
+//! [`OnViolation::Clamp`] sets it to the bound and reports it in
+//! [`AnalysisReport::clamped`]; [`OnViolation::Refuse`] returns
+//! [`Error::NonPhysicalParameter`] naming the member.
+//!
+//! Determinism: every member's forecast depends on its own inputs only,
+//! results are collected in member order, and the only random draws are
+//! the perturbations, derived from (seed, member, analysis). So a run gives
+//! the same bits for any number of threads.
+
+use particle_core::ParticleSet;
+use particle_core::advection_diffusion::AdvectionDiffusion1d;
+use rayon::prelude::*;
+
+use crate::analysis::{Coefficients, ObservationNoise, coefficients, perturbations};
+use crate::error::{Error, Result};
+use crate::finite_difference::velocity_diffusion;
+
+/// Why a member's forecast or observation failed (wrapped with the member
+/// index in [`Error::Forecast`] and [`Error::Observation`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// A particle operation failed.
+    #[error(transparent)]
+    Particle(#[from] particle_core::Error),
+    /// A parameter vector of the wrong length.
+    #[error("the model needs {expected} parameters, got {found}")]
+    ParameterCount {
+        /// Number the model reads.
+        expected: usize,
+        /// Number given.
+        found: usize,
+    },
+    /// A state of the wrong size.
+    #[error("the state has length {found}, the model needs {expected}")]
+    StateLength {
+        /// Length the model needs.
+        expected: usize,
+        /// Length given.
+        found: usize,
+    },
+    /// A parameter or horizon outside the model's physical range.
+    #[error("{name} is outside its physical range: {value}")]
+    NonPhysical {
+        /// Which value.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A model setting refused at construction.
+    #[error("{name} is invalid: {value}")]
+    Invalid {
+        /// Which setting.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// The state blew up: a non-finite value at this node or particle.
+    #[error("the state is not finite at node {node}: {value}")]
+    NonFinite {
+        /// Index of the first non-finite value.
+        node: usize,
+        /// The value there.
+        value: f64,
+    },
+    /// An observation operator refused the state.
+    #[error("observation {observation}: {reason}")]
+    Observation {
+        /// Index of the observation.
+        observation: usize,
+        /// Why.
+        reason: &'static str,
+    },
+}
+
+/// A forecast model a user can plug into [`EnsembleRunner::forecast`].
+///
+/// `Sync` because members are forecast in parallel on one shared model.
+pub trait ForecastModel: Sync {
+    /// One member's state.
+    type State: Clone + Send + Sync;
+
+    /// The state advanced by `horizon` with this member's `parameters`.
+    ///
+    /// # Errors
+    /// Whatever the model refuses; the runner names the member.
+    fn forecast(
+        &self,
+        state: &Self::State,
+        parameters: &[f64],
+        horizon: f64,
+    ) -> std::result::Result<Self::State, ModelError>;
+}
+
+impl ForecastModel for AdvectionDiffusion1d {
+    type State = ParticleSet<1>;
+
+    /// `parameters = [v, D]`; the particles are checked finite afterwards.
+    fn forecast(
+        &self,
+        state: &ParticleSet<1>,
+        parameters: &[f64],
+        horizon: f64,
+    ) -> std::result::Result<ParticleSet<1>, ModelError> {
+        let [velocity, diffusion] = velocity_diffusion(parameters)?;
+        let next = AdvectionDiffusion1d::forecast(self, state, velocity, diffusion, horizon)?;
+        next.check_finite()?;
+        Ok(next)
+    }
+}
+
+/// How a filter observes a state and updates all members with `F`.
+pub trait Filter<S>: Sync {
+    /// The predicted observations `H(z)` of one state.
+    ///
+    /// # Errors
+    /// Whatever the observation operator refuses; the runner names the member.
+    fn predict(&self, state: &S) -> std::result::Result<Vec<f64>, ModelError>;
+
+    /// The analysed states `z_i^a` from the forecasts and `F` (eq. (2) or
+    /// the filter's particle version of it).
+    ///
+    /// # Errors
+    /// Errors naming the member whose update failed.
+    fn update(&self, forecast: &[S], coefficients: &Coefficients) -> Result<Vec<S>>;
+}
+
+/// The ensemble: one state and one parameter vector per member
+/// (`parameters[i]` may be empty when nothing is calibrated).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Members<S> {
+    /// States `z_i`.
+    pub states: Vec<S>,
+    /// Parameters `theta_i` (e.g. `[v_i, D_i]`), analysed with the states.
+    pub parameters: Vec<Vec<f64>>,
+}
+
+impl<S> Members<S> {
+    /// Members from states and parameter vectors of equal count and equal
+    /// parameter length.
+    ///
+    /// # Errors
+    /// [`Error::TooFewMembers`] for fewer than 2 members;
+    /// [`Error::MemberCount`] if the counts differ; [`Error::MemberLength`]
+    /// naming a member whose parameter vector is longer or shorter than
+    /// member 0's; [`Error::NonFiniteMember`] for a non-finite parameter.
+    pub fn new(states: Vec<S>, parameters: Vec<Vec<f64>>) -> Result<Self> {
+        if states.len() < 2 {
+            return Err(Error::TooFewMembers {
+                found: states.len(),
+            });
+        }
+        if parameters.len() != states.len() {
+            return Err(Error::MemberCount {
+                what: "parameter vectors",
+                expected: states.len(),
+                found: parameters.len(),
+            });
+        }
+        let expected = parameters[0].len();
+        for (member, theta) in parameters.iter().enumerate() {
+            if theta.len() != expected {
+                return Err(Error::MemberLength {
+                    what: "parameter vectors",
+                    member,
+                    len: theta.len(),
+                    expected,
+                });
+            }
+            if let Some((component, &value)) =
+                theta.iter().enumerate().find(|(_, v)| !v.is_finite())
+            {
+                return Err(Error::NonFiniteMember {
+                    what: "parameter vectors",
+                    member,
+                    component,
+                    value,
+                });
+            }
+        }
+        Ok(Self { states, parameters })
+    }
+
+    /// Number of members `N`.
+    pub fn len(&self) -> usize {
+        self.states.len()
+    }
+
+    /// Always false: construction refuses fewer than 2 members.
+    pub fn is_empty(&self) -> bool {
+        self.states.is_empty()
+    }
+}
+
+/// What to do when an analysed parameter is below its bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OnViolation {
+    /// Set it to the bound and report it.
+    Clamp,
+    /// Refuse the analysis with [`Error::NonPhysicalParameter`].
+    Refuse,
+}
+
+/// A lower bound on one parameter after the analysis (e.g. `D >= 0`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParameterBound {
+    /// Index in the parameter vector.
+    pub index: usize,
+    /// Name for errors and reports.
+    pub name: &'static str,
+    /// The smallest admissible value.
+    pub min: f64,
+    /// The rule below `min`.
+    pub on_violation: OnViolation,
+}
+
+/// An analysed parameter that was clamped to its bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Clamped {
+    /// Member index.
+    pub member: usize,
+    /// Parameter index.
+    pub index: usize,
+    /// The analysed value before clamping.
+    pub value: f64,
+}
+
+/// What one analysis did besides updating the members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisReport {
+    /// The coefficients `F` of eq. (2).
+    pub coefficients: Coefficients,
+    /// Parameters clamped to their bounds, in member order.
+    pub clamped: Vec<Clamped>,
+}
+
+/// Forecasts and analyses an ensemble; every random draw comes from the
+/// scenario `seed`.
+#[derive(Debug, Clone)]
+pub struct EnsembleRunner {
+    seed: u64,
+    noise: ObservationNoise,
+    bounds: Vec<ParameterBound>,
+}
+
+impl EnsembleRunner {
+    /// A runner for data with noise covariance `noise`, drawing the
+    /// perturbations from `seed`; no parameter bounds.
+    pub fn new(seed: u64, noise: ObservationNoise) -> Self {
+        Self {
+            seed,
+            noise,
+            bounds: Vec::new(),
+        }
+    }
+
+    /// The same runner with one more parameter bound.
+    ///
+    /// # Errors
+    /// [`Error::NotFinite`] for a NaN or infinite bound.
+    pub fn with_bound(mut self, bound: ParameterBound) -> Result<Self> {
+        if !bound.min.is_finite() {
+            return Err(Error::NotFinite {
+                name: bound.name,
+                value: bound.min,
+            });
+        }
+        self.bounds.push(bound);
+        Ok(self)
+    }
+
+    /// The scenario seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The observation noise `R`.
+    pub fn noise(&self) -> &ObservationNoise {
+        &self.noise
+    }
+
+    /// Advance every member by `horizon` with its own parameters, in
+    /// parallel (rayon).
+    ///
+    /// # Errors
+    /// [`Error::Forecast`] naming the lowest-indexed member whose forecast
+    /// failed (the members are left unchanged then).
+    pub fn forecast<M: ForecastModel>(
+        &self,
+        model: &M,
+        members: &mut Members<M::State>,
+        horizon: f64,
+    ) -> Result<()> {
+        let next: Vec<std::result::Result<M::State, ModelError>> = members
+            .states
+            .par_iter()
+            .zip(members.parameters.par_iter())
+            .map(|(state, theta)| model.forecast(state, theta, horizon))
+            .collect();
+        let mut states = Vec::with_capacity(next.len());
+        for (member, result) in next.into_iter().enumerate() {
+            states.push(result.map_err(|source| Error::Forecast { member, source })?);
+        }
+        members.states = states;
+        Ok(())
+    }
+
+    /// Analysis number `analysis` of `data` (eq. (2)): states by the
+    /// filter's update, parameters by `F` directly, then the bounds.
+    ///
+    /// # Errors
+    /// [`Error::Observation`] naming a member whose prediction failed;
+    /// the errors of [`coefficients`] (mismatched sizes, non-finite data);
+    /// the filter's update errors; [`Error::NonPhysicalParameter`] under
+    /// [`OnViolation::Refuse`]. The members are unchanged on error.
+    pub fn analyse<S, F: Filter<S>>(
+        &self,
+        filter: &F,
+        members: &mut Members<S>,
+        data: &[f64],
+        analysis: usize,
+    ) -> Result<AnalysisReport>
+    where
+        S: Send + Sync,
+    {
+        let predicted = self.predict(filter, &members.states)?;
+        let eps = perturbations(self.seed, analysis, members.len(), &self.noise);
+        let f = coefficients(&predicted, data, &eps, &self.noise)?;
+        let states = filter.update(&members.states, &f)?;
+        let mut parameters = if members.parameters[0].is_empty() {
+            members.parameters.clone()
+        } else {
+            f.apply_to(&members.parameters)?
+        };
+        let clamped = self.apply_bounds(&mut parameters)?;
+        members.states = states;
+        members.parameters = parameters;
+        Ok(AnalysisReport {
+            coefficients: f,
+            clamped,
+        })
+    }
+
+    /// Predicted observations of every member, in parallel.
+    ///
+    /// # Errors
+    /// [`Error::Observation`] naming the lowest failing member.
+    pub fn predict<S: Sync, F: Filter<S>>(
+        &self,
+        filter: &F,
+        states: &[S],
+    ) -> Result<Vec<Vec<f64>>> {
+        let predicted: Vec<std::result::Result<Vec<f64>, ModelError>> =
+            states.par_iter().map(|s| filter.predict(s)).collect();
+        predicted
+            .into_iter()
+            .enumerate()
+            .map(|(member, r)| r.map_err(|source| Error::Observation { member, source }))
+            .collect()
+    }
+
+    fn apply_bounds(&self, parameters: &mut [Vec<f64>]) -> Result<Vec<Clamped>> {
+        let mut clamped = Vec::new();
+        for (member, theta) in parameters.iter_mut().enumerate() {
+            for bound in &self.bounds {
+                let Some(value) = theta.get(bound.index).copied() else {
+                    return Err(Error::MemberLength {
+                        what: "parameter vectors (for a parameter bound)",
+                        member,
+                        len: theta.len(),
+                        expected: bound.index + 1,
+                    });
+                };
+                if value >= bound.min {
+                    continue;
+                }
+                match bound.on_violation {
+                    OnViolation::Clamp => {
+                        theta[bound.index] = bound.min;
+                        clamped.push(Clamped {
+                            member,
+                            index: bound.index,
+                            value,
+                        });
+                    }
+                    OnViolation::Refuse => {
+                        return Err(Error::NonPhysicalParameter {
+                            member,
+                            name: bound.name,
+                            value,
+                            min: bound.min,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(clamped)
+    }
+}
