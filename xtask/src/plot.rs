@@ -382,3 +382,119 @@ fn draw_quiver(
         .draw()?;
     Ok(())
 }
+
+/// Box plots of samples grouped by category: for every category one box per
+/// group, side by side.
+#[derive(Debug, Clone)]
+pub struct BoxPlot {
+    /// Title above the chart.
+    pub title: String,
+    /// x-axis label (what the categories are).
+    pub x_label: String,
+    /// y-axis label, with units.
+    pub y_label: String,
+    /// Category names, left to right.
+    pub categories: Vec<String>,
+    /// The groups (legend entries) and their samples, one per category.
+    pub groups: Vec<(String, Vec<Vec<f64>>)>,
+}
+
+/// The `p`-quantile of sorted samples, interpolating linearly between order
+/// statistics (the default of R and NumPy).
+pub fn quantile(sorted: &[f64], p: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * p;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Draw box plots to an SVG file: the box spans the quartiles, the bar is
+/// the median, the whiskers reach the smallest and largest sample.
+///
+/// # Errors
+/// [`Error::Plot`] if the backend fails.
+pub fn box_plot(path: &Path, chart: &BoxPlot) -> Result<(), Error> {
+    let root = SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
+    draw_box_plot(&root, chart).map_err(|e| plot_error(path, e))?;
+    root.present().map_err(|e| plot_error(path, e))
+}
+
+fn draw_box_plot(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    chart: &BoxPlot,
+) -> Result<(), Box<dyn std::error::Error>> {
+    root.fill(&WHITE)?;
+    let n = chart.categories.len();
+    let all = chart
+        .groups
+        .iter()
+        .flat_map(|(_, s)| s.iter().flatten().copied());
+    let yr = padded_range(all);
+    let categories = chart.categories.clone();
+    let mut ctx = ChartBuilder::on(root)
+        .caption(&chart.title, (FONT, 22))
+        .margin(20)
+        .x_label_area_size(55)
+        .y_label_area_size(75)
+        .build_cartesian_2d(-0.5..(n as f64 - 0.5), yr)?;
+    ctx.configure_mesh()
+        .x_desc(&chart.x_label)
+        .y_desc(&chart.y_label)
+        .x_labels(n)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < categories.len() {
+                categories[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .label_style((FONT, 16))
+        .axis_desc_style((FONT, 18))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    let groups = chart.groups.len().max(1) as f64;
+    let slot = 0.8 / groups;
+    for (g, (label, samples)) in chart.groups.iter().enumerate() {
+        let color = PALETTE[g % PALETTE.len()];
+        let mut elements = Vec::new();
+        for (c, values) in samples.iter().enumerate() {
+            let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+            if sorted.is_empty() {
+                continue;
+            }
+            sorted.sort_by(f64::total_cmp);
+            let centre = c as f64 - 0.4 + slot * (g as f64 + 0.5);
+            let (left, right) = (centre - 0.35 * slot, centre + 0.35 * slot);
+            let [lo, q1, med, q3, hi] = [0.0, 0.25, 0.5, 0.75, 1.0].map(|p| quantile(&sorted, p));
+            let style = color.stroke_width(2);
+            elements.push(PathElement::new(vec![(centre, lo), (centre, q1)], style));
+            elements.push(PathElement::new(vec![(centre, q3), (centre, hi)], style));
+            for y in [lo, hi] {
+                elements.push(PathElement::new(
+                    vec![(centre - 0.15 * slot, y), (centre + 0.15 * slot, y)],
+                    style,
+                ));
+            }
+            elements.push(PathElement::new(
+                vec![(left, q1), (right, q1), (right, q3), (left, q3), (left, q1)],
+                style,
+            ));
+            elements.push(PathElement::new(
+                vec![(left, med), (right, med)],
+                color.stroke_width(4),
+            ));
+        }
+        ctx.draw_series(elements)?
+            .label(label.clone())
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.stroke_width(2))
+            });
+    }
+    ctx.configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font((FONT, 16))
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.9))
+        .draw()?;
+    Ok(())
+}

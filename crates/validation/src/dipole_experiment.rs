@@ -166,7 +166,12 @@ impl DipoleExperiment {
         Self::from_toml(QUICK)
     }
 
-    fn validate(&self) -> Result<()> {
+    /// Check every value, as [`DipoleExperiment::from_toml`] does: for a
+    /// scenario changed in code (a parameter sweep).
+    ///
+    /// # Errors
+    /// [`Error::Scenario`] naming the first value out of range.
+    pub fn validate(&self) -> Result<()> {
         let bad = |key: &str, value: String, why: &str| {
             Err(Error::Scenario {
                 message: format!("{key} = {value}: {why}"),

@@ -9,14 +9,18 @@
 //! `pub fn run(ctx: &Context) -> Result<Outcome, Error>`, and switch its
 //! entry in [`registry::FIGURES`] from `planned` to `implemented`.
 
+mod dipole_assimilation;
 mod fig13;
 mod fig14;
 mod fig15;
 mod fig16;
 mod fig17;
 mod fig18;
+mod fig19_24;
+mod fig22;
 mod fig3;
 pub mod registry;
+mod sweep;
 
 use std::fs;
 use std::path::{Path, PathBuf};

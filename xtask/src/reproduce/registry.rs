@@ -179,31 +179,41 @@ pub const FIGURES: &[Figure] = &[
         "L2 vorticity error through assimilation steps (2D)",
         super::fig18::run,
     ),
-    planned(
+    implemented(
         "fig19",
         Particle,
         "Vorticity error against observation precision",
-        7,
+        super::fig19_24::fig19,
     ),
-    planned("fig20", Particle, "Vorticity error against N_assim", 7),
-    planned("fig21", Particle, "Vorticity error against N_obs", 7),
-    planned(
+    implemented(
+        "fig20",
+        Particle,
+        "Vorticity error against N_assim",
+        super::fig19_24::fig20,
+    ),
+    implemented(
+        "fig21",
+        Particle,
+        "Vorticity error against N_obs",
+        super::fig19_24::fig21,
+    ),
+    implemented(
         "fig22",
         Particle,
         "One member's analysis with an unadapted forecast support",
-        7,
+        super::fig22::run,
     ),
-    planned(
+    implemented(
         "fig23",
         Particle,
         "Vorticity error against the threshold eps_omega",
-        7,
+        super::fig19_24::fig23,
     ),
-    planned(
+    implemented(
         "fig24",
         Particle,
         "Vorticity error against the particle size d_p",
-        7,
+        super::fig19_24::fig24,
     ),
     planned(
         "kinetic-fig1",

@@ -24,7 +24,7 @@ use particle_core::ParticleSet;
 use serde::{Deserialize, Serialize};
 use vic_solver::FlowState;
 
-use super::{FILTERS, Progress, Row};
+use super::super::dipole_assimilation::{Filter, Progress, Row};
 use crate::npy;
 use crate::reproduce::Error;
 
@@ -39,7 +39,9 @@ struct State {
     fingerprint: String,
     completed: usize,
     truth: Clock,
-    /// Per ensemble (in [`FILTERS`] order), per member.
+    /// The ensembles' filters.
+    filters: Vec<Filter>,
+    /// Per ensemble, per member.
     members: Vec<Vec<Clock>>,
     rows: Vec<Row>,
 }
@@ -88,7 +90,7 @@ impl Checkpoints {
         fs::create_dir_all(&partial).map_err(|e| io(&partial, e))?;
 
         write_particles(&partial.join("truth.npy"), &progress.truth.particles)?;
-        for (filter, members) in FILTERS.iter().zip(&progress.members) {
+        for (filter, members) in &progress.ensembles {
             for (m, state) in members.iter().enumerate() {
                 let path = partial.join(format!("{}-{m:03}.npy", filter.name()));
                 write_particles(&path, &state.particles)?;
@@ -100,10 +102,11 @@ impl Checkpoints {
             fingerprint: fingerprint.to_string(),
             completed: progress.completed,
             truth: Clock::of(&progress.truth),
+            filters: progress.ensembles.iter().map(|(f, _)| *f).collect(),
             members: progress
-                .members
+                .ensembles
                 .iter()
-                .map(|m| m.iter().map(Clock::of).collect())
+                .map(|(_, m)| m.iter().map(Clock::of).collect())
                 .collect(),
             rows: progress.rows.clone(),
         };
@@ -155,30 +158,30 @@ impl Checkpoints {
                 ),
             });
         }
-        if state.members.len() != FILTERS.len() {
-            return Err(Error::Checkpoint {
-                path: state_path,
-                reason: format!(
-                    "{} ensembles instead of {}",
-                    state.members.len(),
-                    FILTERS.len()
-                ),
-            });
+        if state.members.len() != state.filters.len() {
+            let reason = format!(
+                "{} ensembles of members for {} filters",
+                state.members.len(),
+                state.filters.len()
+            );
+            return Err(bad(&state_path, reason));
         }
         let truth = read_flow(&dir.join("truth.npy"), &state.truth)?;
-        let members = FILTERS
+        let ensembles = state
+            .filters
             .iter()
             .zip(&state.members)
-            .map(|(filter, clocks)| {
-                clocks
+            .map(|(&filter, clocks)| {
+                let members = clocks
                     .iter()
                     .enumerate()
                     .map(|(m, clock)| {
                         read_flow(&dir.join(format!("{}-{m:03}.npy", filter.name())), clock)
                     })
-                    .collect::<Result<Vec<_>, _>>()
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((filter, members))
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, Error>>()?;
         let observations = read_rows(&dir.join("observations.npy"), state.completed)?;
         let truth_fields = read_rows(&dir.join("truth_fields.npy"), state.completed + 1)?;
         Ok(Progress {
@@ -186,7 +189,7 @@ impl Checkpoints {
             truth,
             observations,
             truth_fields,
-            members,
+            ensembles,
             rows: state.rows,
         })
     }

@@ -17,228 +17,41 @@
 
 mod checkpoint;
 
-use assim::{ObservationNoise, coefficients, part_update, perturbations, remesh_update};
-use indicatif::ProgressBar;
-use particle_core::kernels::Width;
-use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use validation::dipole_box::{DipoleBox, DipolePrior, noisy_observations};
-use validation::dipole_experiment::DipoleExperiment;
-use validation::norms::{CellGrid2d, EnsembleL2Error, ensemble_l2_error};
-use vic_solver::{FlowState, Vic};
+use validation::dipole_box::DipoleBox;
 
+use super::dipole_assimilation::{
+    Experiment, FILTERS, Filter, PART_TOLERANCE, Row, Setup, Stage, errors,
+};
 use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, LineChart, Series};
 use checkpoint::Checkpoints;
 
-/// Cut-off of the Gaussian in Part-EnKF's field evaluations (eq. 12).
-const PART_TOLERANCE: f64 = 1e-6;
-
-/// The experiment's parameters, from the scenario file.
-#[derive(Debug, Clone)]
-struct Setup {
-    truth: DipoleBox,
-    member: DipoleBox,
-    prior: DipolePrior,
-    members: usize,
-    analyses: usize,
-    window: f64,
-    points: Vec<[f64; 2]>,
-    sigma_obs: f64,
-    quadrature_cells: usize,
-}
-
-impl Setup {
-    /// `--config FILE` if given, else the paper's file (or the quick one).
-    fn new(ctx: &Context) -> Result<Self, Error> {
-        let experiment = match &ctx.config {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-                    path: path.clone(),
-                    source,
-                })?;
-                DipoleExperiment::from_toml(&text)?
-            }
-            None if ctx.quick => DipoleExperiment::quick()?,
-            None => DipoleExperiment::paper()?,
-        };
-        let a = &experiment.assimilation;
-        Ok(Setup {
-            truth: experiment.truth_box(),
-            member: experiment.member_box(),
-            prior: experiment.prior(),
-            members: a.members,
-            analyses: a.analyses,
-            window: a.window,
-            points: experiment.observation_points(),
-            sigma_obs: a.sigma_obs,
-            quadrature_cells: a.quadrature_cells,
-        })
-    }
-}
-
-/// Which ensemble is run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Filter {
-    FreeRun,
-    RemeshEnkf,
-    PartEnkf,
-}
-
-/// The three ensembles, in the order they are advanced in every window.
-const FILTERS: [Filter; 3] = [Filter::FreeRun, Filter::RemeshEnkf, Filter::PartEnkf];
-
-impl Filter {
-    fn name(self) -> &'static str {
-        match self {
-            Filter::FreeRun => "free_run",
-            Filter::RemeshEnkf => "remesh_enkf",
-            Filter::PartEnkf => "part_enkf",
-        }
-    }
-}
-
-/// When an error is measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Stage {
-    Prior,
-    Forecast,
-    Analysis,
-}
-
-impl Stage {
-    fn name(self) -> &'static str {
-        match self {
-            Stage::Prior => "prior",
-            Stage::Forecast => "forecast",
-            Stage::Analysis => "analysis",
-        }
-    }
-}
-
-/// One line of `fig18.csv`: the error of one ensemble at one time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Row {
-    filter: Filter,
-    analysis: usize,
-    time: f64,
-    stage: Stage,
-    /// `e_omega`, the mean of `per_member`.
-    e_omega: f64,
-    per_member: Vec<f64>,
-    mean_particles: f64,
-}
-
-impl Row {
-    fn new(
-        filter: Filter,
-        analysis: usize,
-        time: f64,
-        stage: Stage,
-        error: EnsembleL2Error,
-        flows: &[FlowState],
-    ) -> Self {
-        let particles = flows.iter().map(|s| s.particles.len() as f64).sum::<f64>();
-        Row {
-            filter,
-            analysis,
-            time,
-            stage,
-            e_omega: error.mean,
-            per_member: error.per_member,
-            mean_particles: particles / flows.len() as f64,
-        }
-    }
-}
-
-/// Everything a run has computed after `completed` analysis windows: what
-/// a checkpoint holds, and all that the figure and the summary are made of.
-#[derive(Debug, Clone)]
-struct Progress {
-    completed: usize,
-    truth: FlowState,
-    /// The noisy data of every completed window.
-    observations: Vec<Vec<f64>>,
-    /// The truth's vorticity on the quadrature cells at `t = 0` and after
-    /// every completed window.
-    truth_fields: Vec<Vec<f64>>,
-    /// The members of each ensemble, in [`FILTERS`] order.
-    members: Vec<Vec<FlowState>>,
-    rows: Vec<Row>,
-}
-
 /// Run the truth and the three ensembles window by window, and write the
 /// figure.
 pub fn run(ctx: &Context) -> Result<Outcome, Error> {
-    let setup = Setup::new(ctx)?;
-    let quadrature = CellGrid2d::new(
-        [0.0, 0.0],
-        [DipoleBox::LENGTH, DipoleBox::LENGTH],
-        [setup.quadrature_cells, setup.quadrature_cells],
-    )?;
+    let setup = Setup::new(&Setup::scenario(ctx)?);
     // A checkpoint is used only by a run of the same scenario and seed.
     let fingerprint = format!("{setup:?}, seed {}", ctx.seed);
     let checkpoints = Checkpoints::new(ctx.file("checkpoint"));
-
-    let (mut truth_vic, truth_start) = setup.truth.start()?;
-    let (mut vics, prior): (Vec<Vic>, Vec<FlowState>) = (0..setup.members)
-        .map(|i| setup.prior.sample(ctx.seed, i, &setup.member).start())
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .unzip();
+    if !ctx.resume {
+        checkpoints.clear()?;
+    }
+    let (mut experiment, fresh) = Experiment::start(setup, ctx.seed, &FILTERS)?;
     let mut progress = if ctx.resume {
         checkpoints.load(&fingerprint)?
     } else {
-        checkpoints.clear()?;
-        let mut progress = Progress {
-            completed: 0,
-            truth_fields: vec![field_on(&mut truth_vic, &truth_start, &quadrature)?],
-            truth: truth_start,
-            observations: Vec::new(),
-            members: vec![prior; FILTERS.len()],
-            rows: Vec::new(),
-        };
-        let error = ensemble_error(
-            &mut vics,
-            &progress.members[0],
-            &progress.truth_fields[0],
-            &quadrature,
-        )?;
-        for filter in FILTERS {
-            let row = Row::new(
-                filter,
-                0,
-                0.0,
-                Stage::Prior,
-                error.clone(),
-                &progress.members[0],
-            );
-            progress.rows.push(row);
-        }
-        progress
+        fresh
     };
-
+    let setup = experiment.setup.clone();
     let last = ctx
         .stop_after
         .map_or(setup.analyses, |k| k.min(setup.analyses));
-    let truth_steps = setup.truth.steps_to(setup.window);
-    let member_steps = setup.member.steps_to(setup.window);
-    let per_window = truth_steps + FILTERS.len() as u64 * member_steps;
+    let per_window = setup.steps_per_window(FILTERS.len());
     let bar = ctx.progress(per_window * setup.analyses as u64, "truth and ensembles");
     bar.set_position(per_window * progress.completed as u64);
     while progress.completed < last {
-        advance_window(
-            ctx,
-            &setup,
-            &quadrature,
-            &mut truth_vic,
-            &mut vics,
-            &mut progress,
-            &bar,
-        )?;
+        experiment.advance_window(&mut progress, &bar)?;
         write_csv(ctx, &progress.rows)?;
         checkpoints.save(&progress, &fingerprint)?;
     }
@@ -249,123 +62,6 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     }
     write_csv(ctx, &progress.rows)?;
     outcome(ctx, &setup, &progress.rows, complete)
-}
-
-/// Window `k = progress.completed`: the truth, then each ensemble's forecast
-/// and (for the filters) its analysis. Every ensemble starts from the same
-/// prior, so the first forecast is computed once and shared.
-fn advance_window(
-    ctx: &Context,
-    setup: &Setup,
-    quadrature: &CellGrid2d,
-    truth_vic: &mut Vic,
-    vics: &mut [Vic],
-    progress: &mut Progress,
-    bar: &ProgressBar,
-) -> Result<(), Error> {
-    let k = progress.completed;
-    let time = (k + 1) as f64 * setup.window;
-    truth_vic.advance(
-        &mut progress.truth,
-        setup.truth.steps_to(setup.window),
-        |_| bar.inc(1),
-    )?;
-    let velocity = truth_vic.velocity_at(&progress.truth.particles, &setup.points)?;
-    progress
-        .observations
-        .push(noisy_observations(&velocity, setup.sigma_obs, ctx.seed, k));
-    let truth_field = field_on(truth_vic, &progress.truth, quadrature)?;
-
-    let member_steps = setup.member.steps_to(setup.window);
-    for (e, filter) in FILTERS.into_iter().enumerate() {
-        if k == 0 && e > 0 {
-            progress.members[e] = progress.members[0].clone();
-        } else {
-            forecast(vics, &mut progress.members[e], member_steps)?;
-        }
-        bar.inc(member_steps);
-        let flows = &mut progress.members[e];
-        let error = ensemble_error(vics, flows, &truth_field, quadrature)?;
-        progress
-            .rows
-            .push(Row::new(filter, k + 1, time, Stage::Forecast, error, flows));
-        if filter != Filter::FreeRun {
-            analyse(
-                ctx,
-                setup,
-                filter,
-                k,
-                &progress.observations[k],
-                vics,
-                flows,
-            )?;
-            let error = ensemble_error(vics, flows, &truth_field, quadrature)?;
-            progress
-                .rows
-                .push(Row::new(filter, k + 1, time, Stage::Analysis, error, flows));
-        }
-    }
-    progress.truth_fields.push(truth_field);
-    progress.completed = k + 1;
-    Ok(())
-}
-
-/// Every member through `steps` steps, in parallel.
-fn forecast(vics: &mut [Vic], flows: &mut [FlowState], steps: u64) -> Result<(), Error> {
-    vics.par_iter_mut()
-        .zip(flows.par_iter_mut())
-        .enumerate()
-        .try_for_each(|(member, (vic, state))| {
-            vic.advance(state, steps, |_| {})
-                .map_err(|source| Error::Member { member, source })
-        })
-}
-
-/// The analysis of window `k`: predicted velocities from each member's own
-/// flow, the coefficients `F` of eq. (2), then the filter's update.
-fn analyse(
-    ctx: &Context,
-    setup: &Setup,
-    filter: Filter,
-    k: usize,
-    data: &[f64],
-    vics: &mut [Vic],
-    flows: &mut [FlowState],
-) -> Result<(), Error> {
-    let variances = vec![setup.sigma_obs * setup.sigma_obs; 2 * setup.points.len()];
-    let noise = ObservationNoise::diagonal(&variances)?;
-    let predicted: Vec<Vec<f64>> = vics
-        .par_iter_mut()
-        .zip(flows.par_iter())
-        .map(|(vic, state)| {
-            Ok(vic
-                .velocity_at(&state.particles, &setup.points)?
-                .into_iter()
-                .flatten()
-                .collect())
-        })
-        .collect::<Result<_, Error>>()?;
-    let eps = perturbations(ctx.seed, k, setup.members, &noise);
-    let f = coefficients(&predicted, data, &eps, &noise)?;
-    let forecast: Vec<_> = flows.iter().map(|s| s.particles.clone()).collect();
-    let grid = vics[0].grid();
-    let analysed = match filter {
-        Filter::RemeshEnkf => {
-            remesh_update(&forecast, grid.remesh_grid(), &f, setup.member.threshold)?
-        }
-        Filter::PartEnkf => part_update(
-            &forecast,
-            grid.domain().particle_domain(),
-            Width::new(setup.member.smoothing_ratio * setup.member.particle_spacing)?,
-            PART_TOLERANCE,
-            &f,
-        )?,
-        Filter::FreeRun => unreachable!("the free run has no analysis"),
-    };
-    for (state, particles) in flows.iter_mut().zip(analysed) {
-        state.particles = particles;
-    }
-    Ok(())
 }
 
 /// `fig18.csv` from the rows so far.
@@ -402,14 +98,6 @@ fn write_csv(ctx: &Context, rows: &[Row]) -> Result<(), Error> {
         ]);
     }
     table.write(&ctx.csv_path())
-}
-
-/// The errors of one ensemble at one stage, in time order.
-fn errors(rows: &[Row], filter: Filter, stage: Stage) -> Vec<f64> {
-    rows.iter()
-        .filter(|r| r.filter == filter && r.stage == stage)
-        .map(|r| r.e_omega)
-        .collect()
 }
 
 /// The figure and the summary's numbers from the rows.
@@ -525,32 +213,4 @@ fn sawtooth(rows: &[Row], filter: Filter) -> Vec<(f64, f64)> {
         .filter(|r| r.filter == filter)
         .map(|r| (r.time, r.e_omega.log10()))
         .collect()
-}
-
-/// The vorticity of a flow at the quadrature cell centres.
-fn field_on(vic: &mut Vic, state: &FlowState, quadrature: &CellGrid2d) -> Result<Vec<f64>, Error> {
-    let nodes = vic.vorticity(&state.particles)?;
-    let (xs, ys) = (quadrature.xs(), quadrature.ys());
-    let mut values = Vec::with_capacity(xs.len() * ys.len());
-    for &y in &ys {
-        for &x in &xs {
-            values.push(nodes.field_at([x, y])?);
-        }
-    }
-    Ok(values)
-}
-
-/// `e_omega` of an ensemble against the truth's field.
-fn ensemble_error(
-    vics: &mut [Vic],
-    flows: &[FlowState],
-    truth_field: &[f64],
-    quadrature: &CellGrid2d,
-) -> Result<EnsembleL2Error, Error> {
-    let fields: Vec<Vec<f64>> = vics
-        .par_iter_mut()
-        .zip(flows.par_iter())
-        .map(|(vic, state)| field_on(vic, state, quadrature))
-        .collect::<Result<_, _>>()?;
-    Ok(ensemble_l2_error(quadrature, &fields, truth_field)?)
 }

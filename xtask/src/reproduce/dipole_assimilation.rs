@@ -1,0 +1,391 @@
+//! The 2D assimilation experiment of paper 2, Section 5, as an engine the
+//! figures share: a truth and several ensembles of Vortex-In-Cell members
+//! (free-running, Remesh-EnKF, Part-EnKF) advanced together window by
+//! window, with the ensemble L2 error `e_omega` of every ensemble before
+//! and after every analysis ([`Row`]).
+//!
+//! `fig18` runs it once with all three ensembles (and checkpoints it);
+//! `fig19`–`fig21`, `fig23` and `fig24` run it for every value of a swept
+//! parameter. The truth is simulated at a finer `d_p` than the members
+//! (the scenario file says which). `e_omega = 1/N sum_i int (omega_i -
+//! omega_gt)^2` is a midpoint rule on the quadrature cells, each field being
+//! the `M4'` interpolant of its particles' projection.
+
+use assim::{ObservationNoise, coefficients, part_update, perturbations, remesh_update};
+use indicatif::ProgressBar;
+use particle_core::kernels::Width;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use validation::dipole_box::{DipoleBox, DipolePrior, noisy_observations};
+use validation::dipole_experiment::DipoleExperiment;
+use validation::norms::{CellGrid2d, EnsembleL2Error, ensemble_l2_error};
+use vic_solver::{FlowState, Vic};
+
+use super::{Context, Error};
+
+/// Cut-off of the Gaussian in Part-EnKF's field evaluations (eq. 12).
+pub const PART_TOLERANCE: f64 = 1e-6;
+
+/// The experiment's parameters.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub truth: DipoleBox,
+    pub member: DipoleBox,
+    pub prior: DipolePrior,
+    pub members: usize,
+    pub analyses: usize,
+    pub window: f64,
+    pub points: Vec<[f64; 2]>,
+    pub sigma_obs: f64,
+    pub quadrature_cells: usize,
+}
+
+impl Setup {
+    /// The scenario of `--config FILE` if given, else the paper's file (or
+    /// the quick one).
+    pub fn scenario(ctx: &Context) -> Result<DipoleExperiment, Error> {
+        Ok(match &ctx.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                DipoleExperiment::from_toml(&text)?
+            }
+            None if ctx.quick => DipoleExperiment::quick()?,
+            None => DipoleExperiment::paper()?,
+        })
+    }
+
+    /// The parameters of a (checked) scenario.
+    pub fn new(experiment: &DipoleExperiment) -> Self {
+        let a = &experiment.assimilation;
+        Setup {
+            truth: experiment.truth_box(),
+            member: experiment.member_box(),
+            prior: experiment.prior(),
+            members: a.members,
+            analyses: a.analyses,
+            window: a.window,
+            points: experiment.observation_points(),
+            sigma_obs: a.sigma_obs,
+            quadrature_cells: a.quadrature_cells,
+        }
+    }
+
+    /// Truth steps plus member steps (over `ensembles`) of one window.
+    pub fn steps_per_window(&self, ensembles: usize) -> u64 {
+        self.truth.steps_to(self.window) + ensembles as u64 * self.member.steps_to(self.window)
+    }
+}
+
+/// Which ensemble is run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Filter {
+    FreeRun,
+    RemeshEnkf,
+    PartEnkf,
+}
+
+/// The three ensembles, in the order they are advanced in every window.
+pub const FILTERS: [Filter; 3] = [Filter::FreeRun, Filter::RemeshEnkf, Filter::PartEnkf];
+
+impl Filter {
+    pub fn name(self) -> &'static str {
+        match self {
+            Filter::FreeRun => "free_run",
+            Filter::RemeshEnkf => "remesh_enkf",
+            Filter::PartEnkf => "part_enkf",
+        }
+    }
+}
+
+/// When an error is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Prior,
+    Forecast,
+    Analysis,
+}
+
+impl Stage {
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Prior => "prior",
+            Stage::Forecast => "forecast",
+            Stage::Analysis => "analysis",
+        }
+    }
+}
+
+/// One line of `fig18.csv`: the error of one ensemble at one time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub filter: Filter,
+    pub analysis: usize,
+    pub time: f64,
+    pub stage: Stage,
+    /// `e_omega`, the mean of `per_member`.
+    pub e_omega: f64,
+    /// `int (omega_i - omega_gt)^2` of each member.
+    pub per_member: Vec<f64>,
+    pub mean_particles: f64,
+}
+
+impl Row {
+    fn new(
+        filter: Filter,
+        analysis: usize,
+        time: f64,
+        stage: Stage,
+        error: EnsembleL2Error,
+        flows: &[FlowState],
+    ) -> Self {
+        let particles = flows.iter().map(|s| s.particles.len() as f64).sum::<f64>();
+        Row {
+            filter,
+            analysis,
+            time,
+            stage,
+            e_omega: error.mean,
+            per_member: error.per_member,
+            mean_particles: particles / flows.len() as f64,
+        }
+    }
+}
+
+/// Everything a run has computed after `completed` analysis windows: what
+/// a checkpoint holds, and all that a figure is made of.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub completed: usize,
+    pub truth: FlowState,
+    /// The noisy data of every completed window.
+    pub observations: Vec<Vec<f64>>,
+    /// The truth's vorticity on the quadrature cells at `t = 0` and after
+    /// every completed window.
+    pub truth_fields: Vec<Vec<f64>>,
+    /// Each ensemble's filter and members.
+    pub ensembles: Vec<(Filter, Vec<FlowState>)>,
+    pub rows: Vec<Row>,
+}
+
+/// The solvers of a run: the truth's and one per member (a member's solver
+/// serves it in every ensemble; solvers hold no state between steps).
+pub struct Experiment {
+    pub setup: Setup,
+    seed: u64,
+    quadrature: CellGrid2d,
+    truth_vic: Vic,
+    vics: Vec<Vic>,
+}
+
+impl Experiment {
+    /// The solvers, and the progress of a run that has not started: the
+    /// truth and every ensemble at `t = 0` (all ensembles from the same
+    /// prior draws), with the prior rows.
+    pub fn start(setup: Setup, seed: u64, filters: &[Filter]) -> Result<(Self, Progress), Error> {
+        let quadrature = CellGrid2d::new(
+            [0.0, 0.0],
+            [DipoleBox::LENGTH, DipoleBox::LENGTH],
+            [setup.quadrature_cells, setup.quadrature_cells],
+        )?;
+        let (mut truth_vic, truth) = setup.truth.start()?;
+        let (vics, prior): (Vec<Vic>, Vec<FlowState>) = (0..setup.members)
+            .map(|i| setup.prior.sample(seed, i, &setup.member).start())
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .unzip();
+        let truth_field = field_on(&mut truth_vic, &truth, &quadrature)?;
+        let mut experiment = Experiment {
+            setup,
+            seed,
+            quadrature,
+            truth_vic,
+            vics,
+        };
+        let error = experiment.ensemble_error(&prior, &truth_field)?;
+        let rows = filters
+            .iter()
+            .map(|&f| Row::new(f, 0, 0.0, Stage::Prior, error.clone(), &prior))
+            .collect();
+        let progress = Progress {
+            completed: 0,
+            truth,
+            observations: Vec::new(),
+            truth_fields: vec![truth_field],
+            ensembles: filters.iter().map(|&f| (f, prior.clone())).collect(),
+            rows,
+        };
+        Ok((experiment, progress))
+    }
+
+    /// Window `k = progress.completed`: the truth, then each ensemble's
+    /// forecast and (for the filters) its analysis. Every ensemble starts
+    /// from the same prior, so the first forecast is computed once and
+    /// shared. `bar` counts the steps.
+    pub fn advance_window(
+        &mut self,
+        progress: &mut Progress,
+        bar: &ProgressBar,
+    ) -> Result<(), Error> {
+        let setup = &self.setup;
+        let k = progress.completed;
+        let time = (k + 1) as f64 * setup.window;
+        self.truth_vic.advance(
+            &mut progress.truth,
+            setup.truth.steps_to(setup.window),
+            |_| bar.inc(1),
+        )?;
+        let velocity = self
+            .truth_vic
+            .velocity_at(&progress.truth.particles, &setup.points)?;
+        progress
+            .observations
+            .push(noisy_observations(&velocity, setup.sigma_obs, self.seed, k));
+        let truth_field = field_on(&mut self.truth_vic, &progress.truth, &self.quadrature)?;
+
+        let member_steps = setup.member.steps_to(setup.window);
+        for e in 0..progress.ensembles.len() {
+            if k == 0 && e > 0 {
+                progress.ensembles[e].1 = progress.ensembles[0].1.clone();
+            } else {
+                forecast(&mut self.vics, &mut progress.ensembles[e].1, member_steps)?;
+            }
+            bar.inc(member_steps);
+            let filter = progress.ensembles[e].0;
+            let error = self.ensemble_error(&progress.ensembles[e].1, &truth_field)?;
+            let flows = &mut progress.ensembles[e].1;
+            progress
+                .rows
+                .push(Row::new(filter, k + 1, time, Stage::Forecast, error, flows));
+            if filter != Filter::FreeRun {
+                self.analyse(filter, k, &progress.observations[k], flows)?;
+                let error = self.ensemble_error(flows, &truth_field)?;
+                progress
+                    .rows
+                    .push(Row::new(filter, k + 1, time, Stage::Analysis, error, flows));
+            }
+        }
+        progress.truth_fields.push(truth_field);
+        progress.completed = k + 1;
+        Ok(())
+    }
+
+    /// The analysis of window `k`: predicted velocities from each member's
+    /// own flow, the coefficients `F` of eq. (2), then the filter's update.
+    fn analyse(
+        &mut self,
+        filter: Filter,
+        k: usize,
+        data: &[f64],
+        flows: &mut [FlowState],
+    ) -> Result<(), Error> {
+        let setup = &self.setup;
+        let variances = vec![setup.sigma_obs * setup.sigma_obs; 2 * setup.points.len()];
+        let noise = ObservationNoise::diagonal(&variances)?;
+        let predicted: Vec<Vec<f64>> = self
+            .vics
+            .par_iter_mut()
+            .zip(flows.par_iter())
+            .map(|(vic, state)| {
+                Ok(vic
+                    .velocity_at(&state.particles, &setup.points)?
+                    .into_iter()
+                    .flatten()
+                    .collect())
+            })
+            .collect::<Result<_, Error>>()?;
+        let eps = perturbations(self.seed, k, setup.members, &noise);
+        let f = coefficients(&predicted, data, &eps, &noise)?;
+        let forecast: Vec<_> = flows.iter().map(|s| s.particles.clone()).collect();
+        let grid = self.vics[0].grid();
+        let analysed = match filter {
+            Filter::RemeshEnkf => {
+                remesh_update(&forecast, grid.remesh_grid(), &f, setup.member.threshold)?
+            }
+            Filter::PartEnkf => part_update(
+                &forecast,
+                grid.domain().particle_domain(),
+                Width::new(setup.member.smoothing_ratio * setup.member.particle_spacing)?,
+                PART_TOLERANCE,
+                &f,
+            )?,
+            Filter::FreeRun => unreachable!("the free run has no analysis"),
+        };
+        for (state, particles) in flows.iter_mut().zip(analysed) {
+            state.particles = particles;
+        }
+        Ok(())
+    }
+
+    /// `e_omega` of an ensemble against the truth's field.
+    fn ensemble_error(
+        &mut self,
+        flows: &[FlowState],
+        truth_field: &[f64],
+    ) -> Result<EnsembleL2Error, Error> {
+        let quadrature = &self.quadrature;
+        let fields: Vec<Vec<f64>> = self
+            .vics
+            .par_iter_mut()
+            .zip(flows.par_iter())
+            .map(|(vic, state)| field_on(vic, state, quadrature))
+            .collect::<Result<_, _>>()?;
+        Ok(ensemble_l2_error(quadrature, &fields, truth_field)?)
+    }
+
+    /// The vorticity of member `member`'s flow `state` on the quadrature
+    /// cells (row-major, `y` slowest).
+    pub fn member_field(&mut self, member: usize, state: &FlowState) -> Result<Vec<f64>, Error> {
+        field_on(&mut self.vics[member], state, &self.quadrature)
+    }
+}
+
+/// Every member through `steps` steps, in parallel.
+fn forecast(vics: &mut [Vic], flows: &mut [FlowState], steps: u64) -> Result<(), Error> {
+    vics.par_iter_mut()
+        .zip(flows.par_iter_mut())
+        .enumerate()
+        .try_for_each(|(member, (vic, state))| {
+            vic.advance(state, steps, |_| {})
+                .map_err(|source| Error::Member { member, source })
+        })
+}
+
+/// The vorticity of a flow at the quadrature cell centres.
+fn field_on(vic: &mut Vic, state: &FlowState, quadrature: &CellGrid2d) -> Result<Vec<f64>, Error> {
+    let nodes = vic.vorticity(&state.particles)?;
+    let (xs, ys) = (quadrature.xs(), quadrature.ys());
+    let mut values = Vec::with_capacity(xs.len() * ys.len());
+    for &y in &ys {
+        for &x in &xs {
+            values.push(nodes.field_at([x, y])?);
+        }
+    }
+    Ok(values)
+}
+
+/// The errors of one ensemble at one stage, in time order.
+pub fn errors(rows: &[Row], filter: Filter, stage: Stage) -> Vec<f64> {
+    rows.iter()
+        .filter(|r| r.filter == filter && r.stage == stage)
+        .map(|r| r.e_omega)
+        .collect()
+}
+
+/// A whole run of `filters` without checkpoints (the sweeps): the rows.
+pub fn run_to_end(
+    setup: Setup,
+    seed: u64,
+    filters: &[Filter],
+    bar: &ProgressBar,
+) -> Result<Vec<Row>, Error> {
+    let (mut experiment, mut progress) = Experiment::start(setup, seed, filters)?;
+    while progress.completed < experiment.setup.analyses {
+        experiment.advance_window(&mut progress, bar)?;
+    }
+    Ok(progress.rows)
+}
