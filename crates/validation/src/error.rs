@@ -45,6 +45,13 @@ pub enum Error {
         /// What was wrong, naming the key.
         message: String,
     },
+    /// A filter or the ensemble runner refused (names the member or
+    /// observation).
+    #[error("assimilation: {0}")]
+    Assim(#[from] assim::Error),
+    /// A particle operation refused.
+    #[error("particles: {0}")]
+    Particle(#[from] particle_core::Error),
     /// The Vortex-In-Cell solver refused a scenario or stopped.
     #[error("vortex-in-cell: {0}")]
     Vic(#[from] vic_solver::Error),

@@ -16,14 +16,21 @@
 //!   stress-free box, truth and member discretisations) on `vic-solver`,
 //!   and [`dipole_experiment`]: the whole assimilation experiment as a TOML
 //!   scenario file;
+//! * [`advection_scenario`]: the 1D experiment of Section 4 as a TOML
+//!   scenario file (`scenarios/advection1d.toml`, Table 1's prior as
+//!   `N(mean, variance)`, data, models and filters of `assim`), and
+//!   [`advection_assimilation`]: one run of it (Grid-, Remesh-, Part-EnKF
+//!   or the free-running ensemble) with the rRMSE of state, `v` and `D`
+//!   after every analysis;
 //! * [`norms`]: the rRMSE of states and parameters (Section 4.1.2) and the
 //!   ensemble L2 error `e_omega` (Section 5.1.4), by quadrature on uniform
 //!   grids.
 //!
 //! Layer 4 of the workspace: it may depend on every lower crate
-//! (`kinetic-enkf`, `particle-core`, `vic-solver`, `assim`); today it uses
-//! `vic-solver` for the 2D scenario. Otherwise it evaluates closed-form
-//! solutions and integrates sampled fields.
+//! (`kinetic-enkf`, `particle-core`, `vic-solver`, `assim`); it uses
+//! `vic-solver` for the 2D scenario and `assim` (with `particle-core`) for
+//! the 1D experiment. Otherwise it evaluates closed-form solutions and
+//! integrates sampled fields.
 //!
 //! Every fallible entry point returns [`Result`] with a typed [`Error`];
 //! nothing here prints or panics on user input.
@@ -57,6 +64,8 @@
 //! }
 //! ```
 
+pub mod advection_assimilation;
+pub mod advection_scenario;
 pub mod bessel;
 pub mod dipole_box;
 pub mod dipole_experiment;
