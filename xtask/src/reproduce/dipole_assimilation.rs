@@ -44,14 +44,8 @@ impl Setup {
     /// The scenario of `--config FILE` if given, else the paper's file (or
     /// the quick one).
     pub fn scenario(ctx: &Context) -> Result<DipoleExperiment, Error> {
-        Ok(match &ctx.config {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-                    path: path.clone(),
-                    source,
-                })?;
-                DipoleExperiment::from_toml(&text)?
-            }
+        Ok(match ctx.config_text()? {
+            Some(text) => DipoleExperiment::from_toml(&text)?,
             None if ctx.quick => DipoleExperiment::quick()?,
             None => DipoleExperiment::paper()?,
         })
