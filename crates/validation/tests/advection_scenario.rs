@@ -189,6 +189,7 @@ fn quick_filters_beat_the_prior_and_the_free_run() {
     let free = run(&s, SEED, Scheme::FreeRun { eps_cut: 0.0 }).unwrap();
     let free_final = free.last().unwrap().rrmse_state;
     let mut finals = Vec::new();
+    let mut prior_state = 0.0;
     for scheme in [
         Scheme::Grid,
         Scheme::Remesh { eps_cut: 0.0 },
@@ -209,10 +210,12 @@ fn quick_filters_beat_the_prior_and_the_free_run() {
             "{scheme:?}"
         );
         finals.push(last.rrmse_state);
+        prior_state = prior.rrmse_state;
     }
-    // Grid-, Remesh- and Part-EnKF agree closely (Section 4.2).
+    // Grid-, Remesh- and Part-EnKF agree closely (Section 4.2): their
+    // differences are below a tenth of the reduction the analyses achieve.
     let (lo, hi) = finals
         .iter()
         .fold((f64::MAX, 0.0_f64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    assert!(hi - lo < 0.05 * hi, "{finals:?}");
+    assert!(hi - lo < 0.1 * (prior_state - hi), "{finals:?}");
 }

@@ -2,6 +2,34 @@
 
 use super::{Context, Error, Outcome};
 
+// The 1D reproductions of issue #6 (paper 2, Section 4). Declared here
+// rather than in `reproduce/mod.rs` while that file is being edited
+// elsewhere; the paths are relative to this file's directory.
+#[path = "advection1d.rs"]
+mod advection1d;
+#[path = "fig1.rs"]
+mod fig1;
+#[path = "fig10.rs"]
+mod fig10;
+#[path = "fig11.rs"]
+mod fig11;
+#[path = "fig12.rs"]
+mod fig12;
+#[path = "fig2.rs"]
+mod fig2;
+#[path = "fig4.rs"]
+mod fig4;
+#[path = "fig5.rs"]
+mod fig5;
+#[path = "fig6.rs"]
+mod fig6;
+#[path = "fig7.rs"]
+mod fig7;
+#[path = "fig8.rs"]
+mod fig8;
+#[path = "fig9.rs"]
+mod fig9;
+
 /// Which source paper a figure belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Paper {
@@ -71,17 +99,17 @@ use Paper::{Kinetic, Particle};
 
 /// All figures, in the papers' order (paper 2 first, as SPEC lists them).
 pub const FIGURES: &[Figure] = &[
-    planned(
+    implemented(
         "fig1",
         Particle,
         "Remesh-EnKF illustration: projection, analysis, interpolation",
-        6,
+        fig1::run,
     ),
-    planned(
+    implemented(
         "fig2",
         Particle,
         "Part-EnKF illustration on three particles",
-        6,
+        fig2::run,
     ),
     implemented(
         "fig3",
@@ -89,59 +117,59 @@ pub const FIGURES: &[Figure] = &[
         "Exact solution of the 1D advection-diffusion problem at t = 0, pi/v, 2pi/v",
         super::fig3::run,
     ),
-    planned(
+    implemented(
         "fig4",
         Particle,
         "Initial parameter samples and initial ensemble (1D)",
-        6,
+        fig4::run,
     ),
-    planned(
+    implemented(
         "fig5",
         Particle,
         "Remesh-EnKF analyses over assimilation steps (1D)",
-        6,
+        fig5::run,
     ),
-    planned(
+    implemented(
         "fig6",
         Particle,
         "Calibration of v and D over assimilation steps (Remesh-EnKF)",
-        6,
+        fig6::run,
     ),
-    planned(
+    implemented(
         "fig7",
         Particle,
         "State rRMSE against assimilation step (1D)",
-        6,
+        fig7::run,
     ),
-    planned(
+    implemented(
         "fig8",
         Particle,
         "Velocity rRMSE against assimilation step (1D)",
-        6,
+        fig8::run,
     ),
-    planned(
+    implemented(
         "fig9",
         Particle,
         "Diffusion rRMSE against assimilation step (1D)",
-        6,
+        fig9::run,
     ),
-    planned(
+    implemented(
         "fig10",
         Particle,
         "Part-EnKF state rRMSE for several eps_cut",
-        6,
+        fig10::run,
     ),
-    planned(
+    implemented(
         "fig11",
         Particle,
         "Normalised state discrepancy against particles per member",
-        6,
+        fig11::run,
     ),
-    planned(
+    implemented(
         "fig12",
         Particle,
         "Final Part-EnKF ensembles for eps_cut = 0 and 1e-11",
-        6,
+        fig12::run,
     ),
     implemented(
         "fig13",
