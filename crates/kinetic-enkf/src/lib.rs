@@ -84,6 +84,7 @@ pub mod ensemble;
 pub mod error;
 pub mod iteration;
 pub mod kalman;
+pub mod mean_field;
 pub mod moments;
 pub mod ode;
 pub mod problem;

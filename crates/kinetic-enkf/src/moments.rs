@@ -147,6 +147,11 @@ impl LinearMoments {
         &self.hessian
     }
 
+    /// `b = G^T Gamma y`, so that `grad Phi(u) = H u - b`.
+    pub fn b(&self) -> &[f64] {
+        &self.b
+    }
+
     /// The right-hand sides `(dm/dt, dE/dt)` of eq. (14)–(15) at mean
     /// `mean` and second moment `second_moment` (`d × d`, row-major).
     ///
@@ -189,7 +194,7 @@ impl LinearMoments {
     }
 
     /// `dm/dt = -C (H m - b)`, eq. (14).
-    fn mean_rate(&self, m: &[f64], c: &[f64]) -> Vec<f64> {
+    pub(crate) fn mean_rate(&self, m: &[f64], c: &[f64]) -> Vec<f64> {
         let grad: Vec<f64> = matvec(&self.hessian, m)
             .iter()
             .zip(&self.b)
@@ -269,7 +274,7 @@ impl LinearMoments {
         })
     }
 
-    fn check_state(&self, state: &MomentState) -> Result<()> {
+    pub(crate) fn check_state(&self, state: &MomentState) -> Result<()> {
         let d = self.dim;
         if state.mean.len() != d {
             return Err(Error::DimensionMismatch {
@@ -285,7 +290,7 @@ impl LinearMoments {
 }
 
 /// `A B` for `d × d` row-major matrices, sums in index order.
-fn matmul(a: &[f64], b: &[f64], d: usize) -> Vec<f64> {
+pub(crate) fn matmul(a: &[f64], b: &[f64], d: usize) -> Vec<f64> {
     let mut out = vec![0.0; d * d];
     for r in 0..d {
         for k in 0..d {
@@ -299,7 +304,7 @@ fn matmul(a: &[f64], b: &[f64], d: usize) -> Vec<f64> {
 }
 
 /// `A x` for a square row-major `A`.
-fn matvec(a: &[f64], x: &[f64]) -> Vec<f64> {
+pub(crate) fn matvec(a: &[f64], x: &[f64]) -> Vec<f64> {
     a.chunks_exact(x.len())
         .map(|row| row.iter().zip(x).map(|(a, b)| a * b).sum())
         .collect()

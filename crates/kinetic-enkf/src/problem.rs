@@ -240,15 +240,34 @@ impl InverseProblem {
         self.check_dim(ensemble)?;
         let k = self.observations();
         let mut data = vec![0.0; ensemble.len() * k];
-        let status: Vec<Result<()>> = data
-            .par_chunks_exact_mut(k)
-            .zip(ensemble.as_slice().par_chunks_exact(self.dim))
-            .enumerate()
-            .map(|(j, (out, u))| self.evaluate_into(u, out, Evaluation::Member(j)))
-            .collect();
-        // The first failure in member order, whatever the scheduling.
-        status.into_iter().collect::<Result<()>>()?;
+        self.forward_into(ensemble.as_slice(), &mut data)?;
         Ensemble::new(k, data)
+    }
+
+    /// `G(u^j)` of the member-major `members` (`J d`) into `out` (`J K`), in
+    /// parallel (rayon) over members; the error is that of the lowest
+    /// failing member, whatever the scheduling.
+    ///
+    /// # Panics
+    ///
+    /// If `members.len()` is not `J d` and `out.len()` `J K` for one `J`.
+    pub(crate) fn forward_into(&self, members: &[f64], out: &mut [f64]) -> Result<()> {
+        let k = self.observations();
+        assert_eq!(members.len() / self.dim * k, out.len());
+        let failure = out
+            .par_chunks_exact_mut(k)
+            .zip(members.par_chunks_exact(self.dim))
+            .enumerate()
+            .filter_map(|(j, (out, u))| {
+                self.evaluate_into(u, out, Evaluation::Member(j))
+                    .err()
+                    .map(|e| (j, e))
+            })
+            .min_by_key(|(j, _)| *j);
+        match failure {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
     }
 
     /// The misfit eq. (2), `Phi(u) = 1/2 |Gamma^{1/2} (y - G(u))|^2`.

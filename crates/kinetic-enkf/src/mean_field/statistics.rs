@@ -1,0 +1,91 @@
+//! Means and (cross-)covariances of large particle sets, in parallel and
+//! bit-identical for any number of threads.
+//!
+//! The particles are cut into chunks of [`CHUNK`] consecutive particles,
+//! fixed by the particle count alone; each chunk's partial sums are formed
+//! sequentially (rayon runs the chunks in parallel), and the partial sums
+//! are added in chunk order. No float is ever reduced in scheduling order,
+//! so the result does not depend on the thread pool. Statistics are
+//! two-pass (means first, then centred products), normalised by `1/J` as in
+//! eq. (4) and (11).
+
+use rayon::prelude::*;
+
+/// Particles per chunk of a reduction.
+pub(crate) const CHUNK: usize = 4096;
+
+/// The mean of `J` member-major vectors of length `width` in `data`
+/// (`J width` entries).
+///
+/// # Panics
+///
+/// If `width` is 0 or does not divide `data.len()`, or `data` is empty.
+pub(crate) fn mean(data: &[f64], width: usize) -> Vec<f64> {
+    assert!(width > 0 && data.len() % width == 0 && !data.is_empty());
+    let members = data.len() / width;
+    let partials: Vec<Vec<f64>> = data
+        .par_chunks(CHUNK * width)
+        .map(|chunk| {
+            let mut s = vec![0.0; width];
+            for v in chunk.chunks_exact(width) {
+                for (s, x) in s.iter_mut().zip(v) {
+                    *s += x;
+                }
+            }
+            s
+        })
+        .collect();
+    let mut total = sum_in_order(partials, width);
+    for t in &mut total {
+        *t /= members as f64;
+    }
+    total
+}
+
+/// The cross-covariance `(1/J) sum_j (a^j - a-bar) ⊗ (b^j - b-bar)`
+/// (`wa × wb`, row-major) of two member-major sets of `J` vectors with the
+/// given means.
+///
+/// # Panics
+///
+/// If the sets do not hold the same number `J >= 1` of vectors of lengths
+/// `a_mean.len()` and `b_mean.len()`.
+pub(crate) fn cross_covariance(a: &[f64], a_mean: &[f64], b: &[f64], b_mean: &[f64]) -> Vec<f64> {
+    let (wa, wb) = (a_mean.len(), b_mean.len());
+    assert!(wa > 0 && wb > 0 && a.len() % wa == 0 && !a.is_empty());
+    let members = a.len() / wa;
+    assert_eq!(b.len(), members * wb);
+    let partials: Vec<Vec<f64>> = a
+        .par_chunks(CHUNK * wa)
+        .zip(b.par_chunks(CHUNK * wb))
+        .map(|(ca, cb)| {
+            let mut s = vec![0.0; wa * wb];
+            let mut da = vec![0.0; wa];
+            for (u, g) in ca.chunks_exact(wa).zip(cb.chunks_exact(wb)) {
+                for ((d, x), m) in da.iter_mut().zip(u).zip(a_mean) {
+                    *d = x - m;
+                }
+                for (row, d) in s.chunks_exact_mut(wb).zip(&da) {
+                    for ((r, x), m) in row.iter_mut().zip(g).zip(b_mean) {
+                        *r += d * (x - m);
+                    }
+                }
+            }
+            s
+        })
+        .collect();
+    let mut total = sum_in_order(partials, wa * wb);
+    for t in &mut total {
+        *t /= members as f64;
+    }
+    total
+}
+
+fn sum_in_order(partials: Vec<Vec<f64>>, width: usize) -> Vec<f64> {
+    partials.into_iter().fold(vec![0.0; width], |mut acc, p| {
+        for (a, x) in acc.iter_mut().zip(&p) {
+            *a += x;
+        }
+        acc
+    })
+}
