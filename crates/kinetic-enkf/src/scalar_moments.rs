@@ -37,6 +37,14 @@
 //! with `F0 = (0, 0)` and `F1 = (y/G, y^2/G^2)` among them). The Jacobian
 //! eq. (17) there has trace and determinant zero: both eigenvalues vanish and
 //! every fixed point is non-hyperbolic ([`Classification::NonHyperbolic`]).
+//!
+//! # Phase plane (Figure 1)
+//!
+//! [`ScalarMoments::vector_field`] samples eq. (16) on a grid of the
+//! `(m, E)` plane ([`phase_field`] does it for any planar system, e.g. the
+//! stabilised one of Section 4), and [`ScalarMoments::nullclines`] gives
+//! the three nullclines `m = y/G` (`dm/dt = 0`), `E = (y/G) m`
+//! (`dE/dt = 0`) and the parabola `E = m^2` (both vanish) as point lists.
 
 use crate::{Error, Result};
 
@@ -111,7 +119,133 @@ pub fn classify(j: [[f64; 2]; 2], tol: f64) -> Classification {
     }
 }
 
+/// One arrow of a phase portrait: the vector field `(dm, de)` at `(m, e)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PhaseVector {
+    /// Mean `m`.
+    pub m: f64,
+    /// Second moment `E`.
+    pub e: f64,
+    /// `dm/dt` there.
+    pub dm: f64,
+    /// `dE/dt` there.
+    pub de: f64,
+}
+
+/// The nullclines of eq. (16) as polylines of `(m, E)` points inside a
+/// window of the phase plane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nullclines {
+    /// `m = y/G`, where `dm/dt = 0`.
+    pub mean_steady: Vec<[f64; 2]>,
+    /// `E = (y/G) m`, where `dE/dt = 0`.
+    pub second_moment_steady: Vec<[f64; 2]>,
+    /// `E = m^2`, where both vanish (the fixed points `F_k`).
+    pub parabola: Vec<[f64; 2]>,
+}
+
+/// The planar vector field `rhs(m, e)` on the `nm × ne` grid spanning
+/// `m_range × e_range` (ends included), `m` varying fastest.
+///
+/// # Errors
+///
+/// [`Error::InvalidParameter`] for fewer than 2 points per axis or a
+/// range that is not finite with `lo < hi`.
+pub fn phase_field(
+    rhs: impl Fn(f64, f64) -> [f64; 2],
+    m_range: [f64; 2],
+    e_range: [f64; 2],
+    nm: usize,
+    ne: usize,
+) -> Result<Vec<PhaseVector>> {
+    let ms = axis(m_range, nm, "m")?;
+    let es = axis(e_range, ne, "E")?;
+    Ok(es
+        .iter()
+        .flat_map(|&e| ms.iter().map(move |&m| (m, e)))
+        .map(|(m, e)| {
+            let [dm, de] = rhs(m, e);
+            PhaseVector { m, e, dm, de }
+        })
+        .collect())
+}
+
+/// `n >= 2` evenly spaced points from `range[0]` to `range[1]`.
+fn axis(range: [f64; 2], n: usize, which: &'static str) -> Result<Vec<f64>> {
+    if n < 2 {
+        return Err(Error::InvalidParameter {
+            name: "number of points per axis (at least 2)",
+            value: n as f64,
+        });
+    }
+    let [lo, hi] = range;
+    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        return Err(Error::InvalidParameter {
+            name: if which == "m" {
+                "range of m (finite, lo < hi)"
+            } else {
+                "range of E (finite, lo < hi)"
+            },
+            value: if lo.is_finite() { hi } else { lo },
+        });
+    }
+    Ok((0..n)
+        .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
+        .collect())
+}
+
 impl ScalarMoments {
+    /// The vector field of eq. (16) on a grid (see [`phase_field`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`phase_field`].
+    ///
+    /// # Example
+    ///
+    /// Figure 1's window for `(y, G) = (2, 1)`; the field vanishes at
+    /// `F1 = (2, 4)`.
+    ///
+    /// ```
+    /// use kinetic_enkf::ScalarMoments;
+    ///
+    /// let field = ScalarMoments::new(2.0, 1.0)?.vector_field([0.0, 4.0], [0.0, 8.0], 5, 9)?;
+    /// let f1 = field.iter().find(|p| p.m == 2.0 && p.e == 4.0).unwrap();
+    /// assert_eq!((f1.dm, f1.de), (0.0, 0.0));
+    /// # Ok::<(), kinetic_enkf::Error>(())
+    /// ```
+    pub fn vector_field(
+        &self,
+        m_range: [f64; 2],
+        e_range: [f64; 2],
+        nm: usize,
+        ne: usize,
+    ) -> Result<Vec<PhaseVector>> {
+        phase_field(|m, e| self.rhs(m, e), m_range, e_range, nm, ne)
+    }
+
+    /// The nullclines inside `m_range × e_range`, each sampled at `n`
+    /// values of its parameter (`E` for `m = y/G`, `m` for the others);
+    /// points outside the window are left out.
+    ///
+    /// # Errors
+    ///
+    /// As [`phase_field`] (with `n` points per axis).
+    pub fn nullclines(&self, m_range: [f64; 2], e_range: [f64; 2], n: usize) -> Result<Nullclines> {
+        let ms = axis(m_range, n, "m")?;
+        let es = axis(e_range, n, "E")?;
+        let k = self.y / self.g;
+        let inside = |p: &[f64; 2]| {
+            (m_range[0]..=m_range[1]).contains(&p[0]) && (e_range[0]..=e_range[1]).contains(&p[1])
+        };
+        let keep = |points: Vec<[f64; 2]>| points.into_iter().filter(inside).collect();
+        Ok(Nullclines {
+            mean_steady: keep(es.iter().map(|&e| [k, e]).collect()),
+            second_moment_steady: keep(ms.iter().map(|&m| [m, k * m]).collect()),
+            parabola: keep(ms.iter().map(|&m| [m, m * m]).collect()),
+        })
+    }
+
     /// The system for data `y` and forward map `G`.
     ///
     /// # Errors

@@ -163,3 +163,89 @@ fn eigenvalues_and_classification_of_known_matrices() {
         Classification::NonHyperbolic
     );
 }
+
+#[test]
+fn the_phase_plane_vanishes_at_fixed_points_and_on_the_nullclines() {
+    use kinetic_enkf::scalar_moments::phase_field;
+    // Figure 1: (y, G) = (2, 1) on [-1, 4] x [-1, 8].
+    let s = ScalarMoments::new(2.0, 1.0).unwrap();
+    let field = s.vector_field([-1.0, 4.0], [-1.0, 8.0], 11, 19).unwrap();
+    assert_eq!(field.len(), 11 * 19);
+    assert_eq!((field[0].m, field[0].e, field[1].m), (-1.0, -1.0, -0.5));
+    for p in &field {
+        assert_eq!([p.dm, p.de], s.rhs(p.m, p.e));
+        if s.is_fixed_point(p.m, p.e, 1e-12) {
+            assert_eq!((p.dm, p.de), (0.0, 0.0), "{p:?}");
+        }
+    }
+    for f in s.named_fixed_points() {
+        let p = field.iter().find(|p| p.m == f[0] && p.e == f[1]).unwrap();
+        assert_eq!((p.dm, p.de), (0.0, 0.0));
+    }
+    for (y, g) in [(2.0, 1.0), (-1.0, 0.5), (0.7, -1.3)] {
+        let s = ScalarMoments::new(y, g).unwrap();
+        let n = s.nullclines([-3.0, 3.0], [-1.0, 9.0], 101).unwrap();
+        assert!(
+            n.mean_steady.len() > 50 && n.second_moment_steady.len() > 10 && n.parabola.len() > 50
+        );
+        let scale = |m: f64, e: f64| 1e-12 * (1.0 + m.abs() + e.abs()).powi(3);
+        for &[m, e] in &n.mean_steady {
+            assert!(s.rhs(m, e)[0].abs() <= scale(m, e), "dm/dt at ({m}, {e})");
+        }
+        for &[m, e] in &n.second_moment_steady {
+            assert!(s.rhs(m, e)[1].abs() <= scale(m, e), "dE/dt at ({m}, {e})");
+        }
+        for &[m, e] in &n.parabola {
+            let [a, b] = s.rhs(m, e);
+            assert!(a.abs() <= scale(m, e) && b.abs() <= scale(m, e));
+            assert!((-3.0..=3.0).contains(&m) && (-1.0..=9.0).contains(&e));
+        }
+    }
+    // Any planar field, bad windows refused.
+    let rot = phase_field(|m, e| [-e, m], [0.0, 1.0], [0.0, 1.0], 2, 2).unwrap();
+    assert_eq!(
+        rot[3],
+        kinetic_enkf::scalar_moments::PhaseVector {
+            m: 1.0,
+            e: 1.0,
+            dm: -1.0,
+            de: 1.0
+        }
+    );
+    assert!(matches!(
+        s_err(s_field([1.0, 0.0])),
+        Error::InvalidParameter { .. }
+    ));
+    assert!(matches!(
+        s_err(
+            ScalarMoments::new(2.0, 1.0)
+                .unwrap()
+                .vector_field([0.0, 1.0], [0.0, 1.0], 1, 5)
+        ),
+        Error::InvalidParameter { .. }
+    ));
+    assert!(matches!(
+        s_err(
+            ScalarMoments::new(2.0, 1.0)
+                .unwrap()
+                .nullclines([0.0, f64::NAN], [0.0, 1.0], 5)
+                .map(|_| ())
+        ),
+        Error::InvalidParameter { .. }
+    ));
+}
+
+fn s_field(
+    m_range: [f64; 2],
+) -> kinetic_enkf::Result<Vec<kinetic_enkf::scalar_moments::PhaseVector>> {
+    ScalarMoments::new(2.0, 1.0)
+        .unwrap()
+        .vector_field(m_range, [0.0, 1.0], 3, 3)
+}
+
+fn s_err<T>(r: kinetic_enkf::Result<T>) -> Error {
+    match r {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e,
+    }
+}
