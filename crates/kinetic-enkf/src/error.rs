@@ -185,6 +185,28 @@ pub enum Error {
         /// The rejected step size.
         step: f64,
     },
+    /// An interaction strength `eps` for which the binary interaction
+    /// eq. (19) loses its probabilistic meaning (Remark 4.1):
+    /// `eps rho(C G^T Gamma G) > 1` at the current covariance `C`.
+    #[error(
+        "eps = {eps} violates Remark 4.1 at step {step}: eps * rho(C G^T Gamma G) = {product} > 1"
+    )]
+    InteractionTooStrong {
+        /// The interaction strength.
+        eps: f64,
+        /// `eps` times the spectral radius of `C G^T Gamma G`.
+        product: f64,
+        /// The step (0-based) at which it happened.
+        step: usize,
+    },
+    /// A symmetric eigenvalue decomposition that did not converge.
+    #[error(
+        "the symmetric eigenvalue decomposition of a {order} × {order} matrix did not converge"
+    )]
+    EigenNotConverged {
+        /// Order of the matrix.
+        order: usize,
+    },
 }
 
 /// Where a forward map was evaluated, for its errors.

@@ -253,3 +253,28 @@ fn row_major(b: &Mat<f64>) -> Vec<f64> {
         .flat_map(|r| (0..b.ncols()).map(move |c| b[(r, c)]))
         .collect()
 }
+
+/// Eigenvalues (ascending) and eigenvectors (columns of the row-major
+/// `n × n` result) of a symmetric `n × n` row-major matrix (lower triangle
+/// read), by faer on one thread.
+pub(crate) fn symmetric_eigen(n: usize, matrix: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+    use faer::linalg::evd::{ComputeEigenvectors, self_adjoint_evd, self_adjoint_evd_scratch};
+    let a = Mat::<f64>::from_fn(n, n, |i, j| matrix[i * n + j]);
+    let mut s = faer::diag::Diag::<f64>::zeros(n);
+    let mut u = Mat::<f64>::zeros(n, n);
+    let par = Par::Seq;
+    let scratch =
+        self_adjoint_evd_scratch::<f64>(n, ComputeEigenvectors::Yes, par, Default::default());
+    self_adjoint_evd(
+        a.as_ref(),
+        s.as_mut(),
+        Some(u.as_mut()),
+        par,
+        MemStack::new(&mut MemBuffer::new(scratch)),
+        Default::default(),
+    )
+    .map_err(|_| Error::EigenNotConverged { order: n })?;
+    let values = (0..n).map(|i| s[i]).collect();
+    let vectors = (0..n * n).map(|k| u[(k / n, k % n)]).collect();
+    Ok((values, vectors))
+}

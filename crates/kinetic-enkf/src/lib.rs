@@ -90,6 +90,7 @@ pub mod ode;
 pub mod problem;
 pub mod rng;
 pub mod scalar_moments;
+pub mod stabilised;
 
 pub use ensemble::Ensemble;
 pub use error::{Error, Evaluation, Result};

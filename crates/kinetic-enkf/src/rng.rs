@@ -18,6 +18,8 @@
 //! Prior             -> (1, 0)
 //! Observation(k)    -> (2, k)
 //! Perturbation(k)   -> (3, k)
+//! Interaction(k)    -> (4, k)
+//! Diffusion(k)      -> (5, k)
 //! ```
 //!
 //! The four words `seed, member, tag, index` (as `u64`) are absorbed in that
@@ -55,6 +57,13 @@ pub enum Stream {
     /// iteration `k` of eq. (3) and the Brownian increments of step `k` of
     /// the Euler–Maruyama scheme for eq. (5).
     Perturbation(usize),
+    /// Paper 1, Section 4: whether particle `j` interacts in step `k` of
+    /// the binary-interaction (Nanbu) scheme for eq. (18)–(20), and the
+    /// noise `xi` of that interaction.
+    Interaction(usize),
+    /// Paper 1, eq. (22): the Brownian increments of step `k` of the
+    /// Euler–Maruyama particle method for the Fokker–Planck equation.
+    Diffusion(usize),
 }
 
 impl Stream {
@@ -64,6 +73,8 @@ impl Stream {
             Self::Prior => [1, 0],
             Self::Observation(k) => [2, k as u64],
             Self::Perturbation(k) => [3, k as u64],
+            Self::Interaction(k) => [4, k as u64],
+            Self::Diffusion(k) => [5, k as u64],
         }
     }
 }
