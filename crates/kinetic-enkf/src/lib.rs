@@ -39,11 +39,22 @@
 //!   Jacobian eq. (17), fixed points, eigenvalues and classification, and a
 //!   closed-form solution (two misprints of the paper corrected, see there).
 //!
-//! Still to come (issue #3): the mean-field kinetic equation eq. (9)–(13)
-//! with its interacting-particle, exact affine (linear `G`) and conservative
-//! grid solvers; phase-plane vector fields of eq. (16); and the stabilised
-//! variant of Section 4, eq. (18)–(22) (binary-interaction Boltzmann and
-//! Fokker–Planck particle methods).
+//! * [`mean_field`]: solvers of the mean-field equation (13) that check
+//!   one another: interacting particles (RK4, parallel over particles,
+//!   bit-identical for any thread count, tested up to `J = 1e6`), the exact
+//!   affine push-forward for linear `G` ([`mean_field::AffineFlow`]), and a
+//!   conservative, positive finite-volume solver in `d = 1` with a domain
+//!   that follows the concentrating density ([`mean_field::Grid1d`]);
+//! * the phase plane of eq. (16) ([`ScalarMoments::vector_field`],
+//!   [`ScalarMoments::nullclines`], [`scalar_moments::phase_field`]);
+//! * [`stabilised`]: Section 4, eq. (18)–(22): noise choices
+//!   ([`stabilised::Noise`]), the Nanbu binary-interaction scheme with
+//!   Remark 4.1 enforced, Euler–Maruyama for the Fokker–Planck
+//!   equation (22), its moment equations, the scalar stable node and the
+//!   growth of the covariance along `ker G` ([`stabilised::kernel_growth`]).
+//!
+//! Still to come (issue #3): a grid solver in `d = 2`, the reproductions
+//! `kinetic-fig1`, `kinetic-fig2`, `kinetic-elliptic`, and the benches.
 //!
 //! # Example
 //!
