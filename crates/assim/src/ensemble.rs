@@ -29,6 +29,44 @@
 //! results are collected in member order, and the only random draws are
 //! the perturbations, derived from (seed, member, analysis). So a run gives
 //! the same bits for any number of threads.
+//!
+//! # Example: a user's own model and filter
+//!
+//! A scalar state decaying at a rate that is calibrated, observed
+//! directly:
+//!
+//! ```
+//! use assim::{
+//!     Coefficients, EnsembleRunner, Filter, ForecastModel, Members, ModelError,
+//!     ObservationNoise,
+//! };
+//!
+//! struct Decay;
+//! impl ForecastModel for Decay {
+//!     type State = f64;
+//!     fn forecast(&self, u: &f64, rate: &[f64], t: f64) -> Result<f64, ModelError> {
+//!         Ok(u * (-rate[0] * t).exp())
+//!     }
+//! }
+//!
+//! struct Direct;
+//! impl Filter<f64> for Direct {
+//!     fn predict(&self, u: &f64) -> Result<Vec<f64>, ModelError> {
+//!         Ok(vec![*u])
+//!     }
+//!     fn update(&self, forecast: &[f64], f: &Coefficients) -> assim::Result<Vec<f64>> {
+//!         let rows: Vec<[f64; 1]> = forecast.iter().map(|u| [*u]).collect();
+//!         Ok(f.apply_to(&rows)?.into_iter().map(|v| v[0]).collect())
+//!     }
+//! }
+//!
+//! let runner = EnsembleRunner::new(42, ObservationNoise::diagonal(&[0.01])?);
+//! let mut members = Members::new(vec![1.0, 1.2, 0.8, 1.1], vec![vec![0.5], vec![1.0], vec![1.5], vec![0.7]])?;
+//! runner.forecast(&Decay, &mut members, 1.0)?;
+//! let report = runner.analyse(&Direct, &mut members, &[0.4], 0)?;
+//! assert_eq!(report.coefficients.n_members(), 4);
+//! # Ok::<(), assim::Error>(())
+//! ```
 
 use particle_core::ParticleSet;
 use particle_core::advection_diffusion::AdvectionDiffusion1d;

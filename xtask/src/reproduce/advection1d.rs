@@ -23,14 +23,8 @@ use crate::reproduce::{Cell, Context, Error, Table};
 /// [`Error::Io`] for an unreadable file, [`Error::Validation`] naming a
 /// bad key.
 pub fn scenario(ctx: &Context) -> Result<Advection1dScenario, Error> {
-    Ok(match &ctx.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?;
-            Advection1dScenario::from_toml(&text)?
-        }
+    Ok(match ctx.config_text()? {
+        Some(text) => Advection1dScenario::from_toml(&text)?,
         None if ctx.quick => Advection1dScenario::quick()?,
         None => Advection1dScenario::paper()?,
     })

@@ -5,8 +5,11 @@
 //! diffusion after every analysis (arrays of length `N_assim`), and the
 //! spread of the final values over further seeds.
 
+use assim::{ExtendAndPad, Members};
+use particle_core::ParticleSet;
 use serde_json::{Value, json};
 use validation::advection_assimilation::Step;
+use validation::advection_scenario::Advection1dScenario;
 
 use crate::reproduce::registry::advection1d::{
     self, FILTERS, Quantity, compare_filters, parameters,
@@ -87,9 +90,11 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         })
         .collect();
 
+    let growth = extend_and_pad_growth(&s, ctx.seed)?;
     Ok(Outcome {
         parameters: parameters(ctx, &s),
         key_numbers: json!({
+            "extend_and_pad_mean_particles_per_member": growth,
             "filters": filters,
             "free_run": arrays(free),
             "state_reduction_prior_over_final": reduction,
@@ -101,7 +106,26 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         notes: vec![
             "step 0 is the prior at t = 0; step k the analysed ensemble at t_k = k t_f / N_assim; the free run is the same prior forecast without analyses".into(),
             "rRMSE of Section 4.1.2 on the periodic trapezoid grid of quadrature_nodes points; grid members are sampled there by linear interpolation, particle members by eq. (3)".into(),
+            "extend_and_pad_mean_particles_per_member: the baseline of eq. (10)-(11) run through the prior and the first analysis (the next analysis multiplies the count by N again; not run)".into(),
             "the paper gives no numbers for Fig. 7; docs/reproductions.md compares the shapes and reports the seed spread".into(),
         ],
     })
+}
+
+/// Mean particles per member of extend-and-pad, eq. (10)–(11): the prior,
+/// then after the first forecast and analysis.
+fn extend_and_pad_growth(s: &Advection1dScenario, seed: u64) -> Result<Vec<f64>, Error> {
+    let mean = |m: &Members<ParticleSet<1>>| {
+        m.states.iter().map(ParticleSet::len).sum::<usize>() as f64 / m.len() as f64
+    };
+    let mut members = s.particle_members(&s.prior_draws(seed)?, s.particles.eps_cut)?;
+    let mut counts = vec![mean(&members)];
+    let runner = s.runner(seed)?;
+    runner.forecast(&s.particle_model()?, &mut members, s.window())?;
+    let filter = ExtendAndPad {
+        observations: s.particle_observations()?,
+    };
+    runner.analyse(&filter, &mut members, &s.data(seed, 0)?, 0)?;
+    counts.push(mean(&members));
+    Ok(counts)
 }
