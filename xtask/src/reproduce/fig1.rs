@@ -14,7 +14,7 @@ use particle_core::remesh::{GridValues, RemeshGrid, project};
 use particle_core::{Domain, ParticleSet};
 use serde_json::json;
 
-use crate::reproduce::registry::advection1d::{Panel, panels};
+use crate::reproduce::advection1d::{Panel, panels};
 use crate::reproduce::{Cell, Context, Error, Outcome, Table};
 
 const PARTICLES: usize = 24;

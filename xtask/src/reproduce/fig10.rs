@@ -8,7 +8,7 @@ use serde_json::json;
 use validation::advection_assimilation::{Scheme, run as assimilate};
 
 use crate::plot::{self, LineChart, Series};
-use crate::reproduce::registry::advection1d::{eps_cut_for_mean, parameters, scenario};
+use crate::reproduce::advection1d::{eps_cut_for_mean, parameters, scenario};
 use crate::reproduce::{Cell, Context, Error, Outcome, Table};
 
 /// Run Part-EnKF per cut-off, write `fig10.csv` and `fig10.svg`.

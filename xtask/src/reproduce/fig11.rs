@@ -8,7 +8,7 @@ use serde_json::json;
 use validation::advection_assimilation::{Scheme, run as assimilate};
 
 use crate::plot::{self, BoxPlot};
-use crate::reproduce::registry::advection1d::{
+use crate::reproduce::advection1d::{
     eps_cut_for_mean, mean_initial_particles, parameters, scenario,
 };
 use crate::reproduce::{Cell, Context, Error, Outcome, Table};

@@ -6,7 +6,7 @@
 use serde_json::json;
 use validation::advection_assimilation::{Scheme, run as assimilate};
 
-use crate::reproduce::registry::advection1d::{
+use crate::reproduce::advection1d::{
     Panel, eps_cut_for_mean, panels, parameters, scenario, thinned,
 };
 use crate::reproduce::{Cell, Context, Error, Outcome, Table};

@@ -13,7 +13,7 @@ use particle_core::kernels::Width;
 use particle_core::{Domain, ParticleSet, Reconstruction};
 use serde_json::json;
 
-use crate::reproduce::registry::advection1d::{Panel, panels};
+use crate::reproduce::advection1d::{Panel, panels};
 use crate::reproduce::{Cell, Context, Error, Outcome, Table};
 
 const MEMBERS: usize = 3;

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::reproduce::registry::advection1d::{Panel, panels, parameters, scenario};
+use crate::reproduce::advection1d::{Panel, panels, parameters, scenario};
 use crate::reproduce::{Cell, Context, Error, Outcome, Table};
 
 /// Points per curve in the figure and the CSV.

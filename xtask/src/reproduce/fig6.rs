@@ -5,7 +5,7 @@
 use serde_json::json;
 use validation::advection_assimilation::{Scheme, run as assimilate};
 
-use crate::reproduce::registry::advection1d::{Panel, panels, parameters, scenario};
+use crate::reproduce::advection1d::{Panel, panels, parameters, scenario};
 use crate::reproduce::{Cell, Context, Error, Outcome, Table};
 
 /// Mean and sample standard deviation.

@@ -11,9 +11,7 @@ use serde_json::{Value, json};
 use validation::advection_assimilation::Step;
 use validation::advection_scenario::Advection1dScenario;
 
-use crate::reproduce::registry::advection1d::{
-    self, FILTERS, Quantity, compare_filters, parameters,
-};
+use crate::reproduce::advection1d::{self, FILTERS, Quantity, compare_filters, parameters};
 use crate::reproduce::{Context, Error, Outcome};
 
 /// Seeds of the spread study after the main one (`ctx.seed + 1 ..`).

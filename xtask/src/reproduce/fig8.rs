@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::reproduce::registry::advection1d::{self, Quantity, parameters};
+use crate::reproduce::advection1d::{self, Quantity, parameters};
 use crate::reproduce::{Context, Error, Outcome};
 
 /// Run the comparison, write `fig8.csv` and `fig8.svg`.

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::reproduce::registry::advection1d::{self, Quantity, parameters};
+use crate::reproduce::advection1d::{self, Quantity, parameters};
 use crate::reproduce::{Context, Error, Outcome};
 
 /// Run the comparison, write `fig9.csv` and `fig9.svg`.

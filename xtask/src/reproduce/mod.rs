@@ -9,7 +9,12 @@
 //! `pub fn run(ctx: &Context) -> Result<Outcome, Error>`, and switch its
 //! entry in [`registry::FIGURES`] from `planned` to `implemented`.
 
+mod advection1d;
 mod dipole_assimilation;
+mod fig1;
+mod fig10;
+mod fig11;
+mod fig12;
 mod fig13;
 mod fig14;
 mod fig15;
@@ -17,8 +22,15 @@ mod fig16;
 mod fig17;
 mod fig18;
 mod fig19_24;
+mod fig2;
 mod fig22;
 mod fig3;
+mod fig4;
+mod fig5;
+mod fig6;
+mod fig7;
+mod fig8;
+mod fig9;
 pub mod registry;
 mod sweep;
 

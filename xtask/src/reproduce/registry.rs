@@ -2,34 +2,6 @@
 
 use super::{Context, Error, Outcome};
 
-// The 1D reproductions of issue #6 (paper 2, Section 4). Declared here
-// rather than in `reproduce/mod.rs` while that file is being edited
-// elsewhere; the paths are relative to this file's directory.
-#[path = "advection1d.rs"]
-mod advection1d;
-#[path = "fig1.rs"]
-mod fig1;
-#[path = "fig10.rs"]
-mod fig10;
-#[path = "fig11.rs"]
-mod fig11;
-#[path = "fig12.rs"]
-mod fig12;
-#[path = "fig2.rs"]
-mod fig2;
-#[path = "fig4.rs"]
-mod fig4;
-#[path = "fig5.rs"]
-mod fig5;
-#[path = "fig6.rs"]
-mod fig6;
-#[path = "fig7.rs"]
-mod fig7;
-#[path = "fig8.rs"]
-mod fig8;
-#[path = "fig9.rs"]
-mod fig9;
-
 /// Which source paper a figure belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Paper {
@@ -103,13 +75,13 @@ pub const FIGURES: &[Figure] = &[
         "fig1",
         Particle,
         "Remesh-EnKF illustration: projection, analysis, interpolation",
-        fig1::run,
+        super::fig1::run,
     ),
     implemented(
         "fig2",
         Particle,
         "Part-EnKF illustration on three particles",
-        fig2::run,
+        super::fig2::run,
     ),
     implemented(
         "fig3",
@@ -121,55 +93,55 @@ pub const FIGURES: &[Figure] = &[
         "fig4",
         Particle,
         "Initial parameter samples and initial ensemble (1D)",
-        fig4::run,
+        super::fig4::run,
     ),
     implemented(
         "fig5",
         Particle,
         "Remesh-EnKF analyses over assimilation steps (1D)",
-        fig5::run,
+        super::fig5::run,
     ),
     implemented(
         "fig6",
         Particle,
         "Calibration of v and D over assimilation steps (Remesh-EnKF)",
-        fig6::run,
+        super::fig6::run,
     ),
     implemented(
         "fig7",
         Particle,
         "State rRMSE against assimilation step (1D)",
-        fig7::run,
+        super::fig7::run,
     ),
     implemented(
         "fig8",
         Particle,
         "Velocity rRMSE against assimilation step (1D)",
-        fig8::run,
+        super::fig8::run,
     ),
     implemented(
         "fig9",
         Particle,
         "Diffusion rRMSE against assimilation step (1D)",
-        fig9::run,
+        super::fig9::run,
     ),
     implemented(
         "fig10",
         Particle,
         "Part-EnKF state rRMSE for several eps_cut",
-        fig10::run,
+        super::fig10::run,
     ),
     implemented(
         "fig11",
         Particle,
         "Normalised state discrepancy against particles per member",
-        fig11::run,
+        super::fig11::run,
     ),
     implemented(
         "fig12",
         Particle,
         "Final Part-EnKF ensembles for eps_cut = 0 and 1e-11",
-        fig12::run,
+        super::fig12::run,
     ),
     implemented(
         "fig13",
