@@ -254,24 +254,7 @@ impl LinearMoments {
             }
             Ok(())
         };
-        let y0 = [initial.mean.as_slice(), &initial.covariance].concat();
-        let solution = integrate(rhs, &y0, 0.0, times, tolerances)?;
-        let states = solution
-            .states
-            .into_iter()
-            .map(|mut y| {
-                let covariance = y.split_off(d);
-                MomentState {
-                    mean: y,
-                    covariance,
-                }
-            })
-            .collect();
-        Ok(MomentFlow {
-            times: times.to_vec(),
-            states,
-            stats: solution.stats,
-        })
+        integrate_moments(rhs, initial, times, tolerances)
     }
 
     pub(crate) fn check_state(&self, state: &MomentState) -> Result<()> {
@@ -308,4 +291,34 @@ pub(crate) fn matvec(a: &[f64], x: &[f64]) -> Vec<f64> {
     a.chunks_exact(x.len())
         .map(|row| row.iter().zip(x).map(|(a, b)| a * b).sum())
         .collect()
+}
+
+/// Integrate a moment system whose state is the mean followed by the
+/// covariance (row-major), from `initial` to each of `times`: the one
+/// packing and unpacking of [`MomentState`]s for every moment system.
+pub(crate) fn integrate_moments(
+    rhs: impl FnMut(f64, &[f64], &mut [f64]) -> Result<()>,
+    initial: &MomentState,
+    times: &[f64],
+    tolerances: &Tolerances,
+) -> Result<MomentFlow> {
+    let d = initial.mean.len();
+    let y0 = [initial.mean.as_slice(), &initial.covariance].concat();
+    let solution = integrate(rhs, &y0, 0.0, times, tolerances)?;
+    let states = solution
+        .states
+        .into_iter()
+        .map(|mut y| {
+            let covariance = y.split_off(d);
+            MomentState {
+                mean: y,
+                covariance,
+            }
+        })
+        .collect();
+    Ok(MomentFlow {
+        times: times.to_vec(),
+        states,
+        stats: solution.stats,
+    })
 }

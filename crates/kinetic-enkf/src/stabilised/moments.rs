@@ -4,8 +4,8 @@
 use super::noise::{Noise, NoiseModel};
 use crate::error::{Error, Result};
 use crate::kalman::symmetric_eigen;
-use crate::moments::{LinearMoments, MomentFlow, MomentState, matmul};
-use crate::ode::{Tolerances, integrate};
+use crate::moments::{LinearMoments, MomentFlow, MomentState, integrate_moments, matmul};
+use crate::ode::Tolerances;
 use crate::problem::InverseProblem;
 use crate::scalar_moments::{ScalarMoments, eigenvalues_2x2};
 
@@ -79,24 +79,7 @@ impl NoisyMoments {
             dy[d..].copy_from_slice(&dc);
             Ok(())
         };
-        let y0 = [initial.mean.as_slice(), &initial.covariance].concat();
-        let solution = integrate(rhs, &y0, 0.0, times, tolerances)?;
-        let states = solution
-            .states
-            .into_iter()
-            .map(|mut y| {
-                let covariance = y.split_off(d);
-                MomentState {
-                    mean: y,
-                    covariance,
-                }
-            })
-            .collect();
-        Ok(MomentFlow {
-            times: times.to_vec(),
-            states,
-            stats: solution.stats,
-        })
+        integrate_moments(rhs, initial, times, tolerances)
     }
 }
 
