@@ -312,6 +312,10 @@ pub struct ArrowSet {
 pub struct Quiver {
     /// Title above the plot.
     pub title: String,
+    /// x-axis label.
+    pub x_label: String,
+    /// y-axis label.
+    pub y_label: String,
     /// Domain `[x0, x1]`.
     pub x_range: (f64, f64),
     /// Domain `[y0, y1]`.
@@ -321,6 +325,10 @@ pub struct Quiver {
     pub scale: f64,
     /// The arrow sets, drawn in order.
     pub sets: Vec<ArrowSet>,
+    /// Curves drawn over the arrows (nullclines, trajectories), in colours
+    /// after the arrow sets'; a curve with an empty label continues the
+    /// previous one's colour without a legend entry.
+    pub curves: Vec<Series>,
 }
 
 /// Draw a vector field: arrows with heads, equal axes, a legend.
@@ -348,8 +356,8 @@ fn draw_quiver(
         .build_cartesian_2d(x0..x1, y0..y1)?;
     ctx.configure_mesh()
         .disable_mesh()
-        .x_desc("x")
-        .y_desc("y")
+        .x_desc(&q.x_label)
+        .y_desc(&q.y_label)
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 18))
         .draw()?;
@@ -373,6 +381,21 @@ fn draw_quiver(
         ctx.draw_series(shapes)?
             .label(set.label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+    }
+    // A curve without a label continues the previous one: same colour, no
+    // legend entry (e.g. a family of trajectories).
+    let mut colour = q.sets.len();
+    for (i, curve) in q.curves.iter().enumerate() {
+        if i > 0 && !curve.label.is_empty() {
+            colour += 1;
+        }
+        let style = PALETTE[colour % PALETTE.len()].stroke_width(3);
+        let drawn = ctx.draw_series(LineSeries::new(curve.points.iter().copied(), style))?;
+        if !curve.label.is_empty() {
+            drawn
+                .label(curve.label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+        }
     }
     ctx.configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)

@@ -227,3 +227,36 @@ fn a_scenario_file_with_a_wrong_key_is_refused() {
     );
     fs::remove_dir_all(&out).unwrap();
 }
+
+/// Paper 1, Fig. 1: every fixed point of eq. (16) lies on `E = m^2` with a
+/// nilpotent Jacobian (both eigenvalues zero), and a trajectory blows up
+/// exactly when it starts below the parabola (a negative variance).
+#[test]
+fn kinetic_fig1_fixed_points_and_blow_up_follow_the_theory() {
+    let out = scratch("kinetic-fig1");
+    reproduce::run(&["kinetic-fig1".into()], &request(out.clone())).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("kinetic-fig1/summary.json")).unwrap())
+            .unwrap();
+    let k = &summary["key_numbers"];
+    for point in k["fixed_points"].as_array().unwrap() {
+        let [m, e] = [0, 1].map(|i| point["point"][i].as_f64().unwrap());
+        assert!((e - m * m).abs() < 1e-12, "{point}");
+        for pair in point["eigenvalues_re_im"].as_array().unwrap() {
+            assert!(pair[0].as_f64().unwrap().abs() < 1e-12, "{point}");
+            assert!(pair[1].as_f64().unwrap().abs() < 1e-12, "{point}");
+        }
+    }
+    let trajectories = k["trajectories"].as_array().unwrap();
+    assert!(trajectories.iter().any(|t| t["admissible"] == true));
+    assert!(trajectories.iter().any(|t| t["admissible"] == false));
+    for t in trajectories {
+        let [m0, e0] = [0, 1].map(|i| t["start"][i].as_f64().unwrap());
+        assert_eq!(t["blow_up_time"].is_null(), e0 >= m0 * m0, "{t}");
+        if let Some(t_star) = t["blow_up_time"].as_f64() {
+            // t* = -1 / (2 G^2 V0) with V0 = E0 - m0^2 < 0, G = 1.
+            assert!((t_star + 1.0 / (2.0 * (e0 - m0 * m0))).abs() < 1e-12 * t_star);
+        }
+    }
+    fs::remove_dir_all(&out).unwrap();
+}

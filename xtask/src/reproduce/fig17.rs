@@ -76,9 +76,12 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
                 "Velocity at t = 1, 12 × 12 points (arrow {:.2} per unit speed)",
                 scale
             ),
+            x_label: "x".into(),
+            y_label: "y".into(),
             x_range: (0.0, DipoleBox::LENGTH),
             y_range: (0.0, DipoleBox::LENGTH),
             scale,
+            curves: Vec::new(),
             sets: vec![
                 ArrowSet {
                     label: "reference (truth)".into(),

@@ -31,6 +31,7 @@ mod fig6;
 mod fig7;
 mod fig8;
 mod fig9;
+mod kinetic_fig1;
 pub mod registry;
 mod sweep;
 
@@ -103,6 +104,9 @@ pub enum Error {
     /// A particle operation refused its input.
     #[error("particles: {0}")]
     Particles(#[from] particle_core::Error),
+    /// A kinetic-EnKF computation refused its input.
+    #[error("kinetic EnKF: {0}")]
+    Kinetic(#[from] kinetic_enkf::Error),
     /// An analysis refused its input.
     #[error("assimilation: {0}")]
     Assim(#[from] assim::Error),

@@ -215,11 +215,11 @@ pub const FIGURES: &[Figure] = &[
         "Vorticity error against the particle size d_p",
         super::fig19_24::fig24,
     ),
-    planned(
+    implemented(
         "kinetic-fig1",
         Kinetic,
         "Phase plane of the moment system (16)",
-        3,
+        super::kinetic_fig1::run,
     ),
     planned(
         "kinetic-fig2",
