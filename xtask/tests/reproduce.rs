@@ -260,3 +260,39 @@ fn kinetic_fig1_fixed_points_and_blow_up_follow_the_theory() {
     }
     fs::remove_dir_all(&out).unwrap();
 }
+
+/// Paper 1, Fig. 2: with noise `q` the scalar moment system has the
+/// equilibrium `(y/G, y²/G² + V*)`, `V* = sqrt(q/2)/|G|`, a stable node
+/// with eigenvalues `-G² V*` and `-4 G² V*` (for `(y, G, q) = (2, 1, 0.5)`:
+/// `(2, 4.5)`, `-0.5` and `-2`), and every admissible start ends there.
+#[test]
+fn kinetic_fig2_has_the_stable_node_of_the_theory() {
+    let out = scratch("kinetic-fig2");
+    reproduce::run(&["kinetic-fig2".into()], &request(out.clone())).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("kinetic-fig2/summary.json")).unwrap())
+            .unwrap();
+    let k = &summary["key_numbers"];
+    let star = &k["equilibrium"];
+    assert_eq!(star["point"], serde_json::json!([2.0, 4.5]));
+    assert_eq!(star["classification"], "StableNode");
+    let mut eigen: Vec<f64> = star["eigenvalues_re_im"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[0].as_f64().unwrap())
+        .collect();
+    eigen.sort_by(f64::total_cmp);
+    assert!(
+        (eigen[0] + 2.0).abs() < 1e-12 && (eigen[1] + 0.5).abs() < 1e-12,
+        "{eigen:?}"
+    );
+    for t in k["trajectories"].as_array().unwrap() {
+        let end = [0, 1].map(|i| t["last_drawn"][i].as_f64().unwrap());
+        assert!(
+            (end[0] - 2.0).abs() < 1e-6 && (end[1] - 4.5).abs() < 1e-6,
+            "{t}"
+        );
+    }
+    fs::remove_dir_all(&out).unwrap();
+}

@@ -31,7 +31,7 @@ mod fig6;
 mod fig7;
 mod fig8;
 mod fig9;
-mod kinetic_fig1;
+mod kinetic_phase;
 pub mod registry;
 mod sweep;
 

@@ -219,13 +219,13 @@ pub const FIGURES: &[Figure] = &[
         "kinetic-fig1",
         Kinetic,
         "Phase plane of the moment system (16)",
-        super::kinetic_fig1::run,
+        super::kinetic_phase::fig1,
     ),
-    planned(
+    implemented(
         "kinetic-fig2",
         Kinetic,
         "Phase plane of the stabilised moment system",
-        3,
+        super::kinetic_phase::fig2,
     ),
     planned(
         "kinetic-elliptic",
