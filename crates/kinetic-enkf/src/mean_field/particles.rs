@@ -32,7 +32,7 @@
 
 use rayon::prelude::*;
 
-use super::statistics::{cross_covariance, mean};
+use super::statistics::{cross_covariance, mean, moments};
 use crate::ensemble::Ensemble;
 use crate::error::{Error, Result};
 use crate::iteration::check_step;
@@ -121,12 +121,7 @@ impl<'a> InteractingParticles<'a> {
     /// The mean and covariance of the particles (normalised by `1/J`),
     /// reduced in parallel and deterministically.
     pub fn moments(&self) -> MomentState {
-        let m = mean(&self.state, self.problem.dim());
-        let c = cross_covariance(&self.state, &m, &self.state, &m);
-        MomentState {
-            mean: m,
-            covariance: c,
-        }
+        moments(&self.state, self.problem.dim())
     }
 
     /// One Runge–Kutta step of size `h` (module docs).

@@ -11,6 +11,8 @@
 
 use rayon::prelude::*;
 
+use crate::moments::MomentState;
+
 /// Particles per chunk of a reduction.
 pub(crate) const CHUNK: usize = 4096;
 
@@ -88,4 +90,15 @@ fn sum_in_order(partials: Vec<Vec<f64>>, width: usize) -> Vec<f64> {
         }
         acc
     })
+}
+
+/// The mean and covariance (normalised by `1/J`) of `J` member-major
+/// particles of dimension `width`, deterministic as [`mean`].
+pub(crate) fn moments(data: &[f64], width: usize) -> MomentState {
+    let m = mean(data, width);
+    let covariance = cross_covariance(data, &m, data, &m);
+    MomentState {
+        mean: m,
+        covariance,
+    }
 }

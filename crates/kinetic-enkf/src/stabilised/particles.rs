@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::iteration::check_step;
 use crate::kalman::symmetric_eigen;
 use crate::mean_field::particles::{check_particles, velocity_gain};
-use crate::mean_field::statistics::{cross_covariance, mean};
+use crate::mean_field::statistics::moments;
 use crate::moments::MomentState;
 use crate::problem::InverseProblem;
 use crate::rng::{Stream, member_stream};
@@ -86,12 +86,7 @@ impl<'a> StabilisedParticles<'a> {
 
     /// Mean and covariance of the particles (deterministic).
     pub fn moments(&self) -> MomentState {
-        let m = mean(&self.state, self.problem.dim());
-        let c = cross_covariance(&self.state, &m, &self.state, &m);
-        MomentState {
-            mean: m,
-            covariance: c,
-        }
+        moments(&self.state, self.problem.dim())
     }
 
     /// One Euler–Maruyama step of size `h` for eq. (22).
