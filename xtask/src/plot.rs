@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::reproduce::Error;
@@ -52,6 +53,20 @@ fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
         path: path.to_path_buf(),
         message: e.to_string(),
     }
+}
+
+/// The legend box of every chart: upper right, framed, over a pale
+/// background.
+fn legend<'a, 'b: 'a>(
+    ctx: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    ctx.configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font((FONT, 16))
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.9))
+        .draw()?;
+    Ok(())
 }
 
 /// The range of the finite values (`0..1` if there are none, widened by 1 if flat).
@@ -115,13 +130,7 @@ fn draw_line_chart(
         .label(s.label.clone())
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(2)));
     }
-    ctx.configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 16))
-        .border_style(BLACK)
-        .background_style(WHITE.mix(0.9))
-        .draw()?;
-    Ok(())
+    legend(&mut ctx)
 }
 
 /// A scalar field on a uniform cell-centred grid, drawn as a heat map.
@@ -397,13 +406,7 @@ fn draw_quiver(
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
         }
     }
-    ctx.configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 16))
-        .border_style(BLACK)
-        .background_style(WHITE.mix(0.9))
-        .draw()?;
-    Ok(())
+    legend(&mut ctx)
 }
 
 /// Box plots of samples grouped by category: for every category one box per
@@ -513,11 +516,5 @@ fn draw_box_plot(
                 Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.stroke_width(2))
             });
     }
-    ctx.configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 16))
-        .border_style(BLACK)
-        .background_style(WHITE.mix(0.9))
-        .draw()?;
-    Ok(())
+    legend(&mut ctx)
 }
