@@ -37,17 +37,20 @@ enum Command {
         /// Scenario seed from which every random stream is derived.
         #[arg(long, value_name = "S", default_value_t = reproduce::DEFAULT_SEED)]
         seed: u64,
-        /// Scenario file (TOML) replacing the defaults of `fig18`, e.g. an
-        /// edited copy of `scenarios/dipole2d.toml`; unknown keys are refused.
+        /// Scenario file (TOML) replacing the defaults of the 2D figures
+        /// (`fig18` to `fig24`) or of the 1D ones, e.g. an edited copy of
+        /// `scenarios/dipole2d.toml`; unknown keys are refused.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
-        /// Continue `fig18` from the checkpoint an interrupted run left in
-        /// `OUT/fig18/checkpoint/` (same scenario and seed), with the same
-        /// final numbers as an uninterrupted run.
+        /// Continue a long 2D run (`fig18`, or a sweep `fig19`–`fig21`,
+        /// `fig23`, `fig24`) from what an interrupted run left in `OUT/ID/`
+        /// (same scenario and seed), with the same final numbers as an
+        /// uninterrupted run.
         #[arg(long)]
         resume: bool,
-        /// Stop `fig18` after K analyses, keeping its checkpoint (continue
-        /// later with `--resume`).
+        /// Stop a long 2D run once K analysis windows are complete (over all
+        /// runs of a sweep), keeping its checkpoint (continue later with
+        /// `--resume`).
         #[arg(long, value_name = "K")]
         stop_after: Option<usize>,
     },

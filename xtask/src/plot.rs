@@ -461,7 +461,7 @@ fn draw_box_plot(
         .margin(20)
         .x_label_area_size(55)
         .y_label_area_size(75)
-        .build_cartesian_2d(-0.5..(n as f64 - 0.5), yr)?;
+        .build_cartesian_2d(-0.5..(n.max(1) as f64 - 0.5), yr)?;
     ctx.configure_mesh()
         .x_desc(&chart.x_label)
         .y_desc(&chart.y_label)

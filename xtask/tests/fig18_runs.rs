@@ -1,6 +1,8 @@
 //! Whole `fig18` runs on a small scenario: the numbers do not depend on the
 //! number of threads, and a run stopped after some analyses and resumed
 //! from its checkpoint ends with exactly the numbers of an uninterrupted one.
+//! The same for a parameter sweep (`fig19`), stopped inside a value's run
+//! and between runs.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -9,10 +11,18 @@ use xtask::reproduce::{self, Error, Request};
 
 /// The quick scenario cut to 6 members and 4 analyses (a few seconds).
 fn scenario(dir: &Path) -> PathBuf {
+    small_scenario(dir, 6, 4)
+}
+
+/// The quick scenario cut to `members` and `analyses`.
+fn small_scenario(dir: &Path, members: usize, analyses: usize) -> PathBuf {
     let text = validation::dipole_experiment::QUICK
-        .replacen("members = 12", "members = 6", 1)
-        .replacen("analyses = 10", "analyses = 4", 1);
-    assert!(text.contains("members = 6") && text.contains("analyses = 4"));
+        .replacen("members = 12", &format!("members = {members}"), 1)
+        .replacen("analyses = 10", &format!("analyses = {analyses}"), 1);
+    assert!(
+        text.contains(&format!("members = {members}"))
+            && text.contains(&format!("analyses = {analyses}"))
+    );
     let path = dir.join("small.toml");
     fs::write(&path, text).unwrap();
     path
@@ -36,21 +46,30 @@ fn request(out_dir: PathBuf, config: PathBuf) -> Request {
     }
 }
 
-/// The CSV and the summary's key numbers of a finished run.
+/// The CSV and the summary's key numbers of a finished `fig18` run.
 fn results(out: &Path) -> (String, serde_json::Value) {
-    let dir = out.join("fig18");
-    let csv = fs::read_to_string(dir.join("fig18.csv")).unwrap();
+    figure_results(out, "fig18")
+}
+
+/// The CSV and the summary's key numbers of figure `id`.
+fn figure_results(out: &Path, id: &str) -> (String, serde_json::Value) {
+    let dir = out.join(id);
+    let csv = fs::read_to_string(dir.join(format!("{id}.csv"))).unwrap();
     let summary: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
     (csv, summary["key_numbers"].clone())
 }
 
 fn run_in_pool(threads: usize, request: &Request) {
+    run_figure(threads, "fig18", request);
+}
+
+fn run_figure(threads: usize, id: &str, request: &Request) {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .unwrap()
-        .install(|| reproduce::run(&["fig18".into()], request))
+        .install(|| reproduce::run(&[id.into()], request))
         .unwrap();
 }
 
@@ -175,5 +194,67 @@ fn resuming_needs_a_checkpoint_of_the_same_scenario() {
     )
     .unwrap_err();
     assert!(matches!(err, Error::Usage(_)), "{err}");
+    fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_sweep_stopped_inside_and_between_runs_resumes_to_the_same_numbers() {
+    let root = scratch("sweep");
+    // fig19 --quick sweeps two values: two runs of 3 windows each.
+    let config = small_scenario(&root, 4, 3);
+    let whole = request(root.join("whole"), config.clone());
+    run_figure(2, "fig19", &whole);
+    let (csv, key) = figure_results(&whole.out_dir, "fig19");
+    assert_eq!(key["complete"], true);
+    assert_eq!(
+        csv.lines().count(),
+        1 + 2 * 2 * 4,
+        "values x filters x members"
+    );
+    assert!(whole.out_dir.join("fig19/runs/run-01.json").is_file());
+    assert!(!whole.out_dir.join("fig19/checkpoint").exists());
+
+    let split = request(root.join("split"), config);
+    let err = reproduce::run(
+        &["fig19".into()],
+        &Request {
+            resume: true,
+            ..split.clone()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("nothing") || err.to_string().contains("no finished run"),
+        "{err}"
+    );
+
+    // Inside the first run, then inside the second, then to the end.
+    for (resume, stop_after, finished) in [(false, Some(2), 0), (true, Some(4), 1), (true, None, 2)]
+    {
+        run_figure(
+            2,
+            "fig19",
+            &Request {
+                resume,
+                stop_after,
+                ..split.clone()
+            },
+        );
+        let (partial_csv, partial) = figure_results(&split.out_dir, "fig19");
+        assert_eq!(partial["complete"], finished == 2);
+        assert_eq!(partial_csv.lines().count(), 1 + finished * 2 * 4);
+        let dir = split.out_dir.join("fig19");
+        for run in 0..2 {
+            let kept = dir.join(format!("runs/run-{run:02}.json")).is_file();
+            let checkpoint = dir.join(format!("checkpoint/run-{run:02}/latest.json"));
+            assert_eq!(kept, run < finished, "run {run} after {stop_after:?}");
+            assert_eq!(checkpoint.is_file(), run == finished && finished < 2);
+        }
+    }
+    assert_eq!(
+        figure_results(&split.out_dir, "fig19"),
+        (csv, key),
+        "resumed vs uninterrupted sweep"
+    );
     fs::remove_dir_all(&root).unwrap();
 }

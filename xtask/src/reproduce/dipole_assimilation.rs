@@ -21,6 +21,7 @@ use validation::dipole_experiment::DipoleExperiment;
 use validation::norms::{CellGrid2d, EnsembleL2Error, ensemble_l2_error};
 use vic_solver::{FlowState, Vic};
 
+use super::checkpoint::Checkpoints;
 use super::{Context, Error};
 
 /// Cut-off of the Gaussian in Part-EnKF's field evaluations (eq. 12).
@@ -370,16 +371,59 @@ pub fn errors(rows: &[Row], filter: Filter, stage: Stage) -> Vec<f64> {
         .collect()
 }
 
-/// A whole run of `filters` without checkpoints (the sweeps): the rows.
-pub fn run_to_end(
+/// What identifies a run's results: everything in the setup, the seed and
+/// the filters. Saved results are reused only by a run with the same one.
+pub fn fingerprint(setup: &Setup, seed: u64, filters: &[Filter]) -> String {
+    format!("{setup:?}, seed {seed}, filters {filters:?}")
+}
+
+/// Where a long run keeps its checkpoints and how far this invocation goes.
+pub struct Split<'a> {
+    pub checkpoints: &'a Checkpoints,
+    /// Continue from the newest checkpoint instead of starting over.
+    pub resume: bool,
+    /// Stop once this many windows are complete.
+    pub stop_at: usize,
+}
+
+/// A run of `filters` window by window with a checkpoint after each one
+/// (the long runs: `fig18` and every value of a sweep).
+///
+/// With `split.resume` the run continues from the newest checkpoint, which
+/// must have been written for the same setup, seed and filters; otherwise
+/// old checkpoints are removed and the run starts from the prior. It stops
+/// once `split.stop_at` windows are complete (or all of them), calling
+/// `after_window` with the progress after every window. A finished run
+/// removes its checkpoints; a stopped one keeps the newest.
+pub fn run_checkpointed(
     setup: Setup,
     seed: u64,
     filters: &[Filter],
+    split: &Split,
     bar: &ProgressBar,
-) -> Result<Vec<Row>, Error> {
-    let (mut experiment, mut progress) = Experiment::start(setup, seed, filters)?;
-    while progress.completed < experiment.setup.analyses {
-        experiment.advance_window(&mut progress, bar)?;
+    mut after_window: impl FnMut(&Progress) -> Result<(), Error>,
+) -> Result<Progress, Error> {
+    let fingerprint = fingerprint(&setup, seed, filters);
+    let checkpoints = split.checkpoints;
+    if !split.resume {
+        checkpoints.clear()?;
     }
-    Ok(progress.rows)
+    let (mut experiment, fresh) = Experiment::start(setup, seed, filters)?;
+    let mut progress = if split.resume {
+        checkpoints.load(&fingerprint)?
+    } else {
+        fresh
+    };
+    let setup = &experiment.setup;
+    let last = split.stop_at.min(setup.analyses);
+    bar.inc(setup.steps_per_window(filters.len()) * progress.completed as u64);
+    while progress.completed < last {
+        experiment.advance_window(&mut progress, bar)?;
+        checkpoints.save(&progress, &fingerprint)?;
+        after_window(&progress)?;
+    }
+    if progress.completed == experiment.setup.analyses {
+        checkpoints.clear()?;
+    }
+    Ok(progress)
 }

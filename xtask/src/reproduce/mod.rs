@@ -10,6 +10,7 @@
 //! entry in [`registry::FIGURES`] from `planned` to `implemented`.
 
 mod advection1d;
+mod checkpoint;
 mod dipole_assimilation;
 mod fig1;
 mod fig10;
@@ -141,19 +142,20 @@ pub struct Request {
     /// Parent directory of the per-figure directories.
     pub out_dir: PathBuf,
     /// A scenario file replacing the figure's default parameters (for the
-    /// figures that read one: `fig18`).
+    /// figures that read one: the 1D and 2D assimilation figures).
     pub config: Option<PathBuf>,
     /// Continue from the checkpoint an interrupted run left (the figures of
     /// [`RESUMABLE`]).
     pub resume: bool,
-    /// Stop after this many analyses, keeping a checkpoint to resume from
-    /// (the figures of [`RESUMABLE`]).
+    /// Stop once this many analysis windows are complete (over all runs of
+    /// a sweep), keeping a checkpoint to resume from (the figures of
+    /// [`RESUMABLE`]).
     pub stop_after: Option<usize>,
 }
 
 /// The long runs that keep a checkpoint after every analysis, so that
 /// `--resume` continues them and `--stop-after` splits them.
-pub const RESUMABLE: &[&str] = &["fig18"];
+pub const RESUMABLE: &[&str] = &["fig18", "fig19", "fig20", "fig21", "fig23", "fig24"];
 
 /// What a runner sees: its options and where to write.
 #[derive(Debug)]

@@ -14,7 +14,8 @@
 use serde_json::json;
 use validation::dipole_experiment::DipoleExperiment;
 
-use super::dipole_assimilation::{Filter, Row, Setup, Stage, run_to_end};
+use super::checkpoint::Records;
+use super::dipole_assimilation::{Filter, Row, Setup, Split, Stage, fingerprint, run_checkpointed};
 use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, BoxPlot};
 
@@ -48,6 +49,12 @@ pub struct Order {
 }
 
 /// Run every value of `sweep` and write the box plots.
+///
+/// Each value's run keeps a checkpoint after every window
+/// (`checkpoint/run-KK/`) and, once finished, its rows in `runs/run-KK.json`,
+/// so `--resume` reuses the finished values, continues the interrupted one
+/// and starts the others; `--stop-after K` stops once `K` windows of the
+/// whole sweep are complete.
 pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
     let mut base = Setup::scenario(ctx)?;
     let values = if ctx.quick {
@@ -59,6 +66,7 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
     } else {
         sweep.values
     };
+    let records = Records::new(ctx)?;
     let mut table = Table::new(&[
         sweep.name,
         "filter",
@@ -66,18 +74,17 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
         "final_analysis_error",
         "final_forecast_error",
     ]);
-    // final analysis errors per filter (legend order), per value.
+    // final analysis errors per filter (legend order), per finished value.
     let mut finals: Vec<Vec<Vec<f64>>> = vec![Vec::new(); FILTERS.len()];
     let mut scenarios = Vec::new();
-    for &value in values {
+    let stop_at = ctx.stop_after.unwrap_or(usize::MAX);
+    let mut windows_done = 0;
+    for (run, &value) in values.iter().enumerate() {
         let mut experiment = base.clone();
         (sweep.apply)(&mut experiment, value);
         experiment.validate()?;
         let setup = Setup::new(&experiment);
-        let bar = ctx.progress(
-            setup.steps_per_window(FILTERS.len()) * setup.analyses as u64,
-            &format!("{} = {}", sweep.name, (sweep.label)(value)),
-        );
+        let fingerprint = fingerprint(&setup, ctx.seed, &FILTERS);
         scenarios.push(json!({
             sweep.name: value,
             "members": setup.members,
@@ -88,8 +95,32 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
             "member_particle_spacing": setup.member.particle_spacing,
             "member_eps_omega": setup.member.threshold,
         }));
-        let rows = run_to_end(setup, ctx.seed, &FILTERS, &bar)?;
-        bar.finish_and_clear();
+        let analyses = setup.analyses;
+        let rows = match records.finished(run, &fingerprint)? {
+            Some(rows) => rows,
+            None if windows_done >= stop_at => break,
+            None => {
+                let checkpoints = records.checkpoints(run);
+                let split = Split {
+                    resume: ctx.resume && checkpoints.exist(),
+                    checkpoints: &checkpoints,
+                    stop_at: stop_at - windows_done,
+                };
+                let bar = ctx.progress(
+                    setup.steps_per_window(FILTERS.len()) * setup.analyses as u64,
+                    &format!("{} = {}", sweep.name, (sweep.label)(value)),
+                );
+                let progress =
+                    run_checkpointed(setup, ctx.seed, &FILTERS, &split, &bar, |_| Ok(()))?;
+                bar.finish_and_clear();
+                if progress.completed < analyses {
+                    break;
+                }
+                records.save(run, &fingerprint, &progress.rows)?;
+                progress.rows
+            }
+        };
+        windows_done += analyses;
         for (f, filter) in FILTERS.into_iter().enumerate() {
             let analysis = last(&rows, filter, Stage::Analysis);
             let forecast = last(&rows, filter, Stage::Forecast);
@@ -106,6 +137,14 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
         }
         table.write(&ctx.csv_path())?;
     }
+    table.write(&ctx.csv_path())?;
+    let finished = finals[0].len();
+    let complete = finished == values.len();
+    if complete {
+        records.clear_checkpoints()?;
+    }
+    let planned = values.len();
+    let values = &values[..finished];
 
     plot::box_plot(
         &ctx.svg_path(),
@@ -146,7 +185,7 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
             "e_omega": means,
             "median_member_error": medians,
         });
-        if let Some(order) = &sweep.order {
+        if let (Some(order), true) = (&sweep.order, complete) {
             let xs: Vec<f64> = values.iter().map(|&v| (order.abscissa)(v).ln()).collect();
             let ys: Vec<f64> = means.iter().map(|e| e.ln()).collect();
             entry["fitted_order"] = json!(-slope(&xs, &ys));
@@ -155,6 +194,18 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
         key.insert(filter.name().into(), entry);
     }
     key.insert(sweep.name.into(), json!(values));
+    key.insert("complete".into(), json!(complete));
+    let mut notes = vec![
+        "each value is a whole assimilation run (truth and both filters from the same prior draws)".into(),
+        "boxes span the quartiles of the members, whiskers the extremes".into(),
+        "runs/run-KK.json holds every row of the K-th value's run (errors before and after each analysis)".into(),
+    ];
+    if !complete {
+        notes.push(format!(
+            "stopped with {finished} of {} values finished (--stop-after); continue with --resume",
+            planned
+        ));
+    }
     Ok(Outcome {
         parameters: json!({
             "swept": sweep.name,
@@ -162,10 +213,7 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
             "error": "per member int (omega_i - omega_gt)^2 after the last analysis; e_omega is their mean",
         }),
         key_numbers: serde_json::Value::Object(key),
-        notes: vec![
-            "each value is a whole assimilation run (truth and both filters from the same prior draws)".into(),
-            "boxes span the quartiles of the members, whiskers the extremes".into(),
-        ],
+        notes,
     })
 }
 

@@ -1,8 +1,10 @@
-//! Checkpoints of a `fig18` run: after every analysis window, the state of
-//! every flow (the truth and each member of each ensemble) and everything
-//! measured so far, so that `--resume` continues with the same numbers.
+//! Checkpoints of a 2D assimilation run (`fig18`, and each value of a
+//! sweep): after every analysis window, the state of every flow (the truth
+//! and each member of each ensemble) and everything measured so far, so
+//! that `--resume` continues with the same numbers.
 //!
-//! Layout of `OUT/fig18/checkpoint/`:
+//! Layout of a checkpoint directory (`OUT/fig18/checkpoint/`,
+//! `OUT/fig19/checkpoint/run-KK/`, ...):
 //!
 //! * `latest.json` names the newest complete checkpoint directory;
 //! * `after-KKK/` holds the state after `KKK` windows: `state.json` (the
@@ -24,12 +26,12 @@ use particle_core::ParticleSet;
 use serde::{Deserialize, Serialize};
 use vic_solver::FlowState;
 
-use super::super::dipole_assimilation::{Filter, Progress, Row};
+use super::dipole_assimilation::{Filter, Progress, Row};
 use crate::npy;
-use crate::reproduce::Error;
+use crate::reproduce::{Context, Error};
 
 /// The checkpoints of one output directory.
-pub(super) struct Checkpoints {
+pub struct Checkpoints {
     dir: PathBuf,
 }
 
@@ -70,20 +72,22 @@ struct Latest {
 }
 
 impl Checkpoints {
-    pub(super) fn new(dir: PathBuf) -> Self {
+    pub fn new(dir: PathBuf) -> Self {
         Checkpoints { dir }
     }
 
     /// Remove every checkpoint (a fresh run, or a finished one).
-    pub(super) fn clear(&self) -> Result<(), Error> {
-        match fs::remove_dir_all(&self.dir) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(&self.dir, e)),
-            _ => Ok(()),
-        }
+    pub fn clear(&self) -> Result<(), Error> {
+        remove_dir(&self.dir)
+    }
+
+    /// Whether a checkpoint is there to resume from.
+    pub fn exist(&self) -> bool {
+        self.dir.join("latest.json").is_file()
     }
 
     /// Save `progress` as the newest checkpoint and drop the older ones.
-    pub(super) fn save(&self, progress: &Progress, fingerprint: &str) -> Result<(), Error> {
+    pub fn save(&self, progress: &Progress, fingerprint: &str) -> Result<(), Error> {
         let name = format!("after-{:03}", progress.completed);
         let partial = self.dir.join(format!("{name}.partial"));
         let _ = fs::remove_dir_all(&partial);
@@ -135,7 +139,7 @@ impl Checkpoints {
     }
 
     /// The newest checkpoint, if it was written for `fingerprint`.
-    pub(super) fn load(&self, fingerprint: &str) -> Result<Progress, Error> {
+    pub fn load(&self, fingerprint: &str) -> Result<Progress, Error> {
         let latest_path = self.dir.join("latest.json");
         if !latest_path.is_file() {
             return Err(Error::Checkpoint {
@@ -192,6 +196,99 @@ impl Checkpoints {
             ensembles,
             rows: state.rows,
         })
+    }
+}
+
+/// The runs of a parameter sweep: the rows of every finished run
+/// (`runs/run-KK.json`, kept as results) and the checkpoints of the
+/// unfinished one (`checkpoint/run-KK/`).
+pub struct Records {
+    runs: PathBuf,
+    checkpoints: PathBuf,
+}
+
+/// `runs/run-KK.json`.
+#[derive(Serialize, Deserialize)]
+struct Record {
+    fingerprint: String,
+    rows: Vec<Row>,
+}
+
+impl Records {
+    /// The records of `ctx`'s output directory. Without `--resume` an
+    /// earlier run's are removed; with it there must be some.
+    pub fn new(ctx: &Context) -> Result<Self, Error> {
+        let records = Records {
+            runs: ctx.file("runs"),
+            checkpoints: ctx.file("checkpoint"),
+        };
+        if !ctx.resume {
+            remove_dir(&records.runs)?;
+            remove_dir(&records.checkpoints)?;
+        } else if !records.runs.is_dir() && !records.checkpoints.is_dir() {
+            return Err(Error::Checkpoint {
+                path: records.checkpoints,
+                reason: "no finished run and no checkpoint to resume from; run without --resume \
+                         to start"
+                    .into(),
+            });
+        }
+        Ok(records)
+    }
+
+    /// The rows of run `run` if it finished for `fingerprint`.
+    pub fn finished(&self, run: usize, fingerprint: &str) -> Result<Option<Vec<Row>>, Error> {
+        let path = self.record(run);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let record: Record = read_json(&path)?;
+        if record.fingerprint != fingerprint {
+            return Err(bad(
+                &path,
+                format!(
+                    "written by another scenario or seed ({}); run without --resume to start over",
+                    record.fingerprint
+                ),
+            ));
+        }
+        Ok(Some(record.rows))
+    }
+
+    /// Keep the rows of the finished run `run` (written under a temporary
+    /// name and renamed).
+    pub fn save(&self, run: usize, fingerprint: &str, rows: &[Row]) -> Result<(), Error> {
+        fs::create_dir_all(&self.runs).map_err(|e| io(&self.runs, e))?;
+        let path = self.record(run);
+        let staged = path.with_extension("json.partial");
+        let record = Record {
+            fingerprint: fingerprint.to_string(),
+            rows: rows.to_vec(),
+        };
+        write_json(&staged, &record)?;
+        fs::rename(&staged, &path).map_err(|e| io(&path, e))
+    }
+
+    /// The checkpoints of run `run`.
+    pub fn checkpoints(&self, run: usize) -> Checkpoints {
+        Checkpoints::new(self.checkpoints.join(format!("run-{run:02}")))
+    }
+
+    /// Remove every checkpoint (the sweep is finished).
+    pub fn clear_checkpoints(&self) -> Result<(), Error> {
+        remove_dir(&self.checkpoints)
+    }
+
+    fn record(&self, run: usize) -> PathBuf {
+        self.runs.join(format!("run-{run:02}.json"))
+    }
+}
+
+/// Remove `dir` and everything in it, if it exists.
+fn remove_dir(dir: &Path) -> Result<(), Error> {
+    match fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(dir, e)),
+        _ => Ok(()),
     }
 }
 

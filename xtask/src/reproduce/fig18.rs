@@ -11,55 +11,36 @@
 //!
 //! The truth and the three ensembles advance together, window by window.
 //! After every window `fig18.csv` is rewritten and a checkpoint of every
-//! flow is saved ([`checkpoint`]), so an interrupted run loses at most one
+//! flow is saved ([`checkpoint`](super::checkpoint)), so an interrupted run loses at most one
 //! window: `--resume` continues it with the same final numbers, and
 //! `--stop-after K` splits a run on purpose.
-
-mod checkpoint;
 
 use serde_json::json;
 use validation::dipole_box::DipoleBox;
 
+use super::checkpoint::Checkpoints;
 use super::dipole_assimilation::{
-    Experiment, FILTERS, Filter, PART_TOLERANCE, Row, Setup, Stage, errors,
+    FILTERS, Filter, PART_TOLERANCE, Row, Setup, Split, Stage, errors, run_checkpointed,
 };
 use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, LineChart, Series};
-use checkpoint::Checkpoints;
 
 /// Run the truth and the three ensembles window by window, and write the
 /// figure.
 pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     let setup = Setup::new(&Setup::scenario(ctx)?);
-    // A checkpoint is used only by a run of the same scenario and seed.
-    let fingerprint = format!("{setup:?}, seed {}", ctx.seed);
-    let checkpoints = Checkpoints::new(ctx.file("checkpoint"));
-    if !ctx.resume {
-        checkpoints.clear()?;
-    }
-    let (mut experiment, fresh) = Experiment::start(setup, ctx.seed, &FILTERS)?;
-    let mut progress = if ctx.resume {
-        checkpoints.load(&fingerprint)?
-    } else {
-        fresh
+    let split = Split {
+        checkpoints: &Checkpoints::new(ctx.file("checkpoint")),
+        resume: ctx.resume,
+        stop_at: ctx.stop_after.unwrap_or(usize::MAX),
     };
-    let setup = experiment.setup.clone();
-    let last = ctx
-        .stop_after
-        .map_or(setup.analyses, |k| k.min(setup.analyses));
     let per_window = setup.steps_per_window(FILTERS.len());
     let bar = ctx.progress(per_window * setup.analyses as u64, "truth and ensembles");
-    bar.set_position(per_window * progress.completed as u64);
-    while progress.completed < last {
-        experiment.advance_window(&mut progress, &bar)?;
-        write_csv(ctx, &progress.rows)?;
-        checkpoints.save(&progress, &fingerprint)?;
-    }
+    let progress = run_checkpointed(setup.clone(), ctx.seed, &FILTERS, &split, &bar, |p| {
+        write_csv(ctx, &p.rows)
+    })?;
     bar.finish_and_clear();
     let complete = progress.completed == setup.analyses;
-    if complete {
-        checkpoints.clear()?;
-    }
     write_csv(ctx, &progress.rows)?;
     outcome(ctx, &setup, &progress.rows, complete)
 }
