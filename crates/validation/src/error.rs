@@ -39,6 +39,28 @@ pub enum Error {
         /// The smallest accepted value.
         minimum: f64,
     },
+    /// A scalar input is above the largest value supported.
+    #[error("{name} must be at most {maximum}, got {value}")]
+    TooLarge {
+        /// Name of the offending input.
+        name: &'static str,
+        /// The value received.
+        value: f64,
+        /// The largest accepted value.
+        maximum: f64,
+    },
+    /// A scalar input lies outside the open interval it must lie in.
+    #[error("{name} must lie in ({lower}, {upper}), got {value}")]
+    OutsideInterval {
+        /// Name of the offending input.
+        name: &'static str,
+        /// The value received.
+        value: f64,
+        /// Lower end (excluded).
+        lower: f64,
+        /// Upper end (excluded).
+        upper: f64,
+    },
     /// A scenario file was refused (unknown key, wrong type, bad value).
     #[error("scenario: {message}")]
     Scenario {

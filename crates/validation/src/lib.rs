@@ -2,7 +2,7 @@
 //!
 //! This crate holds what the other crates are checked against, from paper 2
 //! (Duvillard, Giraldi, Le Maître, "Ensemble data assimilation for particle
-//! methods"):
+//! methods") and, for [`elliptic`], paper 1's literature example:
 //!
 //! * [`heat_kernel`]: the `2 pi`-periodic heat kernel `K(x, t)` of
 //!   Section 4.1 (image sum truncated to a stated tolerance, with its Fourier
@@ -22,6 +22,10 @@
 //!   [`advection_assimilation`]: one run of it (Grid-, Remesh-, Part-EnKF
 //!   or the free-running ensemble) with the rRMSE of state, `v` and `D`
 //!   after every analysis;
+//! * [`elliptic`] (paper 1's "example from the literature", our
+//!   reconstruction): Schillings & Stuart's linear elliptic inverse problem
+//!   `-p'' + p = u` on `(0, 1)` by P1 finite elements observed at points,
+//!   its prior `N(0, (-d^2/dx^2)^{-1})` by modes, the truth and the noise;
 //! * [`norms`]: the rRMSE of states and parameters (Section 4.1.2) and the
 //!   ensemble L2 error `e_omega` (Section 5.1.4), by quadrature on uniform
 //!   grids.
@@ -69,6 +73,7 @@ pub mod advection_scenario;
 pub mod bessel;
 pub mod dipole_box;
 pub mod dipole_experiment;
+pub mod elliptic;
 pub mod error;
 pub mod heat_kernel;
 pub mod lamb_chaplygin;
