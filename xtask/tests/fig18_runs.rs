@@ -256,5 +256,17 @@ fn a_sweep_stopped_inside_and_between_runs_resumes_to_the_same_numbers() {
         (csv, key),
         "resumed vs uninterrupted sweep"
     );
+    // Every run names the code that computed it: here one revision, the
+    // summary's own (the tree may carry uncommitted changes).
+    let summary: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(split.out_dir.join("fig19/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let revision = summary["git_revision"].as_str().unwrap();
+    for run in summary["parameters"]["runs"].as_array().unwrap() {
+        let revisions = run["revisions"].as_array().unwrap();
+        assert_eq!(revisions.len(), 1, "{run}");
+        assert!(revisions[0].as_str().unwrap().starts_with(revision));
+    }
     fs::remove_dir_all(&root).unwrap();
 }

@@ -46,6 +46,9 @@ struct State {
     /// Per ensemble, per member.
     members: Vec<Vec<Clock>>,
     rows: Vec<Row>,
+    /// Absent from checkpoints written before revisions were recorded.
+    #[serde(default)]
+    revisions: Vec<String>,
 }
 
 /// The time of a flow (`time` accumulates `dt`, so it is stored, not
@@ -113,6 +116,7 @@ impl Checkpoints {
                 .map(|(_, m)| m.iter().map(Clock::of).collect())
                 .collect(),
             rows: progress.rows.clone(),
+            revisions: progress.revisions.clone(),
         };
         write_json(&partial.join("state.json"), &state)?;
 
@@ -195,6 +199,7 @@ impl Checkpoints {
             truth_fields,
             ensembles,
             rows: state.rows,
+            revisions: state.revisions,
         })
     }
 }
@@ -207,11 +212,14 @@ pub struct Records {
     checkpoints: PathBuf,
 }
 
-/// `runs/run-KK.json`.
+/// A finished run of a sweep, `runs/run-KK.json`.
 #[derive(Serialize, Deserialize)]
-struct Record {
+pub struct Record {
     fingerprint: String,
-    rows: Vec<Row>,
+    /// Every row of the run.
+    pub rows: Vec<Row>,
+    /// The revisions of the code that computed it.
+    pub revisions: Vec<String>,
 }
 
 impl Records {
@@ -236,8 +244,8 @@ impl Records {
         Ok(records)
     }
 
-    /// The rows of run `run` if it finished for `fingerprint`.
-    pub fn finished(&self, run: usize, fingerprint: &str) -> Result<Option<Vec<Row>>, Error> {
+    /// Run `run`, if it finished for `fingerprint`.
+    pub fn finished(&self, run: usize, fingerprint: &str) -> Result<Option<Record>, Error> {
         let path = self.record(run);
         if !path.is_file() {
             return Ok(None);
@@ -252,18 +260,19 @@ impl Records {
                 ),
             ));
         }
-        Ok(Some(record.rows))
+        Ok(Some(record))
     }
 
     /// Keep the rows of the finished run `run` (written under a temporary
     /// name and renamed).
-    pub fn save(&self, run: usize, fingerprint: &str, rows: &[Row]) -> Result<(), Error> {
+    pub fn save(&self, run: usize, fingerprint: &str, progress: &Progress) -> Result<(), Error> {
         fs::create_dir_all(&self.runs).map_err(|e| io(&self.runs, e))?;
         let path = self.record(run);
         let staged = path.with_extension("json.partial");
         let record = Record {
             fingerprint: fingerprint.to_string(),
-            rows: rows.to_vec(),
+            rows: progress.rows.clone(),
+            revisions: progress.revisions.clone(),
         };
         write_json(&staged, &record)?;
         fs::rename(&staged, &path).map_err(|e| io(&path, e))

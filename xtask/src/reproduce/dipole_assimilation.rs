@@ -22,7 +22,7 @@ use validation::norms::{CellGrid2d, EnsembleL2Error, ensemble_l2_error};
 use vic_solver::{FlowState, Vic};
 
 use super::checkpoint::Checkpoints;
-use super::{Context, Error};
+use super::{Context, Error, code_revision};
 
 /// Cut-off of the Gaussian in Part-EnKF's field evaluations (eq. 12).
 pub const PART_TOLERANCE: f64 = 1e-6;
@@ -165,6 +165,9 @@ pub struct Progress {
     /// Each ensemble's filter and members.
     pub ensembles: Vec<(Filter, Vec<FlowState>)>,
     pub rows: Vec<Row>,
+    /// The git revisions of the code that computed the windows, in order
+    /// (more than one when a run was resumed after a change).
+    pub revisions: Vec<String>,
 }
 
 /// The solvers of a run: the truth's and one per member (a member's solver
@@ -213,6 +216,7 @@ impl Experiment {
             truth_fields: vec![truth_field],
             ensembles: filters.iter().map(|&f| (f, prior.clone())).collect(),
             rows,
+            revisions: Vec::new(),
         };
         Ok((experiment, progress))
     }
@@ -414,6 +418,10 @@ pub fn run_checkpointed(
     } else {
         fresh
     };
+    let revision = code_revision();
+    if progress.revisions.last() != Some(&revision) {
+        progress.revisions.push(revision);
+    }
     let setup = &experiment.setup;
     let last = split.stop_at.min(setup.analyses);
     bar.inc(setup.steps_per_window(filters.len()) * progress.completed as u64);

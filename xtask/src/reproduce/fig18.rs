@@ -42,7 +42,15 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     bar.finish_and_clear();
     let complete = progress.completed == setup.analyses;
     write_csv(ctx, &progress.rows)?;
-    outcome(ctx, &setup, &progress.rows, complete)
+    let mut outcome = outcome(ctx, &setup, &progress.rows, complete)?;
+    outcome.parameters["revisions"] = json!(progress.revisions);
+    if progress.revisions.len() > 1 {
+        outcome.notes.push(format!(
+            "resumed across code revisions: windows were computed by {} in turn",
+            progress.revisions.join(", then ")
+        ));
+    }
+    Ok(outcome)
 }
 
 /// `fig18.csv` from the rows so far.

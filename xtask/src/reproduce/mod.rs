@@ -418,6 +418,15 @@ fn run_one(figure: &'static Figure, request: &Request) -> Result<Report, Error> 
     })
 }
 
+/// The revision of the code running, as `summary.json` names it: `git
+/// rev-parse HEAD`, with `+changes` when the tree differs from it.
+pub(crate) fn code_revision() -> String {
+    match git_revision() {
+        (revision, Some(true)) => format!("{revision}+changes"),
+        (revision, _) => revision,
+    }
+}
+
 /// `git rev-parse HEAD` of the workspace and whether the tree has changes.
 fn git_revision() -> (String, Option<bool>) {
     let root = workspace_root();

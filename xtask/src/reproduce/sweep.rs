@@ -96,8 +96,8 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
             "member_eps_omega": setup.member.threshold,
         }));
         let analyses = setup.analyses;
-        let rows = match records.finished(run, &fingerprint)? {
-            Some(rows) => rows,
+        let (rows, revisions) = match records.finished(run, &fingerprint)? {
+            Some(record) => (record.rows, record.revisions),
             None if windows_done >= stop_at => break,
             None => {
                 let checkpoints = records.checkpoints(run);
@@ -116,10 +116,13 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
                 if progress.completed < analyses {
                     break;
                 }
-                records.save(run, &fingerprint, &progress.rows)?;
-                progress.rows
+                records.save(run, &fingerprint, &progress)?;
+                (progress.rows, progress.revisions)
             }
         };
+        if let Some(run) = scenarios.last_mut() {
+            run["revisions"] = json!(revisions);
+        }
         windows_done += analyses;
         for (f, filter) in FILTERS.into_iter().enumerate() {
             let analysis = last(&rows, filter, Stage::Analysis);
