@@ -326,3 +326,162 @@ fn noise_in_the_range_of_g_transpose_settles_at_kappa_over_root_2() {
         assert!((got - want).abs() < 1e-8, "{:?}", end.covariance);
     }
 }
+
+/// `(m, C_ij for i <= j)` of a moment state, and back.
+fn pack(state: &MomentState, d: usize) -> Vec<f64> {
+    let mut x = state.mean.clone();
+    for i in 0..d {
+        for j in i..d {
+            x.push(state.covariance[i * d + j]);
+        }
+    }
+    x
+}
+
+fn unpack(x: &[f64], d: usize) -> MomentState {
+    let mut covariance = vec![0.0; d * d];
+    let mut k = d;
+    for i in 0..d {
+        for j in i..d {
+            covariance[i * d + j] = x[k];
+            covariance[j * d + i] = x[k];
+            k += 1;
+        }
+    }
+    MomentState {
+        mean: x[..d].to_vec(),
+        covariance,
+    }
+}
+
+#[test]
+fn the_general_noisy_equilibrium_is_a_stable_node_with_the_derived_eigenvalues() {
+    // d = 2 unknowns, K = 3 correlated observations, a full constant K.
+    let d = 2;
+    let problem = InverseProblem::linear(
+        &[1.0, 0.4, -0.3, 1.2, 0.5, 0.7],
+        d,
+        &[1.0, -0.5, 0.3],
+        &[0.5, 0.1, 0.0, 0.1, 0.4, 0.05, 0.0, 0.05, 0.3],
+    )
+    .unwrap();
+    let noise = Noise::Constant {
+        k: vec![0.7, 0.2, -0.1, 0.5],
+        lambda: vec![1.5, 0.3, 0.3, 0.8],
+    };
+    let moments = NoisyMoments::new(&problem, &noise).unwrap();
+    let eq = moments.equilibrium().unwrap();
+
+    // It is an equilibrium: both rates vanish.
+    let (dm, dc) = moments.rates(&eq.state).unwrap();
+    let largest = dm.iter().chain(&dc).fold(0.0f64, |a, v| a.max(v.abs()));
+    assert!(largest < 1e-13, "rates at equilibrium {dm:?} {dc:?}");
+    assert!(eq.mu.iter().all(|&m| m > 0.0), "{:?}", eq.mu);
+
+    // Its eigenvalues are the Jacobian's: by central differences of the
+    // rates on the symmetric variables, the power sums tr(J^k), k = 1..5,
+    // equal the sums of the eigenvalues' k-th powers (Newton's identities:
+    // together they fix all five eigenvalues).
+    let x0 = pack(&eq.state, d);
+    let n = x0.len();
+    let f = |x: &[f64]| {
+        let (dm, dc) = moments.rates(&unpack(x, d)).unwrap();
+        let mut out = dm;
+        for i in 0..d {
+            for j in i..d {
+                out.push(dc[i * d + j]);
+            }
+        }
+        out
+    };
+    let h = 1e-6;
+    let mut jac = vec![0.0; n * n];
+    for c in 0..n {
+        let (mut up, mut down) = (x0.clone(), x0.clone());
+        up[c] += h;
+        down[c] -= h;
+        for (r, (a, b)) in f(&up).iter().zip(f(&down)).enumerate() {
+            jac[r * n + c] = (a - b) / (2.0 * h);
+        }
+    }
+    let eigenvalues: Vec<f64> = eq
+        .mean_eigenvalues
+        .iter()
+        .chain(&eq.covariance_eigenvalues)
+        .copied()
+        .collect();
+    assert_eq!(eigenvalues.len(), n);
+    assert!(
+        eigenvalues.iter().all(|&l| l < 0.0),
+        "stable: {eigenvalues:?}"
+    );
+    let mut power = jac.clone();
+    for k in 1..=n {
+        let trace: f64 = (0..n).map(|i| power[i * n + i]).sum();
+        let sum: f64 = eigenvalues.iter().map(|l| l.powi(k as i32)).sum();
+        assert!(
+            (trace - sum).abs() < 1e-6 * sum.abs(),
+            "tr J^{k} = {trace} vs {sum}"
+        );
+        power = common::matmul(&power, &jac, n, n, n);
+    }
+
+    // The flow of the moment equations reaches it from far away.
+    let start = MomentState {
+        mean: vec![3.0, -2.0],
+        covariance: vec![4.0, -1.0, -1.0, 2.0],
+    };
+    let end = moments
+        .solve(&start, &[300.0], &tight())
+        .unwrap()
+        .states
+        .remove(0);
+    let gap = common::max_diff(&pack(&end, d), &x0);
+    assert!(gap < 1e-8, "state at t = 300 is {gap} from the equilibrium");
+}
+
+#[test]
+fn the_general_equilibrium_in_one_dimension_is_the_scalar_one() {
+    let (y, g, k, lambda) = (2.0, 1.5, 0.8, 1.25);
+    let problem = InverseProblem::linear(&[g], 1, &[y], &[1.0]).unwrap();
+    let eq = NoisyMoments::new(&problem, &scalar_noise(k, lambda))
+        .unwrap()
+        .equilibrium()
+        .unwrap();
+    let scalar = NoisyScalarMoments::new(y, g, k * k * lambda).unwrap();
+    let [m, e] = scalar.equilibrium();
+    assert!((eq.state.mean[0] - m).abs() < 1e-14);
+    assert!((eq.state.covariance[0] - (e - m * m)).abs() < 1e-14);
+    let [slow, fast] = scalar.equilibrium_eigenvalues();
+    assert!((eq.mean_eigenvalues[0] - slow).abs() < 1e-14);
+    assert!((eq.covariance_eigenvalues[0] - fast).abs() < 1e-14);
+}
+
+#[test]
+fn no_closed_form_equilibrium_for_moment_noise_or_a_kernel_of_g() {
+    let problem = InverseProblem::linear(&[1.0, 0.5], 2, &[1.0], &[1.0]).unwrap();
+    let isotropic = Noise::Constant {
+        k: vec![1.0, 0.0, 0.0, 1.0],
+        lambda: vec![1.0, 0.0, 0.0, 1.0],
+    };
+    let err = NoisyMoments::new(&problem, &isotropic)
+        .unwrap()
+        .equilibrium()
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidParameter { .. }) && err.to_string().contains("ker G"),
+        "{err}"
+    );
+    let square =
+        InverseProblem::linear(&[1.0, 0.0, 0.0, 1.0], 2, &[1.0, 0.0], &[1.0, 0.0, 0.0, 1.0])
+            .unwrap();
+    let scaled = Noise::MomentScaled {
+        kappa: 0.5,
+        lambda: vec![1.0, 0.0, 0.0, 1.0],
+    };
+    let err = NoisyMoments::new(&square, &scaled)
+        .unwrap()
+        .equilibrium()
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidParameter { .. }), "{err}");
+}

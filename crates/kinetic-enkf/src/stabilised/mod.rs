@@ -51,12 +51,18 @@
 //! the system in `(m, E)` is eq. (16) plus `(0, q)`, its Jacobian is
 //! eq. (17) unchanged, and the unique admissible equilibrium
 //! `m* = y/G`, `V* = sqrt(q / 2) / |G|` has eigenvalues `-G^2 V*` and
-//! `-4 G^2 V*`: a hyperbolic stable node ([`NoisyScalarMoments`]).
+//! `-4 G^2 V*`: a hyperbolic stable node ([`NoisyScalarMoments`]). For any
+//! `d`, SPD `H` and constant `Q`, the equilibrium
+//! `C* = H^{-1/2} (H^{1/2} Q H^{1/2} / 2)^{1/2} H^{-1/2}`, `m* = H^{-1} b` and
+//! the Jacobian's eigenvalues `-mu_i`, `-2 (mu_i + mu_j)` (`mu` those of
+//! `C* H`) are [`NoisyMoments::equilibrium`].
 
 mod moments;
 mod noise;
 mod particles;
 
-pub use moments::{KernelGrowth, NoisyMoments, NoisyScalarMoments, kernel_growth};
+pub use moments::{
+    KernelGrowth, NoisyEquilibrium, NoisyMoments, NoisyScalarMoments, kernel_growth,
+};
 pub use noise::Noise;
 pub use particles::StabilisedParticles;

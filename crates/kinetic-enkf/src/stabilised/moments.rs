@@ -83,6 +83,136 @@ impl NoisyMoments {
     }
 }
 
+/// The equilibrium of [`NoisyMoments`] for a constant diffusion `Q` and an
+/// SPD `H`, with the eigenvalues of the moment system's Jacobian there.
+///
+/// Derivation (`kinetic-paper-rest.md`): `dC/dt = 0` is `C H C = Q / 2`,
+/// whose unique SPD solution is
+/// `C* = H^{-1/2} (H^{1/2} Q H^{1/2} / 2)^{1/2} H^{-1/2}`; then `dm/dt = 0`
+/// gives `m* = H^{-1} b = argmin Phi`. At `(m*, C*)` the Jacobian is block
+/// triangular (`H m* - b = 0` removes the coupling of `m` to `C`): on the
+/// mean it is `-C* H`, on symmetric perturbations `X` of the covariance
+/// `X -> -2 (X H C* + C* H X)`. With `mu_i > 0` the eigenvalues of `C* H`
+/// (similar to `(H^{1/2} Q H^{1/2} / 2)^{1/2}`), the eigenvalues are
+/// `-mu_i` (mean) and `-2 (mu_i + mu_j)`, `i <= j` (covariance): all
+/// negative when `Q` is SPD, a hyperbolic stable node. For `d = 1`,
+/// `mu = G^2 V*` gives the scalar `-G^2 V*`, `-4 G^2 V*`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoisyEquilibrium {
+    /// `m* = H^{-1} b` and `C*`.
+    pub state: MomentState,
+    /// `mu_i`, the eigenvalues of `C* H`, ascending.
+    pub mu: Vec<f64>,
+    /// The Jacobian's eigenvalues on the mean, `-mu_i`.
+    pub mean_eigenvalues: Vec<f64>,
+    /// The Jacobian's eigenvalues on the covariance, `-2 (mu_i + mu_j)`
+    /// for `i <= j` (`d (d + 1) / 2` of them, in that order).
+    pub covariance_eigenvalues: Vec<f64>,
+}
+
+impl NoisyMoments {
+    /// The equilibrium `(m*, C*)` and its eigenvalues ([`NoisyEquilibrium`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidParameter`] for noise scaled by the moments (its
+    /// equilibrium has no closed form; `MomentScaled` has `C = 0` as its
+    /// only equilibrium unless it reverses the collapse) and for an `H`
+    /// that is not positive definite, naming its smallest eigenvalue: along
+    /// `ker G` there is no equilibrium (see [`kernel_growth`]).
+    ///
+    /// # Example
+    ///
+    /// Two unknowns observed directly (`H = diag(1, 4)`) with isotropic
+    /// noise `Q = 2 I`: `C* = diag(1, 1/2)`, `mu = (1, 2)`.
+    ///
+    /// ```
+    /// use kinetic_enkf::InverseProblem;
+    /// use kinetic_enkf::stabilised::{Noise, NoisyMoments};
+    ///
+    /// let problem = InverseProblem::linear(&[1.0, 0.0, 0.0, 2.0], 2, &[1.0, 2.0], &[1.0, 0.0, 0.0, 1.0])?;
+    /// let noise = Noise::Constant { k: vec![1.0, 0.0, 0.0, 1.0], lambda: vec![2.0, 0.0, 0.0, 2.0] };
+    /// let eq = NoisyMoments::new(&problem, &noise)?.equilibrium()?;
+    /// let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12);
+    /// assert!(close(&eq.state.mean, &[1.0, 1.0]));
+    /// assert!(close(&eq.state.covariance, &[1.0, 0.0, 0.0, 0.5]));
+    /// assert!(close(&eq.mean_eigenvalues, &[-1.0, -2.0]));
+    /// assert!(close(&eq.covariance_eigenvalues, &[-4.0, -6.0, -8.0]));
+    /// # Ok::<(), kinetic_enkf::Error>(())
+    /// ```
+    #[allow(non_snake_case)]
+    pub fn equilibrium(&self) -> Result<NoisyEquilibrium> {
+        let d = self.dim;
+        let Q = self
+            .noise
+            .constant_diffusion()
+            .ok_or(Error::InvalidParameter {
+                name: "noise for a closed-form equilibrium (constant K, not scaled by C); kappa",
+                value: f64::NAN,
+            })?;
+        let (h, v) = symmetric_eigen(d, self.moments.hessian())?;
+        let top = h.iter().fold(0.0f64, |a, x| a.max(x.abs()));
+        if let Some(&smallest) = h.iter().find(|&&x| x <= 1e-12 * top) {
+            return Err(Error::InvalidParameter {
+                name: "smallest eigenvalue of H = G^T Gamma G (positive: no equilibrium along ker G)",
+                value: smallest,
+            });
+        }
+        // f(H) = V diag(f(h)) V^T.
+        let spectral = |vectors: &[f64], values: &[f64]| -> Vec<f64> {
+            let mut out = vec![0.0; d * d];
+            for (l, &w) in values.iter().enumerate() {
+                for i in 0..d {
+                    for j in 0..d {
+                        out[i * d + j] += vectors[i * d + l] * w * vectors[j * d + l];
+                    }
+                }
+            }
+            out
+        };
+        let root: Vec<f64> = h.iter().map(|x| x.sqrt()).collect();
+        let h_half = spectral(&v, &root);
+        let h_minus_half = spectral(&v, &root.iter().map(|x| 1.0 / x).collect::<Vec<_>>());
+        let mut m_mat = matmul(&matmul(&h_half, &Q, d), &h_half, d);
+        symmetrise(&mut m_mat, d, 0.5);
+        let (w, u) = symmetric_eigen(d, &m_mat)?;
+        // Rounding may leave tiny negative eigenvalues of a PSD M.
+        let mu: Vec<f64> = w.iter().map(|x| x.max(0.0).sqrt()).collect();
+        let m_half = spectral(&u, &mu);
+        let mut c = matmul(&matmul(&h_minus_half, &m_half, d), &h_minus_half, d);
+        symmetrise(&mut c, d, 1.0);
+        let h_inv = spectral(&v, &h.iter().map(|x| 1.0 / x).collect::<Vec<_>>());
+        let b = self.moments.b();
+        let mean = (0..d)
+            .map(|i| (0..d).map(|j| h_inv[i * d + j] * b[j]).sum())
+            .collect();
+        let mut covariance_eigenvalues = Vec::with_capacity(d * (d + 1) / 2);
+        for (i, mi) in mu.iter().enumerate() {
+            covariance_eigenvalues.extend(mu[i..].iter().map(|mj| -2.0 * (mi + mj)));
+        }
+        Ok(NoisyEquilibrium {
+            state: MomentState {
+                mean,
+                covariance: c,
+            },
+            mean_eigenvalues: mu.iter().map(|x| -x).collect(),
+            covariance_eigenvalues,
+            mu,
+        })
+    }
+}
+
+/// `A <- factor (A + A^T) / 2`, removing the rounding asymmetry of products.
+fn symmetrise(a: &mut [f64], d: usize, factor: f64) {
+    for i in 0..d {
+        for j in 0..=i {
+            let s = 0.5 * factor * (a[i * d + j] + a[j * d + i]);
+            a[i * d + j] = s;
+            a[j * d + i] = s;
+        }
+    }
+}
+
 /// The scalar moment system of eq. (22) (`d = 1`, `Gamma = 1`), in the
 /// variables `(m, E)` of eq. (16): eq. (16) plus `(0, q)`, `q = Lambda K^2`.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -112,6 +112,14 @@ impl NoiseModel {
         }
     }
 
+    /// `Q` if it does not depend on the moments (`Constant`, `RangeOfGt`).
+    pub(crate) fn constant_diffusion(&self) -> Option<Vec<f64>> {
+        match self.kind {
+            Kind::Constant { .. } => Some(self.diffusion(&[])),
+            Kind::Moments { .. } => None,
+        }
+    }
+
     /// The diffusion matrix `Q = K Lambda K^T` at covariance `c`.
     pub(crate) fn diffusion(&self, c: &[f64]) -> Vec<f64> {
         let (s, p) = self.sigma(c);
