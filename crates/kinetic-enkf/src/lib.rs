@@ -43,8 +43,9 @@
 //!   one another: interacting particles (RK4, parallel over particles,
 //!   bit-identical for any thread count, tested up to `J = 1e6`), the exact
 //!   affine push-forward for linear `G` ([`mean_field::AffineFlow`]), and a
-//!   conservative, positive finite-volume solver in `d = 1` with a domain
-//!   that follows the concentrating density ([`mean_field::Grid1d`]);
+//!   conservative, positive finite-volume solvers in `d = 1` and `d = 2`
+//!   with a domain that follows the concentrating density
+//!   ([`mean_field::Grid1d`], [`mean_field::Grid2d`]);
 //! * the phase plane of eq. (16) ([`ScalarMoments::vector_field`],
 //!   [`ScalarMoments::nullclines`], [`scalar_moments::phase_field`]);
 //! * [`stabilised`]: Section 4, eq. (18)–(22): noise choices
@@ -53,8 +54,10 @@
 //!   equation (22), its moment equations, the scalar stable node and the
 //!   growth of the covariance along `ker G` ([`stabilised::kernel_growth`]).
 //!
-//! Still to come (issue #3): a grid solver in `d = 2`, the reproductions
-//! `kinetic-fig1`, `kinetic-fig2`, `kinetic-elliptic`, and the benches.
+//! Nothing of issue #3 is still to come in this crate: the reproductions
+//! `kinetic-fig1`, `kinetic-fig2` and `kinetic-elliptic` live in the
+//! workspace's `xtask`, the benches of the particle step and the moment
+//! solve in its `benches` crate (`cargo bench -p benches --bench kinetic`).
 //!
 //! # Example
 //!

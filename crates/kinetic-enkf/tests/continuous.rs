@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::{gaussian_ensemble, inverse, matmul, max_diff, slope, transpose};
+use common::{gaussian_ensemble, inverse, matmul, max_diff, slope, tight, transpose};
 use kinetic_enkf::continuous::{EulerMaruyama, drift, flow, gradient_drift, gradient_flow, spread};
 use kinetic_enkf::ode::Tolerances;
 use kinetic_enkf::{EnkfIteration, Ensemble, Error, InverseProblem, Sigma};
@@ -40,14 +40,6 @@ fn nonlinear() -> InverseProblem {
         ]
     };
     InverseProblem::nonlinear(4, map, &Y, &NOISE).unwrap()
-}
-
-fn tight() -> Tolerances {
-    Tolerances {
-        rtol: 1e-11,
-        atol: 1e-13,
-        ..Tolerances::default()
-    }
 }
 
 #[test]

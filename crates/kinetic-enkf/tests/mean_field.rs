@@ -13,31 +13,14 @@
 
 mod common;
 
-use common::{correlated_ensemble, gaussian_ensemble, inverse, matmul, slope, transpose};
+use common::{
+    correlated_ensemble, d2_problem, gaussian_ensemble, inverse, matmul, slope, tight, transpose,
+};
 use kinetic_enkf::mean_field::{AffineFlow, AffineMap, Grid1d, GridParams, InteractingParticles};
 use kinetic_enkf::moments::{LinearMoments, MomentState};
-use kinetic_enkf::ode::Tolerances;
 use kinetic_enkf::{Ensemble, Error, InverseProblem};
 
 const SEED: u64 = 0x3e_a4_f1;
-
-fn tight() -> Tolerances {
-    Tolerances {
-        rtol: 1e-11,
-        atol: 1e-13,
-        ..Tolerances::default()
-    }
-}
-
-fn d2_problem() -> InverseProblem {
-    InverseProblem::linear(
-        &[1.0, 0.4, -0.3, 1.2],
-        2,
-        &[1.0, -0.5],
-        &[0.5, 0.1, 0.1, 0.4],
-    )
-    .unwrap()
-}
 
 /// `N(mean, variance)` as a density.
 fn normal(mean: f64, variance: f64) -> impl Fn(f64) -> f64 + Copy {

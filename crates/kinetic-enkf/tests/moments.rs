@@ -12,7 +12,9 @@
 
 mod common;
 
-use common::{correlated_ensemble, gaussian_ensemble, inverse, matmul, max_diff, slope, transpose};
+use common::{
+    correlated_ensemble, gaussian_ensemble, inverse, matmul, max_diff, slope, tight, transpose,
+};
 use kinetic_enkf::continuous::flow;
 use kinetic_enkf::moments::{LinearMoments, MomentState};
 use kinetic_enkf::ode::Tolerances;
@@ -23,14 +25,6 @@ const SEED: u64 = 0x3e_0e_47;
 const G: [f64; 6] = [1.0, 0.5, -0.2, 0.3, -1.0, 0.4];
 const Y: [f64; 2] = [0.5, -0.7];
 const NOISE: [f64; 4] = [0.3, 0.1, 0.1, 0.2];
-
-fn tight() -> Tolerances {
-    Tolerances {
-        rtol: 1e-11,
-        atol: 1e-13,
-        ..Tolerances::default()
-    }
-}
 
 #[test]
 fn for_d_1_the_rates_are_the_scalar_system_eq16() {

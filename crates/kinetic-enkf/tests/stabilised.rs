@@ -12,9 +12,8 @@
 
 mod common;
 
-use common::{gaussian_ensemble, slope};
+use common::{gaussian_ensemble, slope, tight};
 use kinetic_enkf::moments::MomentState;
-use kinetic_enkf::ode::Tolerances;
 use kinetic_enkf::scalar_moments::{Classification, classify, eigenvalues_2x2};
 use kinetic_enkf::stabilised::{
     Noise, NoisyMoments, NoisyScalarMoments, StabilisedParticles, kernel_growth,
@@ -22,14 +21,6 @@ use kinetic_enkf::stabilised::{
 use kinetic_enkf::{Error, InverseProblem};
 
 const SEED: u64 = 0x0005_ab1e;
-
-fn tight() -> Tolerances {
-    Tolerances {
-        rtol: 1e-11,
-        atol: 1e-13,
-        ..Tolerances::default()
-    }
-}
 
 fn scalar_noise(k: f64, lambda: f64) -> Noise {
     Noise::Constant {

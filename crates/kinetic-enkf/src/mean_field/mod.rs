@@ -26,20 +26,26 @@
 //!   an affine map `u0 -> m(t) + A(t)(u0 - m0)`, whose coefficients solve
 //!   ODEs (derived in [`affine`]).
 //! * [`Grid1d`] (`d = 1`, any `G`): a conservative finite-volume scheme
-//!   (MUSCL with minmod slopes, SSP Runge–Kutta 2, zero-flux walls) whose
+//!   (MUSCL with MC-limited slopes, SSP Runge–Kutta 2, zero-flux walls) whose
 //!   `C(t)` comes from the grid's own moments, with a domain that follows
 //!   the concentrating density; mass is conserved to rounding and cell
 //!   averages stay non-negative ([`grid`]).
+//! * [`Grid2d`] (`d = 2`, any `G`): the same scheme unsplit on `N × N`
+//!   cells, in flux form, with a box whose axes follow the marginals
+//!   (affine re-grids, a tensor-product conservative remap; [`grid2d`]).
 //!
 //! All three reduce, for linear `G`, to the moment ODEs eq. (14)–(15) of
 //! [`moments`](crate::moments): the tests check each against them and
 //! against the others.
 
 pub mod affine;
+pub(crate) mod finite_volume;
 pub mod grid;
+pub mod grid2d;
 pub mod particles;
 pub(crate) mod statistics;
 
 pub use affine::{AffineFlow, AffineMap, AffineSolution};
 pub use grid::{Grid1d, GridParams};
+pub use grid2d::Grid2d;
 pub use particles::InteractingParticles;

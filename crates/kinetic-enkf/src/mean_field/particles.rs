@@ -218,6 +218,14 @@ pub(crate) fn velocity_gain(
     let u_bar = mean(input, d);
     let g_bar = mean(images, k);
     let C_uG = cross_covariance(input, &u_bar, images, &g_bar);
+    gain(problem, &C_uG)
+}
+
+/// `M = C_uG Gamma` (`d × K`, row-major) for the cross-covariance `C_uG`
+/// (`d × K`, row-major): the gain of every solver of eq. (13).
+#[allow(non_snake_case)]
+pub(crate) fn gain(problem: &InverseProblem, C_uG: &[f64]) -> Result<Vec<f64>> {
+    let (d, k) = (problem.dim(), problem.observations());
     // Gamma C_uG^T (K × d) by one solve with Gamma^{-1}; M is its transpose.
     let mut ct = vec![0.0; k * d];
     for i in 0..d {

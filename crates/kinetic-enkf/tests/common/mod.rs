@@ -5,8 +5,9 @@
 // Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
 
-use kinetic_enkf::Ensemble;
+use kinetic_enkf::ode::Tolerances;
 use kinetic_enkf::rng::{Stream, member_stream};
+use kinetic_enkf::{Ensemble, InverseProblem};
 use rand_distr::{Distribution, StandardNormal};
 
 /// `J` members `mean + scale * z`, `z` standard normal from the `Prior`
@@ -158,4 +159,25 @@ pub fn slope(x: &[f64], y: &[f64]) -> f64 {
     let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
     let sxx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum();
     sxy / sxx
+}
+
+/// Tight tolerances of the adaptive integrator, for reference solutions.
+pub fn tight() -> Tolerances {
+    Tolerances {
+        rtol: 1e-11,
+        atol: 1e-13,
+        ..Tolerances::default()
+    }
+}
+
+/// A correlated linear problem in `d = 2`, `K = 2`: `G = [[1, 0.4],
+/// [-0.3, 1.2]]`, `y = (1, -0.5)`, `Gamma^{-1} = [[0.5, 0.1], [0.1, 0.4]]`.
+pub fn d2_problem() -> InverseProblem {
+    InverseProblem::linear(
+        &[1.0, 0.4, -0.3, 1.2],
+        2,
+        &[1.0, -0.5],
+        &[0.5, 0.1, 0.1, 0.4],
+    )
+    .unwrap()
 }
