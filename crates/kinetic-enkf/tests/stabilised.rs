@@ -116,6 +116,29 @@ fn fokker_planck_particles_follow_the_moment_equations() {
     assert!((s.covariance[0] - v).abs() < 0.015, "{s:?} vs ({m}, {v})");
 }
 
+/// Moment-scaled noise `K = C`, `Lambda = 1`, `G = 1`: `Q = V^2`, so
+/// `dV/dt = -2 V^2 + V^2 = -V^2` and `V = V0 / (1 + V0 t)`; the mean obeys
+/// `d(y - m)/dt = -V (y - m)`, so `y - m = (y - m0) / (1 + V0 t)`.
+#[test]
+fn fokker_planck_particles_with_moment_scaled_noise_follow_the_closed_form() {
+    let y = 2.0;
+    let problem = InverseProblem::linear(&[1.0], 1, &[y], &[1.0]).unwrap();
+    let noise = Noise::MomentScaled {
+        kappa: 1.0,
+        lambda: vec![1.0],
+    };
+    let u0 = gaussian_ensemble(SEED, 100_000, &[0.0], 1.0);
+    let mut p = StabilisedParticles::new(&problem, &noise, &u0, SEED).unwrap();
+    for _ in 0..200 {
+        p.fokker_planck_step(0.01).unwrap();
+    }
+    let s = p.moments();
+    let (v, m) = (1.0 / 3.0, y - y / 3.0);
+    // Sampling (about 0.003) plus the O(h) bias of Euler–Maruyama.
+    assert!((s.mean[0] - m).abs() < 0.01, "{s:?} vs ({m}, {v})");
+    assert!((s.covariance[0] - v).abs() < 0.01, "{s:?} vs ({m}, {v})");
+}
+
 #[test]
 fn the_boltzmann_scheme_approaches_fokker_planck_as_eps_goes_to_zero() {
     // G = 1, y = 0, V0 = 2, q = 0.5 (V* = 0.5); dtau = eps / 8; variance at

@@ -99,8 +99,15 @@ impl NoiseModel {
         Ok(Self { dim: d, kind })
     }
 
+    /// Whether `sigma` depends on the covariance (`K = kappa C(t)`): only
+    /// then do the particle schemes pay `O(J d^2)` for it.
+    pub(crate) fn depends_on_covariance(&self) -> bool {
+        matches!(self.kind, Kind::Moments { .. })
+    }
+
     /// `sigma` (`d × p`, row-major) with `sigma sigma^T = Q` at covariance
-    /// `c`, and `p`.
+    /// `c` (read only if [`depends_on_covariance`](Self::depends_on_covariance)),
+    /// and `p`.
     pub(crate) fn sigma(&self, c: &[f64]) -> (Vec<f64>, usize) {
         match &self.kind {
             Kind::Constant { sigma, p } => (sigma.clone(), *p),

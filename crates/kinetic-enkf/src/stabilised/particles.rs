@@ -162,8 +162,11 @@ impl<'a> StabilisedParticles<'a> {
     fn interact(&mut self, h: f64, probability: f64, stream: Stream) -> Result<()> {
         let (d, k) = (self.problem.dim(), self.problem.observations());
         let M = velocity_gain(self.problem, &self.state, &mut self.images)?;
-        let C = self.moments().covariance;
-        let (sigma, p) = self.noise.sigma(&C);
+        let (sigma, p) = if self.noise.depends_on_covariance() {
+            self.noise.sigma(&self.moments().covariance)
+        } else {
+            self.noise.sigma(&[])
+        };
         let y = self.problem.data();
         let seed = self.seed;
         let mut next = self.state.clone();
