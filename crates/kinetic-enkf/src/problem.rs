@@ -36,10 +36,18 @@ use crate::kalman::{Cholesky, check_matrix};
 type Closure = Box<dyn Fn(&[f64]) -> Vec<f64> + Send + Sync>;
 
 enum Forward {
-    /// `K × d`, row-major.
-    Linear(Vec<f64>),
+    Linear {
+        /// `G`, `K × d`, row-major.
+        matrix: Vec<f64>,
+        /// `G^T`, `d × K`, row-major: the columns of `G`, for evaluation.
+        columns: Vec<f64>,
+    },
     Closure(Closure),
 }
+
+/// Members per parallel task when the forward map is a matrix (cheap per
+/// member); a closure may be expensive, and gets one task per member.
+const LINEAR_BLOCK: usize = 1024;
 
 /// The inverse problem `y = G(u) + eta`, `eta ~ N(0, Gamma^{-1})`: a forward
 /// map, the data and the factored noise covariance.
@@ -54,7 +62,7 @@ pub struct InverseProblem {
 impl std::fmt::Debug for InverseProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let forward = match &self.forward {
-            Forward::Linear(_) => "linear",
+            Forward::Linear { .. } => "linear",
             Forward::Closure(_) => "closure",
         };
         f.debug_struct("InverseProblem")
@@ -100,9 +108,16 @@ impl InverseProblem {
     ) -> Result<Self> {
         Self::check_sizes(dim, data)?;
         check_matrix("forward matrix", matrix, data.len(), dim)?;
+        let k = data.len();
+        let columns = (0..dim * k)
+            .map(|i| matrix[(i % k) * dim + i / k])
+            .collect();
         Self::build(
             dim,
-            Forward::Linear(matrix.to_vec()),
+            Forward::Linear {
+                matrix: matrix.to_vec(),
+                columns,
+            },
             data,
             noise_covariance,
         )
@@ -202,7 +217,7 @@ impl InverseProblem {
     /// The matrix `G` (`K × d`, row-major) if the forward map is linear.
     pub fn linear_map(&self) -> Option<&[f64]> {
         match &self.forward {
-            Forward::Linear(g) => Some(g),
+            Forward::Linear { matrix, .. } => Some(matrix),
             Forward::Closure(_) => None,
         }
     }
@@ -252,16 +267,44 @@ impl InverseProblem {
     ///
     /// If `members.len()` is not `J d` and `out.len()` `J K` for one `J`.
     pub(crate) fn forward_into(&self, members: &[f64], out: &mut [f64]) -> Result<()> {
-        let k = self.observations();
-        assert_eq!(members.len() / self.dim * k, out.len());
+        let (d, k) = (self.dim, self.observations());
+        assert_eq!(members.len() / d * k, out.len());
+        let block = match &self.forward {
+            Forward::Linear { columns, .. } => {
+                // A matrix: images of whole blocks, checked in bulk; only a
+                // block with a non-finite image is searched member by member.
+                let finite = out
+                    .par_chunks_mut(LINEAR_BLOCK * k)
+                    .zip(members.par_chunks(LINEAR_BLOCK * d))
+                    .map(|(out, u)| {
+                        for (out, u) in out.chunks_exact_mut(k).zip(u.chunks_exact(d)) {
+                            linear_image(columns, u, out);
+                        }
+                        out.iter().all(|v| v.is_finite())
+                    })
+                    .reduce(|| true, |a, b| a && b);
+                if finite {
+                    return Ok(());
+                }
+                LINEAR_BLOCK
+            }
+            Forward::Closure(_) => 1,
+        };
+        // The first failure of each block of members, then the lowest.
         let failure = out
-            .par_chunks_exact_mut(k)
-            .zip(members.par_chunks_exact(self.dim))
+            .par_chunks_mut(block * k)
+            .zip(members.par_chunks(block * d))
             .enumerate()
-            .filter_map(|(j, (out, u))| {
-                self.evaluate_into(u, out, Evaluation::Member(j))
-                    .err()
-                    .map(|e| (j, e))
+            .filter_map(|(b, (out, u))| {
+                out.chunks_exact_mut(k)
+                    .zip(u.chunks_exact(d))
+                    .enumerate()
+                    .find_map(|(i, (out, u))| {
+                        let j = b * block + i;
+                        self.evaluate_into(u, out, Evaluation::Member(j))
+                            .err()
+                            .map(|e| (j, e))
+                    })
             })
             .min_by_key(|(j, _)| *j);
         match failure {
@@ -344,11 +387,7 @@ impl InverseProblem {
     /// Writes `G(u)` into `out` (length `K`), checked.
     fn evaluate_into(&self, u: &[f64], out: &mut [f64], at: Evaluation) -> Result<()> {
         match &self.forward {
-            Forward::Linear(g) => {
-                for (o, row) in out.iter_mut().zip(g.chunks_exact(self.dim)) {
-                    *o = row.iter().zip(u).map(|(a, b)| a * b).sum();
-                }
-            }
+            Forward::Linear { columns, .. } => linear_image(columns, u, out),
             Forward::Closure(f) => {
                 let image = f(u);
                 if image.len() != out.len() {
@@ -368,6 +407,22 @@ impl InverseProblem {
                 value: out[component],
             }),
             None => Ok(()),
+        }
+    }
+}
+
+/// `G u` into `out` (length `K`) from the columns of `G` (`G^T`, `d × K`,
+/// row-major), as the sum of the columns weighted by `u`: each entry still
+/// sums its row's products in column order, and the inner loop over the `K`
+/// entries vectorises.
+fn linear_image(columns: &[f64], u: &[f64], out: &mut [f64]) {
+    let (first, rest) = columns.split_at(out.len());
+    for (o, g) in out.iter_mut().zip(first) {
+        *o = g * u[0];
+    }
+    for (column, x) in rest.chunks_exact(out.len()).zip(&u[1..]) {
+        for (o, g) in out.iter_mut().zip(column) {
+            *o += g * x;
         }
     }
 }

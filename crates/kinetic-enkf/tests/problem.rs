@@ -141,6 +141,36 @@ fn a_closure_of_the_wrong_length_names_the_lowest_failing_member() {
 }
 
 #[test]
+fn a_large_ensemble_through_a_matrix_is_the_naive_product_and_names_overflows() {
+    // 5000 members (several blocks of the parallel evaluation): every image
+    // is the textbook row-times-vector product, and an overflow names the
+    // lowest member that overflows, whichever block it falls in.
+    let g = [1.0, 2.0, -1.0, 0.5, 0.3, -0.7];
+    let p = linear_problem();
+    let u = gaussian_ensemble(SEED, 5000, &[1.0, -1.0], 0.5);
+    let images = p.forward_ensemble(&u).unwrap();
+    for (x, image) in u.members().zip(images.members()) {
+        for (row, value) in g.chunks_exact(2).zip(image) {
+            assert!((row[0] * x[0] + row[1] * x[1] - value).abs() <= 1e-15 * value.abs().max(1.0));
+        }
+    }
+    let mut data = u.as_slice().to_vec();
+    for j in [4321, 1500, 2047] {
+        data[2 * j + 1] = 1e308;
+    }
+    let u = Ensemble::new(2, data).unwrap();
+    // 2 * 1e308 overflows in row 0; -0.7e308 stays finite in row 2.
+    assert!(matches!(
+        p.forward_ensemble(&u),
+        Err(Error::ForwardNonFinite {
+            at: Evaluation::Member(1500),
+            component: 0,
+            value,
+        }) if value == f64::INFINITY
+    ));
+}
+
+#[test]
 fn a_closure_returning_nan_or_infinity_is_named() {
     let p = InverseProblem::nonlinear(
         1,

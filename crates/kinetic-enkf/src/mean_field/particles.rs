@@ -25,14 +25,14 @@
 //!
 //! # Determinism
 //!
-//! Everything per particle runs in parallel (rayon) and depends on that
-//! particle only; the statistics are reduced over fixed chunks of
-//! particles in chunk order. A step gives the same bits for any number of
+//! Everything per particle runs in parallel (rayon) over fixed blocks of
+//! particles and depends on that particle only; the statistics are reduced
+//! over the same fixed chunks of particles, in chunk order. A step gives the same bits for any number of
 //! threads.
 
 use rayon::prelude::*;
 
-use super::statistics::{cross_covariance, mean, moments};
+use super::statistics::{CHUNK, cross_covariance, mean, moments};
 use crate::ensemble::Ensemble;
 use crate::error::{Error, Result};
 use crate::iteration::check_step;
@@ -135,6 +135,14 @@ impl<'a> InteractingParticles<'a> {
     /// On error the particles and the time are those before the step.
     pub fn step(&mut self, h: f64) -> Result<()> {
         check_step("time step h (positive, finite)", h)?;
+        // One entry into the thread pool per step instead of one per
+        // parallel loop (about twenty): from a thread outside the pool each
+        // entry is a hand-over to a worker and back.
+        rayon::scope(|_| self.runge_kutta(h))
+    }
+
+    /// The step of [`step`](Self::step), inside the thread pool.
+    fn runge_kutta(&mut self, h: f64) -> Result<()> {
         self.acc.copy_from_slice(&self.state);
         // (weight of the stage in the update, offset of the next stage).
         let stages = [
@@ -143,27 +151,44 @@ impl<'a> InteractingParticles<'a> {
             (h / 3.0, h),
             (h / 6.0, 0.0),
         ];
+        let (d, k) = (self.problem.dim(), self.problem.observations());
+        let y = self.problem.data();
         for (s, &(weight, offset)) in stages.iter().enumerate() {
             let input = if s == 0 { &self.state } else { &self.stage };
             let gain = velocity_gain(self.problem, input, &mut self.images)?;
-            let (d, k) = (self.problem.dim(), self.problem.observations());
-            let y = self.problem.data();
+            // M^T (K × d): v = M r accumulates column a of M times r_a, so
+            // that the inner loop over the d components vectorises; each
+            // component still sums over a in order.
+            let columns: Vec<f64> = (0..k * d).map(|i| gain[(i % d) * k + i / d]).collect();
             self.acc
-                .par_chunks_exact_mut(d)
-                .zip(self.stage.par_chunks_exact_mut(d))
-                .zip(self.state.par_chunks_exact(d))
-                .zip(self.images.par_chunks_exact(k))
+                .par_chunks_mut(CHUNK * d)
+                .zip(self.stage.par_chunks_mut(CHUNK * d))
+                .zip(self.state.par_chunks(CHUNK * d))
+                .zip(self.images.par_chunks(CHUNK * k))
                 .for_each(|(((acc, stage), u), g)| {
-                    for (i, (a, st)) in acc.iter_mut().zip(stage.iter_mut()).enumerate() {
-                        let row = &gain[i * k..(i + 1) * k];
-                        let v: f64 = row
-                            .iter()
-                            .zip(y)
-                            .zip(g)
-                            .map(|((m, y), g)| m * (y - g))
-                            .sum();
-                        *a += weight * v;
-                        *st = u[i] + offset * v;
+                    let (mut r, mut v) = (vec![0.0; k], vec![0.0; d]);
+                    for (((acc, stage), u), g) in acc
+                        .chunks_exact_mut(d)
+                        .zip(stage.chunks_exact_mut(d))
+                        .zip(u.chunks_exact(d))
+                        .zip(g.chunks_exact(k))
+                    {
+                        for ((r, y), g) in r.iter_mut().zip(y).zip(g) {
+                            *r = y - g;
+                        }
+                        let (first, rest) = columns.split_at(d);
+                        for (v, m) in v.iter_mut().zip(first) {
+                            *v = m * r[0];
+                        }
+                        for (column, r) in rest.chunks_exact(d).zip(&r[1..]) {
+                            for (v, m) in v.iter_mut().zip(column) {
+                                *v += m * r;
+                            }
+                        }
+                        for (((a, st), u), v) in acc.iter_mut().zip(stage).zip(u).zip(&v) {
+                            *a += weight * v;
+                            *st = u + offset * v;
+                        }
                     }
                 });
         }
@@ -195,13 +220,15 @@ impl<'a> InteractingParticles<'a> {
             return Ok(());
         }
         let h = (t - start) / steps;
-        for n in 0..steps as usize {
-            self.step(h)?;
-            // Land on t without accumulated rounding.
-            self.time = start + (n + 1) as f64 * h;
-        }
-        self.time = t;
-        Ok(())
+        rayon::scope(|_| {
+            for n in 0..steps as usize {
+                self.runge_kutta(h)?;
+                // Land on t without accumulated rounding.
+                self.time = start + (n + 1) as f64 * h;
+            }
+            self.time = t;
+            Ok(())
+        })
     }
 }
 
@@ -243,13 +270,18 @@ pub(crate) fn gain(problem: &InverseProblem, C_uG: &[f64]) -> Result<Vec<f64>> {
     Ok(M)
 }
 
-/// The first non-finite entry of member-major particles, as an error.
+/// The first non-finite entry of member-major particles, as an error
+/// (searched in parallel over fixed chunks; the lowest index wins).
 pub(crate) fn check_particles(particles: &[f64], d: usize) -> Result<()> {
     let bad = particles
-        .par_iter()
+        .par_chunks(CHUNK * d)
         .enumerate()
-        .filter(|(_, v)| !v.is_finite())
-        .map(|(i, _)| i)
+        .filter_map(|(c, chunk)| {
+            chunk
+                .iter()
+                .position(|v| !v.is_finite())
+                .map(|i| c * CHUNK * d + i)
+        })
         .min();
     match bad {
         Some(i) => Err(Error::NonFinite {
