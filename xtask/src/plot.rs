@@ -1,5 +1,6 @@
-//! Figures drawn in pure Rust (plotters, SVG backend): line charts and heat
-//! maps with a diverging colour map, colour bar and equal axes.
+//! Figures drawn in pure Rust (plotters, SVG backend): line charts (alone,
+//! or as panels with linear or logarithmic axes) and heat maps with a
+//! diverging colour map, colour bar and equal axes.
 //!
 //! Text goes into the SVG as `<text>` elements, so no font library is needed
 //! at build or run time.
@@ -8,6 +9,7 @@ use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use crate::reproduce::Error;
@@ -96,16 +98,100 @@ fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
 /// [`Error::Plot`] if the backend fails.
 pub fn line_chart(path: &Path, chart: &LineChart) -> Result<(), Error> {
     let root = SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-    draw_line_chart(&root, chart).map_err(|e| plot_error(path, e))?;
+    let axes = [Scale::Linear; 2];
+    draw_line_chart(&root, chart, axes, &[]).map_err(|e| plot_error(path, e))?;
     root.present().map_err(|e| plot_error(path, e))
+}
+
+/// How an axis maps its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// Linear.
+    Linear,
+    /// Base-10 logarithmic: values that are not positive are not drawn,
+    /// ticks read `10ⁿ`.
+    Log10,
+}
+
+impl Scale {
+    /// Where `v` lands on the axis, `None` if it cannot be drawn.
+    fn map(self, v: f64) -> Option<f64> {
+        match self {
+            Scale::Linear => v.is_finite().then_some(v),
+            Scale::Log10 => (v.is_finite() && v > 0.0).then(|| v.log10()),
+        }
+    }
+}
+
+/// One panel of [`line_panels`]: a line chart, the scale of each axis and
+/// reference curves (a truth, a theoretical rate) drawn in black, dashed
+/// (then dotted, then long-dashed).
+#[derive(Debug, Clone)]
+pub struct Panel {
+    /// The chart.
+    pub chart: LineChart,
+    /// The x axis.
+    pub x_scale: Scale,
+    /// The y axis.
+    pub y_scale: Scale,
+    /// Curves drawn in black after the chart's series.
+    pub references: Vec<Series>,
+}
+
+/// Line charts side by side, `columns` per row, each with its own axes
+/// (linear or logarithmic) and legend.
+///
+/// # Errors
+/// [`Error::Plot`] if the backend fails.
+pub fn line_panels(path: &Path, panels: &[Panel], columns: usize) -> Result<(), Error> {
+    let cols = columns.clamp(1, panels.len().max(1));
+    let rows = panels.len().div_ceil(cols).max(1);
+    let root = SVGBackend::new(path, (640 * cols as u32, 480 * rows as u32)).into_drawing_area();
+    for (area, p) in root.split_evenly((rows, cols)).iter().zip(panels) {
+        draw_line_chart(area, &p.chart, [p.x_scale, p.y_scale], &p.references)
+            .map_err(|e| plot_error(path, e))?;
+    }
+    root.present().map_err(|e| plot_error(path, e))
+}
+
+/// `10ⁿ` at whole exponents; between them the value itself, or nothing
+/// when the axis spans a decade or more (`whole_only`).
+fn log_tick(v: f64, whole_only: bool) -> String {
+    let n = v.round();
+    if (v - n).abs() > 1e-9 {
+        return if whole_only {
+            String::new()
+        } else {
+            format!("{:.1e}", 10f64.powf(v))
+        };
+    }
+    const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let mut label = String::from("10");
+    if n < 0.0 {
+        label.push('⁻');
+    }
+    for c in format!("{}", n.abs() as i64).chars() {
+        label.push(DIGITS[c.to_digit(10).unwrap_or(0) as usize]);
+    }
+    label
 }
 
 fn draw_line_chart(
     root: &DrawingArea<SVGBackend<'_>, Shift>,
     chart: &LineChart,
+    [x_scale, y_scale]: [Scale; 2],
+    references: &[Series],
 ) -> Result<(), Box<dyn std::error::Error>> {
     root.fill(&WHITE)?;
-    let all = || chart.series.iter().flat_map(|s| s.points.iter());
+    let mapped = |s: &Series| -> Vec<(f64, f64)> {
+        s.points
+            .iter()
+            .filter_map(|&(x, y)| Some((x_scale.map(x)?, y_scale.map(y)?)))
+            .collect()
+    };
+    let curves: Vec<Vec<(f64, f64)>> = chart.series.iter().map(mapped).collect();
+    let refs: Vec<Vec<(f64, f64)>> = references.iter().map(mapped).collect();
+    let all = || curves.iter().chain(&refs).flatten();
     let xr = data_range(all().map(|p| p.0));
     let yr = padded_range(all().map(|p| p.1));
     let mut ctx = ChartBuilder::on(root)
@@ -113,22 +199,41 @@ fn draw_line_chart(
         .margin(20)
         .x_label_area_size(55)
         .y_label_area_size(75)
-        .build_cartesian_2d(xr, yr)?;
-    ctx.configure_mesh()
-        .x_desc(&chart.x_label)
+        .build_cartesian_2d(xr.clone(), yr.clone())?;
+    let mut mesh = ctx.configure_mesh();
+    mesh.x_desc(&chart.x_label)
         .y_desc(&chart.y_label)
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 18))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
-    for (i, s) in chart.series.iter().enumerate() {
+        .light_line_style(WHITE.mix(0.0));
+    let (x_decades, y_decades) = (xr.end - xr.start >= 1.0, yr.end - yr.start >= 1.0);
+    let x_tick = move |v: &f64| log_tick(*v, x_decades);
+    let y_tick = move |v: &f64| log_tick(*v, y_decades);
+    if x_scale == Scale::Log10 {
+        mesh.x_label_formatter(&x_tick);
+    }
+    if y_scale == Scale::Log10 {
+        mesh.y_label_formatter(&y_tick);
+    }
+    mesh.draw()?;
+    for (i, (s, points)) in chart.series.iter().zip(curves).enumerate() {
         let color = PALETTE[i % PALETTE.len()];
-        ctx.draw_series(LineSeries::new(
-            s.points.iter().copied(),
-            color.stroke_width(2),
-        ))?
-        .label(s.label.clone())
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(2)));
+        ctx.draw_series(LineSeries::new(points, color.stroke_width(2)))?
+            .label(s.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(2))
+            });
+    }
+    // Dashes, dots, long dashes: references tell apart without colour.
+    const DASHES: [(u32, u32); 3] = [(8, 5), (2, 4), (16, 4)];
+    for (i, (s, points)) in references.iter().zip(refs).enumerate() {
+        let style = BLACK.stroke_width(2);
+        let (dash, gap) = DASHES[i % DASHES.len()];
+        ctx.draw_series(DashedLineSeries::new(points, dash, gap, style))?
+            .label(s.label.clone())
+            .legend(move |(x, y)| {
+                DashedPathElement::new(vec![(x, y), (x + 24, y)], dash, gap, style)
+            });
     }
     legend(&mut ctx)
 }
