@@ -32,6 +32,7 @@ mod fig6;
 mod fig7;
 mod fig8;
 mod fig9;
+mod kinetic_elliptic;
 mod kinetic_phase;
 pub mod registry;
 mod sweep;

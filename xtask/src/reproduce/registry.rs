@@ -49,15 +49,6 @@ pub struct Figure {
     pub status: Status,
 }
 
-const fn planned(id: &'static str, paper: Paper, title: &'static str, issue: u32) -> Figure {
-    Figure {
-        id,
-        paper,
-        title,
-        status: Status::Planned { issue },
-    }
-}
-
 const fn implemented(id: &'static str, paper: Paper, title: &'static str, run: Runner) -> Figure {
     Figure {
         id,
@@ -227,11 +218,11 @@ pub const FIGURES: &[Figure] = &[
         "Phase plane of the stabilised moment system",
         super::kinetic_phase::fig2,
     ),
-    planned(
+    implemented(
         "kinetic-elliptic",
         Kinetic,
         "EnKF, kinetic and Fokker-Planck solutions of the linear elliptic example",
-        3,
+        super::kinetic_elliptic::run,
     ),
 ];
 
