@@ -155,7 +155,7 @@ pub fn line_panels(path: &Path, panels: &[Panel], columns: usize) -> Result<(), 
 }
 
 /// `10ⁿ` at whole exponents; between them the value itself, or nothing
-/// when the axis spans a decade or more (`whole_only`).
+/// when the axis spans two decades or more (`whole_only`).
 fn log_tick(v: f64, whole_only: bool) -> String {
     let n = v.round();
     if (v - n).abs() > 1e-9 {
@@ -206,7 +206,8 @@ fn draw_line_chart(
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 18))
         .light_line_style(WHITE.mix(0.0));
-    let (x_decades, y_decades) = (xr.end - xr.start >= 1.0, yr.end - yr.start >= 1.0);
+    // Over two decades or more the whole powers of ten are ticks enough.
+    let (x_decades, y_decades) = (xr.end - xr.start >= 2.0, yr.end - yr.start >= 2.0);
     let x_tick = move |v: &f64| log_tick(*v, x_decades);
     let y_tick = move |v: &f64| log_tick(*v, y_decades);
     if x_scale == Scale::Log10 {
