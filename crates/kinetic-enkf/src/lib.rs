@@ -51,8 +51,10 @@
 //! * [`stabilised`]: Section 4, eq. (18)–(22): noise choices
 //!   ([`stabilised::Noise`]), the Nanbu binary-interaction scheme with
 //!   Remark 4.1 enforced, Euler–Maruyama for the Fokker–Planck
-//!   equation (22), its moment equations, the scalar stable node and the
-//!   growth of the covariance along `ker G` ([`stabilised::kernel_growth`]).
+//!   equation (22), its moment equations with their equilibrium and its
+//!   eigenvalues for any `d` ([`stabilised::NoisyMoments::equilibrium`]),
+//!   the scalar stable node and the growth of the covariance along `ker G`
+//!   ([`stabilised::kernel_growth`]).
 //!
 //! Nothing of issue #3 is still to come in this crate: the reproductions
 //! `kinetic-fig1`, `kinetic-fig2` and `kinetic-elliptic` live in the
