@@ -370,18 +370,7 @@ fn the_three_solvers_agree() {
     let mut p = InteractingParticles::new(&problem, &u0).unwrap();
     p.advance_to(1.0, 0.1).unwrap();
     let mc = p.moments();
-    let mut grid = Grid1d::new(
-        &problem,
-        GridParams {
-            cells: 400,
-            ..GridParams::default()
-        },
-        -6.0,
-        7.0,
-        normal(0.5, 0.64),
-    )
-    .unwrap();
-    grid.advance_to(1.0).unwrap();
+    let grid = grid_at_one(&problem);
     let (m, v) = (map.mean[0], map.covariance[0]);
     eprintln!(
         "t = 1: affine (m, V) = ({m:.6}, {v:.6}), grid ({:.6}, {:.6}), Monte Carlo ({:.6}, {:.6})",
@@ -407,18 +396,7 @@ fn the_three_solvers_agree() {
     let mut p = InteractingParticles::new(&problem, &u0).unwrap();
     p.advance_to(1.0, 0.05).unwrap();
     let mc = p.moments();
-    let mut grid = Grid1d::new(
-        &problem,
-        GridParams {
-            cells: 400,
-            ..GridParams::default()
-        },
-        -6.0,
-        7.0,
-        normal(0.5, 0.64),
-    )
-    .unwrap();
-    grid.advance_to(1.0).unwrap();
+    let grid = grid_at_one(&problem);
     eprintln!(
         "non-linear G: grid (m, V) = ({:.6}, {:.6}), Monte Carlo ({:.6}, {:.6})",
         grid.mean(),
@@ -522,4 +500,21 @@ fn bad_input_is_refused() {
         Grid1d::new(&problem, GridParams::default(), -1.0, 1.0, |_| 0.0),
         Err(Error::InvalidParameter { .. })
     ));
+}
+
+/// `N(0.5, 0.64)` on 400 cells of `[-6, 7]`, advanced to `t = 1`.
+fn grid_at_one(problem: &InverseProblem) -> Grid1d {
+    let mut grid = Grid1d::new(
+        problem,
+        GridParams {
+            cells: 400,
+            ..GridParams::default()
+        },
+        -6.0,
+        7.0,
+        normal(0.5, 0.64),
+    )
+    .unwrap();
+    grid.advance_to(1.0).unwrap();
+    grid
 }
