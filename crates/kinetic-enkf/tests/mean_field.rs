@@ -503,7 +503,7 @@ fn bad_input_is_refused() {
 }
 
 /// `N(0.5, 0.64)` on 400 cells of `[-6, 7]`, advanced to `t = 1`.
-fn grid_at_one(problem: &InverseProblem) -> Grid1d {
+fn grid_at_one(problem: &InverseProblem) -> Grid1d<'_> {
     let mut grid = Grid1d::new(
         problem,
         GridParams {
