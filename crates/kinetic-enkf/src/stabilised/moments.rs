@@ -3,7 +3,7 @@
 
 use super::noise::{Noise, NoiseModel};
 use crate::error::{Error, Result};
-use crate::kalman::symmetric_eigen;
+use crate::kalman::{spd_solve, symmetric_eigen};
 use crate::moments::{LinearMoments, MomentFlow, MomentState, integrate_moments, matmul};
 use crate::ode::Tolerances;
 use crate::problem::InverseProblem;
@@ -181,11 +181,7 @@ impl NoisyMoments {
         let m_half = spectral(&u, &mu);
         let mut c = matmul(&matmul(&h_minus_half, &m_half, d), &h_minus_half, d);
         symmetrise(&mut c, d, 1.0);
-        let h_inv = spectral(&v, &h.iter().map(|x| 1.0 / x).collect::<Vec<_>>());
-        let b = self.moments.b();
-        let mean = (0..d)
-            .map(|i| (0..d).map(|j| h_inv[i * d + j] * b[j]).sum())
-            .collect();
+        let mean = spd_solve(d, self.moments.hessian(), self.moments.b(), 1)?;
         let mut covariance_eigenvalues = Vec::with_capacity(d * (d + 1) / 2);
         for (i, mi) in mu.iter().enumerate() {
             covariance_eigenvalues.extend(mu[i..].iter().map(|mj| -2.0 * (mi + mj)));
