@@ -253,7 +253,7 @@ fn a_sweep_stopped_inside_and_between_runs_resumes_to_the_same_numbers() {
     }
     assert_eq!(
         figure_results(&split.out_dir, "fig19"),
-        (csv, key),
+        (csv.clone(), key.clone()),
         "resumed vs uninterrupted sweep"
     );
     // Every run names the code that computed it: here one revision, the
@@ -268,5 +268,42 @@ fn a_sweep_stopped_inside_and_between_runs_resumes_to_the_same_numbers() {
         assert_eq!(revisions.len(), 1, "{run}");
         assert!(revisions[0].as_str().unwrap().starts_with(revision));
     }
+
+    // fig18 keeps its finished runs per filter; the sweep finds those of
+    // its paper value (sigma_obs = 0.05, the scenario's own) and reuses
+    // them, with the numbers of the sweep computed from scratch above.
+    let reuse = request(root.join("reuse"), whole.config.clone().unwrap());
+    run_figure(2, "fig18", &reuse);
+    let stored = fs::read_dir(reuse.out_dir.join("dipole-runs")).unwrap();
+    assert_eq!(stored.count(), 3, "one file per filter of fig18");
+    let reused_filters = |out: &Path| -> Vec<Vec<String>> {
+        let summary: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(out.join("fig19/summary.json")).unwrap())
+                .unwrap();
+        summary["parameters"]["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|run| {
+                let names = run["reused_from_run_store"].as_array().unwrap();
+                names
+                    .iter()
+                    .map(|n| n.as_str().unwrap().to_string())
+                    .collect()
+            })
+            .collect()
+    };
+    let both = vec!["remesh_enkf".to_string(), "part_enkf".to_string()];
+    run_figure(2, "fig19", &reuse);
+    assert_eq!(reused_filters(&reuse.out_dir), vec![vec![], both.clone()]);
+    assert_eq!(
+        figure_results(&reuse.out_dir, "fig19"),
+        (csv.clone(), key.clone()),
+        "reused vs computed"
+    );
+    // Run again, every value is in the store now: nothing is recomputed.
+    run_figure(2, "fig19", &reuse);
+    assert_eq!(reused_filters(&reuse.out_dir), vec![both.clone(), both]);
+    assert_eq!(figure_results(&reuse.out_dir, "fig19"), (csv, key));
     fs::remove_dir_all(&root).unwrap();
 }

@@ -263,16 +263,22 @@ impl Records {
         Ok(Some(record))
     }
 
-    /// Keep the rows of the finished run `run` (written under a temporary
-    /// name and renamed).
-    pub fn save(&self, run: usize, fingerprint: &str, progress: &Progress) -> Result<(), Error> {
+    /// Keep the rows of the finished run `run` and the revisions that
+    /// computed them (written under a temporary name and renamed).
+    pub fn save(
+        &self,
+        run: usize,
+        fingerprint: &str,
+        rows: &[Row],
+        revisions: &[String],
+    ) -> Result<(), Error> {
         fs::create_dir_all(&self.runs).map_err(|e| io(&self.runs, e))?;
         let path = self.record(run);
         let staged = path.with_extension("json.partial");
         let record = Record {
             fingerprint: fingerprint.to_string(),
-            rows: progress.rows.clone(),
-            revisions: progress.revisions.clone(),
+            rows: rows.to_vec(),
+            revisions: revisions.to_vec(),
         };
         write_json(&staged, &record)?;
         fs::rename(&staged, &path).map_err(|e| io(&path, e))
@@ -301,7 +307,7 @@ fn remove_dir(dir: &Path) -> Result<(), Error> {
     }
 }
 
-fn io(path: &Path, source: std::io::Error) -> Error {
+pub(super) fn io(path: &Path, source: std::io::Error) -> Error {
     Error::Io {
         path: path.to_path_buf(),
         source,
@@ -315,12 +321,12 @@ fn bad(path: &Path, reason: String) -> Error {
     }
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
+pub(super) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
     let text = serde_json::to_string(value).expect("checkpoint state serialises");
     fs::write(path, text).map_err(|e| io(path, e))
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, Error> {
+pub(super) fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, Error> {
     let text = fs::read_to_string(path).map_err(|e| io(path, e))?;
     serde_json::from_str(&text).map_err(|e| bad(path, e.to_string()))
 }

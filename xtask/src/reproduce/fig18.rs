@@ -13,7 +13,8 @@
 //! After every window `fig18.csv` is rewritten and a checkpoint of every
 //! flow is saved ([`checkpoint`](super::checkpoint)), so an interrupted run loses at most one
 //! window: `--resume` continues it with the same final numbers, and
-//! `--stop-after K` splits a run on purpose.
+//! `--stop-after K` splits a run on purpose. A finished run's rows go to the
+//! [run store](super::run_store), where the sweeps find the paper's value.
 
 use serde_json::json;
 use validation::dipole_box::DipoleBox;
@@ -22,6 +23,7 @@ use super::checkpoint::Checkpoints;
 use super::dipole_assimilation::{
     FILTERS, Filter, PART_TOLERANCE, Row, Setup, Split, Stage, errors, run_checkpointed,
 };
+use super::run_store::RunStore;
 use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, LineChart, Series};
 
@@ -42,6 +44,18 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     bar.finish_and_clear();
     let complete = progress.completed == setup.analyses;
     write_csv(ctx, &progress.rows)?;
+    if complete {
+        let store = RunStore::new(ctx);
+        for filter in FILTERS {
+            store.save(
+                &setup,
+                ctx.seed,
+                filter,
+                &progress.rows,
+                &progress.revisions,
+            )?;
+        }
+    }
     let mut outcome = outcome(ctx, &setup, &progress.rows, complete)?;
     outcome.parameters["revisions"] = json!(progress.revisions);
     if progress.revisions.len() > 1 {
@@ -146,6 +160,7 @@ fn outcome(ctx: &Context, setup: &Setup, rows: &[Row], complete: bool) -> Result
         "e_omega by the midpoint rule on cell centres; each field is the M4' interpolant of its particles' projection onto its own grid".into(),
         "the truth is simulated at d_p = pi/512, twice finer than the members".into(),
         "fig18.csv and a checkpoint (checkpoint/) are written after every analysis window; --resume continues an interrupted run with the same final numbers".into(),
+        "a finished run's rows are kept per filter in OUT/dipole-runs, where the sweeps fig19-fig24 reuse them for the paper's values".into(),
     ];
     if !complete {
         notes.push(format!(

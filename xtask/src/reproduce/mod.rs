@@ -35,6 +35,7 @@ mod fig9;
 mod kinetic_elliptic;
 mod kinetic_phase;
 pub mod registry;
+mod run_store;
 mod sweep;
 
 use std::fs;
@@ -219,6 +220,14 @@ impl Context {
     /// Path of an extra output file in the figure's directory.
     pub fn file(&self, name: &str) -> PathBuf {
         self.dir.join(name)
+    }
+
+    /// Path of `name` beside the figures' directories (`OUT/name`), for
+    /// what reproductions share.
+    pub fn shared_dir(&self, name: &str) -> PathBuf {
+        self.dir
+            .parent()
+            .map_or_else(|| PathBuf::from(name), |out| out.join(name))
     }
 }
 
@@ -420,35 +429,46 @@ fn run_one(figure: &'static Figure, request: &Request) -> Result<Report, Error> 
 }
 
 /// The revision of the code running, as `summary.json` names it: `git
-/// rev-parse HEAD`, with `+changes` when the tree differs from it.
+/// rev-parse HEAD`, with `+changes.HASH` when the tracked files differ from
+/// it, `HASH` being a hash of that difference (so two runs with the same
+/// uncommitted changes name the same revision, and others do not).
 pub(crate) fn code_revision() -> String {
     match git_revision() {
-        (revision, Some(true)) => format!("{revision}+changes"),
+        (revision, Some(true)) => {
+            let diff = git(&["diff", "HEAD", "--binary"]).unwrap_or_default();
+            format!("{revision}+changes.{:016x}", fnv1a(&diff))
+        }
         (revision, _) => revision,
     }
 }
 
 /// `git rev-parse HEAD` of the workspace and whether the tree has changes.
 fn git_revision() -> (String, Option<bool>) {
-    let root = workspace_root();
-    let revision = Command::new("git")
-        .arg("-C")
-        .arg(&root)
-        .args(["rev-parse", "HEAD"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    let revision = git(&["rev-parse", "HEAD"])
+        .map(|out| String::from_utf8_lossy(&out).trim().to_string())
         .unwrap_or_else(|| "unknown".to_string());
-    let dirty = Command::new("git")
+    let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).map(|out| !out.is_empty());
+    (revision, dirty)
+}
+
+/// The output of `git ARGS` in the workspace, if it ran and succeeded.
+fn git(args: &[&str]) -> Option<Vec<u8>> {
+    Command::new("git")
         .arg("-C")
-        .arg(&root)
-        .args(["status", "--porcelain", "--untracked-files=no"])
+        .arg(workspace_root())
+        .args(args)
         .output()
         .ok()
         .filter(|o| o.status.success())
-        .map(|o| !o.stdout.is_empty());
-    (revision, dirty)
+        .map(|o| o.stdout)
+}
+
+/// The 64-bit FNV-1a hash: a stable name for a text (file names of stored
+/// runs, revisions with changes), the same on every platform and release.
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// Write a whole text file.

@@ -10,12 +10,17 @@
 //! ours, the least-squares slope of `log e_omega` against the log of the
 //! abscissa, beside the paper's. `--quick` runs the coarse scenario with 8
 //! members and 5 analyses, on fewer values.
+//!
+//! A filter's run already in the [run store](super::run_store) (from `fig18`
+//! or another sweep, with the same setup, seed and code) is reused, not
+//! rerun: the paper's own value of each sweep is `fig18`'s setup.
 
 use serde_json::json;
 use validation::dipole_experiment::DipoleExperiment;
 
 use super::checkpoint::Records;
 use super::dipole_assimilation::{Filter, Row, Setup, Split, Stage, fingerprint, run_checkpointed};
+use super::run_store::RunStore;
 use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, BoxPlot};
 
@@ -67,6 +72,7 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
         sweep.values
     };
     let records = Records::new(ctx)?;
+    let store = RunStore::new(ctx);
     let mut table = Table::new(&[
         sweep.name,
         "filter",
@@ -96,32 +102,85 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
             "member_eps_omega": setup.member.threshold,
         }));
         let analyses = setup.analyses;
-        let (rows, revisions) = match records.finished(run, &fingerprint)? {
-            Some(record) => (record.rows, record.revisions),
-            None if windows_done >= stop_at => break,
+        let (rows, revisions, reused) = match records.finished(run, &fingerprint)? {
+            Some(record) => (record.rows, record.revisions, Vec::new()),
             None => {
-                let checkpoints = records.checkpoints(run);
-                let split = Split {
-                    resume: ctx.resume && checkpoints.exist(),
-                    checkpoints: &checkpoints,
-                    stop_at: stop_at - windows_done,
-                };
-                let bar = ctx.progress(
-                    setup.steps_per_window(FILTERS.len()) * setup.analyses as u64,
-                    &format!("{} = {}", sweep.name, (sweep.label)(value)),
-                );
-                let progress =
-                    run_checkpointed(setup, ctx.seed, &FILTERS, &split, &bar, |_| Ok(()))?;
-                bar.finish_and_clear();
-                if progress.completed < analyses {
+                let stored: Vec<_> = FILTERS
+                    .iter()
+                    .map(|&f| store.find(&setup, ctx.seed, f))
+                    .collect::<Result<_, _>>()?;
+                let missing: Vec<Filter> = FILTERS
+                    .into_iter()
+                    .zip(&stored)
+                    .filter_map(|(f, s)| s.is_none().then_some(f))
+                    .collect();
+                let computed = if missing.is_empty() {
+                    None
+                } else if windows_done >= stop_at {
                     break;
+                } else {
+                    let checkpoints = records.checkpoints(run);
+                    let split = Split {
+                        resume: ctx.resume && checkpoints.exist(),
+                        checkpoints: &checkpoints,
+                        stop_at: stop_at - windows_done,
+                    };
+                    let bar = ctx.progress(
+                        setup.steps_per_window(missing.len()) * setup.analyses as u64,
+                        &format!("{} = {}", sweep.name, (sweep.label)(value)),
+                    );
+                    let progress =
+                        run_checkpointed(setup.clone(), ctx.seed, &missing, &split, &bar, |_| {
+                            Ok(())
+                        })?;
+                    bar.finish_and_clear();
+                    if progress.completed < analyses {
+                        break;
+                    }
+                    for &filter in &missing {
+                        store.save(
+                            &setup,
+                            ctx.seed,
+                            filter,
+                            &progress.rows,
+                            &progress.revisions,
+                        )?;
+                    }
+                    Some(progress)
+                };
+                let mut rows = Vec::new();
+                let mut revisions: Vec<String> = Vec::new();
+                let mut reused = Vec::new();
+                for (filter, stored) in FILTERS.into_iter().zip(stored) {
+                    let (filter_rows, filter_revisions) = match (stored, &computed) {
+                        (Some(s), _) => {
+                            reused.push(filter.name());
+                            (s.rows, s.revisions)
+                        }
+                        (None, Some(p)) => (
+                            p.rows
+                                .iter()
+                                .filter(|r| r.filter == filter)
+                                .cloned()
+                                .collect(),
+                            p.revisions.clone(),
+                        ),
+                        (None, None) => unreachable!("a filter not stored is computed"),
+                    };
+                    rows.extend(filter_rows);
+                    for revision in filter_revisions {
+                        if !revisions.contains(&revision) {
+                            revisions.push(revision);
+                        }
+                    }
                 }
-                records.save(run, &fingerprint, &progress)?;
-                (progress.rows, progress.revisions)
+                records.save(run, &fingerprint, &rows, &revisions)?;
+                (rows, revisions, reused)
             }
         };
         if let Some(run) = scenarios.last_mut() {
             run["revisions"] = json!(revisions);
+            run["reused_from_run_store"] = json!(reused);
         }
         windows_done += analyses;
         for (f, filter) in FILTERS.into_iter().enumerate() {
@@ -202,6 +261,7 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
         "each value is a whole assimilation run (truth and both filters from the same prior draws)".into(),
         "boxes span the quartiles of the members, whiskers the extremes".into(),
         "runs/run-KK.json holds every row of the K-th value's run (errors before and after each analysis)".into(),
+        "a filter's run found in OUT/dipole-runs (from fig18 or another sweep: same setup, seed and code revision) is reused, not rerun; runs[].reused_from_run_store names them".into(),
     ];
     if !complete {
         notes.push(format!(

@@ -1,0 +1,153 @@
+//! Finished 2D assimilation runs shared between reproductions, one file per
+//! filter: `OUT/dipole-runs/FILTER-HASH.json`.
+//!
+//! The rows of one filter depend only on the setup, the seed and the
+//! filter: every ensemble starts from the same prior draws, the truth, the
+//! observations and the perturbations come from the seed alone, and the
+//! ensembles never meet (`tests/fig18_runs.rs` checks that a sweep reusing
+//! `fig18`'s runs equals one computed from scratch). The paper's own
+//! parameters are `fig18`'s setup and a value of every sweep, so `fig18`
+//! stores its finished runs and each sweep reuses whatever is stored before
+//! it runs a value: at the paper's parameters that spares an hour per sweep.
+//!
+//! A stored run is reused only if its fingerprint (setup, seed, filter)
+//! matches and it was computed by the code running now, one revision with
+//! the same uncommitted changes ([`code_revision`]); with `--resume`, as for
+//! a checkpoint, any revision is accepted and reported.
+
+use std::fs;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::checkpoint::{io, read_json, write_json};
+use super::dipole_assimilation::{Filter, Row, Setup, fingerprint};
+use super::{Context, Error, code_revision, fnv1a};
+
+/// The store of an output directory.
+pub struct RunStore {
+    dir: PathBuf,
+    /// The revision of the code running.
+    revision: String,
+    /// Reuse runs of other revisions too (`--resume`).
+    any_revision: bool,
+}
+
+/// One filter's finished run.
+#[derive(Serialize, Deserialize)]
+pub struct StoredRun {
+    fingerprint: String,
+    /// The filter's rows, in time order.
+    pub rows: Vec<Row>,
+    /// The revisions of the code that computed it, in order.
+    pub revisions: Vec<String>,
+}
+
+impl RunStore {
+    /// The store beside `ctx`'s output directory (`OUT/dipole-runs/`).
+    pub fn new(ctx: &Context) -> Self {
+        RunStore {
+            dir: ctx.shared_dir("dipole-runs"),
+            revision: code_revision(),
+            any_revision: ctx.resume,
+        }
+    }
+
+    /// The stored run of `filter` for `setup` and `seed`, if there is one
+    /// this code may reuse.
+    ///
+    /// # Errors
+    /// [`Error::Io`] or [`Error::Checkpoint`] for a file that exists but
+    /// cannot be read.
+    pub fn find(
+        &self,
+        setup: &Setup,
+        seed: u64,
+        filter: Filter,
+    ) -> Result<Option<StoredRun>, Error> {
+        let key = fingerprint(setup, seed, &[filter]);
+        let path = self.path(filter, &key);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let run: StoredRun = read_json(&path)?;
+        let reusable = run.fingerprint == key
+            && (self.any_revision || reusable_revisions(&run.revisions, &self.revision));
+        Ok(reusable.then_some(run))
+    }
+
+    /// Keep the rows of `filter` among `rows` of a finished run (written
+    /// under a temporary name and renamed).
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the file cannot be written.
+    pub fn save(
+        &self,
+        setup: &Setup,
+        seed: u64,
+        filter: Filter,
+        rows: &[Row],
+        revisions: &[String],
+    ) -> Result<(), Error> {
+        fs::create_dir_all(&self.dir).map_err(|e| io(&self.dir, e))?;
+        let key = fingerprint(setup, seed, &[filter]);
+        let path = self.path(filter, &key);
+        let run = StoredRun {
+            rows: rows
+                .iter()
+                .filter(|r| r.filter == filter)
+                .cloned()
+                .collect(),
+            revisions: revisions.to_vec(),
+            fingerprint: key,
+        };
+        let staged = path.with_extension("json.partial");
+        write_json(&staged, &run)?;
+        fs::rename(&staged, &path).map_err(|e| io(&path, e))
+    }
+
+    fn path(&self, filter: Filter, fingerprint: &str) -> PathBuf {
+        let hash = fnv1a(fingerprint.as_bytes());
+        self.dir.join(format!("{}-{hash:016x}.json", filter.name()))
+    }
+}
+
+/// Whether a run computed by `revisions` is what the code at `current`
+/// computes: one revision, the same, and a known one.
+fn reusable_revisions(revisions: &[String], current: &str) -> bool {
+    matches!(revisions, [only] if only == current && only != "unknown")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_runs_of_the_running_code_are_reused() {
+        let r = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert!(reusable_revisions(&r(&["abc"]), "abc"));
+        assert!(reusable_revisions(
+            &r(&["abc+changes.12"]),
+            "abc+changes.12"
+        ));
+        assert!(!reusable_revisions(
+            &r(&["abc+changes.12"]),
+            "abc+changes.13"
+        ));
+        assert!(!reusable_revisions(&r(&["abc"]), "abd"));
+        assert!(
+            !reusable_revisions(&r(&["abd", "abc"]), "abc"),
+            "resumed across revisions"
+        );
+        assert!(!reusable_revisions(&r(&[]), "abc"));
+        assert!(!reusable_revisions(&r(&["unknown"]), "unknown"));
+    }
+
+    #[test]
+    fn the_file_names_hash_is_fnv1a() {
+        // Published test vectors of 64-bit FNV-1a.
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+}
