@@ -224,7 +224,9 @@ impl Experiment {
     /// Window `k = progress.completed`: the truth, then each ensemble's
     /// forecast and (for the filters) its analysis. Every ensemble starts
     /// from the same prior, so the first forecast is computed once and
-    /// shared. `bar` counts the steps.
+    /// shared (copied before the first ensemble's analysis: an ensemble's
+    /// rows do not depend on which ensembles run beside it). `bar` counts
+    /// the steps.
     pub fn advance_window(
         &mut self,
         progress: &mut Progress,
@@ -247,11 +249,18 @@ impl Experiment {
         let truth_field = field_on(&mut self.truth_vic, &progress.truth, &self.quadrature)?;
 
         let member_steps = setup.member.steps_to(setup.window);
+        // The first forecast of every ensemble, kept before any analysis
+        // changes the ensemble that computed it.
+        let mut first_forecast: Option<Vec<FlowState>> = None;
         for e in 0..progress.ensembles.len() {
-            if k == 0 && e > 0 {
-                progress.ensembles[e].1 = progress.ensembles[0].1.clone();
-            } else {
-                forecast(&mut self.vics, &mut progress.ensembles[e].1, member_steps)?;
+            match &first_forecast {
+                Some(shared) => progress.ensembles[e].1 = shared.clone(),
+                None => {
+                    forecast(&mut self.vics, &mut progress.ensembles[e].1, member_steps)?;
+                    if k == 0 && progress.ensembles.len() > 1 {
+                        first_forecast = Some(progress.ensembles[e].1.clone());
+                    }
+                }
             }
             bar.inc(member_steps);
             let filter = progress.ensembles[e].0;
