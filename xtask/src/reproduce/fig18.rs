@@ -45,16 +45,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     let complete = progress.completed == setup.analyses;
     write_csv(ctx, &progress.rows)?;
     if complete {
-        let store = RunStore::new(ctx);
-        for filter in FILTERS {
-            store.save(
-                &setup,
-                ctx.seed,
-                filter,
-                &progress.rows,
-                &progress.revisions,
-            )?;
-        }
+        RunStore::new(ctx).save(&setup, ctx.seed, &progress)?;
     }
     let mut outcome = outcome(ctx, &setup, &progress.rows, complete)?;
     outcome.parameters["revisions"] = json!(progress.revisions);

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{io, read_json, write_json};
-use super::dipole_assimilation::{Filter, Row, Setup, fingerprint};
+use super::dipole_assimilation::{Filter, Progress, Row, Setup, fingerprint};
 use super::{Context, Error, code_revision, fnv1a};
 
 /// The store of an output directory.
@@ -76,34 +76,29 @@ impl RunStore {
         Ok(reusable.then_some(run))
     }
 
-    /// Keep the rows of `filter` among `rows` of a finished run (written
-    /// under a temporary name and renamed).
+    /// Keep the rows of every filter of the finished run `progress`, one
+    /// file each (written under a temporary name and renamed).
     ///
     /// # Errors
-    /// [`Error::Io`] if the file cannot be written.
-    pub fn save(
-        &self,
-        setup: &Setup,
-        seed: u64,
-        filter: Filter,
-        rows: &[Row],
-        revisions: &[String],
-    ) -> Result<(), Error> {
+    /// [`Error::Io`] if a file cannot be written.
+    pub fn save(&self, setup: &Setup, seed: u64, progress: &Progress) -> Result<(), Error> {
         fs::create_dir_all(&self.dir).map_err(|e| io(&self.dir, e))?;
-        let key = fingerprint(setup, seed, &[filter]);
-        let path = self.path(filter, &key);
-        let run = StoredRun {
-            rows: rows
-                .iter()
-                .filter(|r| r.filter == filter)
-                .cloned()
-                .collect(),
-            revisions: revisions.to_vec(),
-            fingerprint: key,
-        };
-        let staged = path.with_extension("json.partial");
-        write_json(&staged, &run)?;
-        fs::rename(&staged, &path).map_err(|e| io(&path, e))
+        for &(filter, _) in &progress.ensembles {
+            let key = fingerprint(setup, seed, &[filter]);
+            let path = self.path(filter, &key);
+            let run = StoredRun {
+                rows: (progress.rows.iter())
+                    .filter(|r| r.filter == filter)
+                    .cloned()
+                    .collect(),
+                revisions: progress.revisions.clone(),
+                fingerprint: key,
+            };
+            let staged = path.with_extension("json.partial");
+            write_json(&staged, &run)?;
+            fs::rename(&staged, &path).map_err(|e| io(&path, e))?;
+        }
+        Ok(())
     }
 
     fn path(&self, filter: Filter, fingerprint: &str) -> PathBuf {

@@ -137,15 +137,7 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
                     if progress.completed < analyses {
                         break;
                     }
-                    for &filter in &missing {
-                        store.save(
-                            &setup,
-                            ctx.seed,
-                            filter,
-                            &progress.rows,
-                            &progress.revisions,
-                        )?;
-                    }
+                    store.save(&setup, ctx.seed, &progress)?;
                     Some(progress)
                 };
                 let mut rows = Vec::new();
