@@ -19,8 +19,10 @@ use serde_json::json;
 use validation::dipole_experiment::DipoleExperiment;
 
 use super::checkpoint::Records;
-use super::dipole_assimilation::{Filter, Row, Setup, Split, Stage, fingerprint, run_checkpointed};
-use super::run_store::RunStore;
+use super::dipole_assimilation::{
+    Filter, Progress, Row, Setup, Split, Stage, fingerprint, run_checkpointed,
+};
+use super::run_store::{RunStore, StoredRun};
 use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, BoxPlot};
 
@@ -140,32 +142,7 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
                     store.save(&setup, ctx.seed, &progress)?;
                     Some(progress)
                 };
-                let mut rows = Vec::new();
-                let mut revisions: Vec<String> = Vec::new();
-                let mut reused = Vec::new();
-                for (filter, stored) in FILTERS.into_iter().zip(stored) {
-                    let (filter_rows, filter_revisions) = match (stored, &computed) {
-                        (Some(s), _) => {
-                            reused.push(filter.name());
-                            (s.rows, s.revisions)
-                        }
-                        (None, Some(p)) => (
-                            p.rows
-                                .iter()
-                                .filter(|r| r.filter == filter)
-                                .cloned()
-                                .collect(),
-                            p.revisions.clone(),
-                        ),
-                        (None, None) => unreachable!("a filter not stored is computed"),
-                    };
-                    rows.extend(filter_rows);
-                    for revision in filter_revisions {
-                        if !revisions.contains(&revision) {
-                            revisions.push(revision);
-                        }
-                    }
-                }
+                let (rows, revisions, reused) = combine(stored, computed.as_ref());
                 records.save(run, &fingerprint, &rows, &revisions)?;
                 (rows, revisions, reused)
             }
@@ -270,6 +247,43 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
         key_numbers: serde_json::Value::Object(key),
         notes,
     })
+}
+
+/// The rows of one value's filters in legend order, each either reused
+/// from the store or taken from the run just computed (`computed` holds
+/// every filter not stored); the revisions of all of them, each once; and
+/// the names of the reused filters.
+fn combine(
+    stored: Vec<Option<StoredRun>>,
+    computed: Option<&Progress>,
+) -> (Vec<Row>, Vec<String>, Vec<&'static str>) {
+    let mut rows = Vec::new();
+    let mut revisions: Vec<String> = Vec::new();
+    let mut reused = Vec::new();
+    for (filter, stored) in FILTERS.into_iter().zip(stored) {
+        let (filter_rows, filter_revisions) = match (stored, computed) {
+            (Some(s), _) => {
+                reused.push(filter.name());
+                (s.rows, s.revisions)
+            }
+            (None, Some(p)) => (
+                p.rows
+                    .iter()
+                    .filter(|r| r.filter == filter)
+                    .cloned()
+                    .collect(),
+                p.revisions.clone(),
+            ),
+            (None, None) => unreachable!("a filter not stored is computed"),
+        };
+        rows.extend(filter_rows);
+        for revision in filter_revisions {
+            if !revisions.contains(&revision) {
+                revisions.push(revision);
+            }
+        }
+    }
+    (rows, revisions, reused)
 }
 
 /// The per-member errors of the last row of `filter` at `stage`.
