@@ -123,15 +123,12 @@ impl Checkpoints {
         let done = self.dir.join(&name);
         let _ = fs::remove_dir_all(&done);
         fs::rename(&partial, &done).map_err(|e| io(&done, e))?;
-        let latest = self.dir.join("latest.json");
-        let staged = self.dir.join("latest.json.partial");
-        write_json(
-            &staged,
+        write_json_atomically(
+            &self.dir.join("latest.json"),
             &Latest {
                 directory: name.clone(),
             },
         )?;
-        fs::rename(&staged, &latest).map_err(|e| io(&latest, e))?;
         for entry in fs::read_dir(&self.dir).map_err(|e| io(&self.dir, e))? {
             let entry = entry.map_err(|e| io(&self.dir, e))?;
             let file = entry.file_name().to_string_lossy().into_owned();
@@ -212,10 +209,12 @@ pub struct Records {
     checkpoints: PathBuf,
 }
 
-/// A finished run of a sweep, `runs/run-KK.json`.
+/// A finished run: of a sweep's value (`runs/run-KK.json`), or of one
+/// filter in the [run store](super::run_store).
 #[derive(Serialize, Deserialize)]
 pub struct Record {
-    fingerprint: String,
+    /// What the run was computed for ([`fingerprint`](super::dipole_assimilation::fingerprint)).
+    pub fingerprint: String,
     /// Every row of the run.
     pub rows: Vec<Row>,
     /// The revisions of the code that computed it.
@@ -273,15 +272,12 @@ impl Records {
         revisions: &[String],
     ) -> Result<(), Error> {
         fs::create_dir_all(&self.runs).map_err(|e| io(&self.runs, e))?;
-        let path = self.record(run);
-        let staged = path.with_extension("json.partial");
         let record = Record {
             fingerprint: fingerprint.to_string(),
             rows: rows.to_vec(),
             revisions: revisions.to_vec(),
         };
-        write_json(&staged, &record)?;
-        fs::rename(&staged, &path).map_err(|e| io(&path, e))
+        write_json_atomically(&self.record(run), &record)
     }
 
     /// The checkpoints of run `run`.
@@ -321,9 +317,17 @@ fn bad(path: &Path, reason: String) -> Error {
     }
 }
 
-pub(super) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
     let text = serde_json::to_string(value).expect("checkpoint state serialises");
     fs::write(path, text).map_err(|e| io(path, e))
+}
+
+/// Write `value` under a temporary name and rename it to `path`: a run
+/// killed at any moment leaves either the old file or the new one.
+pub(super) fn write_json_atomically<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
+    let staged = path.with_extension("json.partial");
+    write_json(&staged, value)?;
+    fs::rename(&staged, path).map_err(|e| io(path, e))
 }
 
 pub(super) fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, Error> {

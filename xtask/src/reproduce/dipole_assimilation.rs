@@ -376,6 +376,14 @@ fn field_on(vic: &mut Vic, state: &FlowState, quadrature: &CellGrid2d) -> Result
     Ok(values)
 }
 
+/// The rows of one ensemble, in time order.
+pub fn rows_of(rows: &[Row], filter: Filter) -> Vec<Row> {
+    rows.iter()
+        .filter(|r| r.filter == filter)
+        .cloned()
+        .collect()
+}
+
 /// The errors of one ensemble at one stage, in time order.
 pub fn errors(rows: &[Row], filter: Filter, stage: Stage) -> Vec<f64> {
     rows.iter()

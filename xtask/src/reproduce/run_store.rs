@@ -18,10 +18,8 @@
 use std::fs;
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-
-use super::checkpoint::{io, read_json, write_json};
-use super::dipole_assimilation::{Filter, Progress, Row, Setup, fingerprint};
+use super::checkpoint::{Record, io, read_json, write_json_atomically};
+use super::dipole_assimilation::{Filter, Progress, Setup, fingerprint, rows_of};
 use super::{Context, Error, code_revision, fnv1a};
 
 /// The store of an output directory.
@@ -31,16 +29,6 @@ pub struct RunStore {
     revision: String,
     /// Reuse runs of other revisions too (`--resume`).
     any_revision: bool,
-}
-
-/// One filter's finished run.
-#[derive(Serialize, Deserialize)]
-pub struct StoredRun {
-    fingerprint: String,
-    /// The filter's rows, in time order.
-    pub rows: Vec<Row>,
-    /// The revisions of the code that computed it, in order.
-    pub revisions: Vec<String>,
 }
 
 impl RunStore {
@@ -59,25 +47,20 @@ impl RunStore {
     /// # Errors
     /// [`Error::Io`] or [`Error::Checkpoint`] for a file that exists but
     /// cannot be read.
-    pub fn find(
-        &self,
-        setup: &Setup,
-        seed: u64,
-        filter: Filter,
-    ) -> Result<Option<StoredRun>, Error> {
+    pub fn find(&self, setup: &Setup, seed: u64, filter: Filter) -> Result<Option<Record>, Error> {
         let key = fingerprint(setup, seed, &[filter]);
         let path = self.path(filter, &key);
         if !path.is_file() {
             return Ok(None);
         }
-        let run: StoredRun = read_json(&path)?;
+        let run: Record = read_json(&path)?;
         let reusable = run.fingerprint == key
             && (self.any_revision || reusable_revisions(&run.revisions, &self.revision));
         Ok(reusable.then_some(run))
     }
 
     /// Keep the rows of every filter of the finished run `progress`, one
-    /// file each (written under a temporary name and renamed).
+    /// file each.
     ///
     /// # Errors
     /// [`Error::Io`] if a file cannot be written.
@@ -86,17 +69,12 @@ impl RunStore {
         for &(filter, _) in &progress.ensembles {
             let key = fingerprint(setup, seed, &[filter]);
             let path = self.path(filter, &key);
-            let run = StoredRun {
-                rows: (progress.rows.iter())
-                    .filter(|r| r.filter == filter)
-                    .cloned()
-                    .collect(),
+            let run = Record {
+                rows: rows_of(&progress.rows, filter),
                 revisions: progress.revisions.clone(),
                 fingerprint: key,
             };
-            let staged = path.with_extension("json.partial");
-            write_json(&staged, &run)?;
-            fs::rename(&staged, &path).map_err(|e| io(&path, e))?;
+            write_json_atomically(&path, &run)?;
         }
         Ok(())
     }

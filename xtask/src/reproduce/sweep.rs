@@ -18,11 +18,11 @@
 use serde_json::json;
 use validation::dipole_experiment::DipoleExperiment;
 
-use super::checkpoint::Records;
+use super::checkpoint::{Record, Records};
 use super::dipole_assimilation::{
-    Filter, Progress, Row, Setup, Split, Stage, fingerprint, run_checkpointed,
+    Filter, Progress, Row, Setup, Split, Stage, fingerprint, rows_of, run_checkpointed,
 };
-use super::run_store::{RunStore, StoredRun};
+use super::run_store::RunStore;
 use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, BoxPlot};
 
@@ -254,7 +254,7 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
 /// every filter not stored); the revisions of all of them, each once; and
 /// the names of the reused filters.
 fn combine(
-    stored: Vec<Option<StoredRun>>,
+    stored: Vec<Option<Record>>,
     computed: Option<&Progress>,
 ) -> (Vec<Row>, Vec<String>, Vec<&'static str>) {
     let mut rows = Vec::new();
@@ -266,14 +266,7 @@ fn combine(
                 reused.push(filter.name());
                 (s.rows, s.revisions)
             }
-            (None, Some(p)) => (
-                p.rows
-                    .iter()
-                    .filter(|r| r.filter == filter)
-                    .cloned()
-                    .collect(),
-                p.revisions.clone(),
-            ),
+            (None, Some(p)) => (rows_of(&p.rows, filter), p.revisions.clone()),
             (None, None) => unreachable!("a filter not stored is computed"),
         };
         rows.extend(filter_rows);
