@@ -204,7 +204,8 @@ impl AdvectionDiffusion1d {
         while done < steps {
             let n = segment.min(steps - done);
             if diffusion > 0.0 {
-                let op = PseOperator::for_particles(self.domain, &state, self.eps, self.tolerance)?;
+                let mut op =
+                    PseOperator::for_particles(self.domain, &state, self.eps, self.tolerance)?;
                 for _ in 0..n {
                     op.step(state.strengths_mut(), diffusion, dt)?;
                 }

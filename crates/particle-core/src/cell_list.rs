@@ -56,26 +56,7 @@ impl<const D: usize> CellList<D> {
                 value: cutoff,
             });
         }
-        let n = positions.first().map_or(0, Vec::len);
-        if n == 0 {
-            return Err(Error::EmptyParticleSet);
-        }
-        for coords in positions {
-            if coords.len() != n {
-                return Err(Error::LengthMismatch {
-                    what: "positions",
-                    expected: n,
-                    found: coords.len(),
-                });
-            }
-            if let Some(index) = coords.iter().position(|x| !x.is_finite()) {
-                return Err(Error::NonFiniteParticle {
-                    what: "position",
-                    index,
-                    value: coords[index],
-                });
-            }
-        }
+        let n = check_positions(positions)?;
 
         let entries = images_of(&domain, positions, cutoff);
         let mut lo = [f64::INFINITY; D];
@@ -246,6 +227,32 @@ impl<const D: usize> CellList<D> {
     }
 }
 
+/// The number of particles of non-empty, equally long, finite coordinate
+/// arrays.
+pub(crate) fn check_positions<const D: usize>(positions: &[Vec<f64>; D]) -> Result<usize> {
+    let n = positions.first().map_or(0, Vec::len);
+    if n == 0 {
+        return Err(Error::EmptyParticleSet);
+    }
+    for coords in positions {
+        if coords.len() != n {
+            return Err(Error::LengthMismatch {
+                what: "positions",
+                expected: n,
+                found: coords.len(),
+            });
+        }
+        if let Some(index) = coords.iter().position(|x| !x.is_finite()) {
+            return Err(Error::NonFiniteParticle {
+                what: "position",
+                index,
+                value: coords[index],
+            });
+        }
+    }
+    Ok(n)
+}
+
 /// Every particle and each of its images within `reach` of the bounded
 /// domain, in particle order.
 fn images_of<const D: usize>(
@@ -253,9 +260,21 @@ fn images_of<const D: usize>(
     positions: &[Vec<f64>; D],
     reach: f64,
 ) -> Vec<Entry<D>> {
+    let mut entries = Vec::with_capacity(positions[0].len());
+    images_into(domain, positions, reach, &mut entries);
+    entries
+}
+
+/// [`images_of`] into a reused buffer (cleared first).
+pub(crate) fn images_into<const D: usize>(
+    domain: &Domain<D>,
+    positions: &[Vec<f64>; D],
+    reach: f64,
+    entries: &mut Vec<Entry<D>>,
+) {
     let n = positions[0].len();
-    let mut entries = Vec::with_capacity(n);
-    let mut per_axis: [Vec<(f64, f64)>; D] = std::array::from_fn(|_| Vec::new());
+    entries.clear();
+    let mut per_axis: [Vec<(f64, f64)>; D] = std::array::from_fn(|_| Vec::with_capacity(4));
     #[expect(
         clippy::needless_range_loop,
         reason = "p indexes one coordinate array per axis"
@@ -290,7 +309,6 @@ fn images_of<const D: usize>(
             break;
         }
     }
-    entries
 }
 
 #[cfg(test)]

@@ -44,6 +44,15 @@ impl Axis {
     pub(crate) fn images(self, x: f64, reach: f64, out: &mut Vec<(f64, f64)>) {
         out.clear();
         let keep = |y: f64, l: f64| y >= -reach && y <= l + reach;
+        if let Axis::Periodic { length } | Axis::Walls { length } = self
+            && x > reach
+            && x < length - reach
+        {
+            // Farther than `reach` from both ends: every image is beyond
+            // the reach (the loops below would keep only `x` itself).
+            out.push((x, 1.0));
+            return;
+        }
         match self {
             Axis::Free => out.push((x, 1.0)),
             Axis::Periodic { length } => {

@@ -69,7 +69,7 @@ proptest! {
     fn total_strength_is_conserved(set in particles(), periodic in any::<bool>(), eps in 0.03..0.09f64) {
         let domain = if periodic { Domain::periodic(1.0).unwrap() } else { Domain::free() };
         let axes = *domain.axes();
-        let op = PseOperator::for_particles(domain, &set, width(eps), 1e-13).unwrap();
+        let mut op = PseOperator::for_particles(domain, &set, width(eps), 1e-13).unwrap();
         let rates = op.rates(set.strengths(), 0.1).unwrap();
         let (_, scale) = naive_rates(axes, &set, width(eps), 0.1);
         let total_scale: f64 = scale.iter().sum();
@@ -89,7 +89,7 @@ proptest! {
     #[test]
     fn rates_match_all_pairs(set in particles(), kind in 0u8..4, eps in 0.03..0.09f64) {
         let axes = axes_of(kind);
-        let op = PseOperator::for_particles(Domain::new(axes).unwrap(), &set, width(eps), 1e-14).unwrap();
+        let mut op = PseOperator::for_particles(Domain::new(axes).unwrap(), &set, width(eps), 1e-14).unwrap();
         let got = op.rates(set.strengths(), 0.7).unwrap();
         let (want, scale) = naive_rates(axes, &set, width(eps), 0.7);
         let volumes: f64 = set.volumes().iter().sum();
@@ -117,7 +117,7 @@ fn the_pse_symbol_is_the_gaussian_one() {
     let nu = 0.05;
     for k in [1.0, 3.0, 10.0] {
         let set = ParticleSet::<1>::lattice([0.0], [n], d, -1.0, |x| (k * x[0]).cos()).unwrap();
-        let op = PseOperator::for_particles(
+        let mut op = PseOperator::for_particles(
             Domain::periodic(2.0 * PI).unwrap(),
             &set,
             width(eps),
@@ -159,7 +159,7 @@ fn the_stability_bound_is_the_lattice_one_and_is_enforced() {
         ParticleSet::<1>::lattice([0.0], [n], d, -1.0, |x| values[(x[0] / d).floor() as usize])
             .unwrap();
     let domain = Domain::periodic(1.0).unwrap();
-    let op = PseOperator::for_particles(domain, &set, width(eps), 1e-15).unwrap();
+    let mut op = PseOperator::for_particles(domain, &set, width(eps), 1e-15).unwrap();
     let bound = op.stability_bound(nu).unwrap();
     let want = eps * eps / (4.0 * nu * (1.0 - d / (PI.sqrt() * eps)));
     assert!((bound - want).abs() < 1e-9 * want, "{bound} vs {want}");
@@ -192,7 +192,7 @@ fn walls_absorb() {
     let near = ParticleSet::<2>::lattice([0.0, 0.0], [4, 4], 0.025, -1.0, |_| 1.0).unwrap();
     let far = ParticleSet::<2>::lattice([0.45, 0.45], [4, 4], 0.025, -1.0, |_| 1.0).unwrap();
     let loss = |set: &ParticleSet<2>| {
-        let op = PseOperator::for_particles(domain, set, width(0.05), 1e-12).unwrap();
+        let mut op = PseOperator::for_particles(domain, set, width(0.05), 1e-12).unwrap();
         -op.rates(set.strengths(), 1.0).unwrap().iter().sum::<f64>()
     };
     assert!(loss(&near) > 0.0);
@@ -205,9 +205,10 @@ fn rates_are_the_same_for_any_thread_count() {
         (7.0 * x[0]).sin() * (3.0 * x[1]).cos()
     })
     .unwrap();
-    let op = PseOperator::for_particles(Domain::periodic(1.0).unwrap(), &set, width(0.013), 1e-12)
-        .unwrap();
-    let run = |threads: usize| {
+    let mut op =
+        PseOperator::for_particles(Domain::periodic(1.0).unwrap(), &set, width(0.013), 1e-12)
+            .unwrap();
+    let mut run = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
@@ -243,7 +244,7 @@ fn bad_input_is_refused_and_zero_viscosity_is_a_no_op() {
     ));
     diffuse(domain, &mut set, eps, 1e-12, 0.0, 1e9).unwrap();
     assert_eq!(set.strengths(), &[1.0, 0.0]);
-    let op = PseOperator::for_particles(domain, &set, eps, 1e-12).unwrap();
+    let mut op = PseOperator::for_particles(domain, &set, eps, 1e-12).unwrap();
     assert!(matches!(
         op.rates(&[1.0], 0.1),
         Err(Error::LengthMismatch { .. })
@@ -260,4 +261,106 @@ fn bad_input_is_refused_and_zero_viscosity_is_a_no_op() {
         PseOperator::new(domain, &[vec![0.0, 0.1]], &[0.1], eps, 1e-12),
         Err(Error::LengthMismatch { .. })
     ));
+}
+
+/// Thousands of particles over many cells and chunks, in a walled box
+/// (odd images, corner images, particles on the walls): the rates equal
+/// the all-pairs image sum, the stability bound its naive maximum, a
+/// re-used operator the fresh one bit for bit, and 1 or 2 threads the same
+/// bits.
+#[test]
+fn many_particles_in_a_walled_box_match_all_pairs() {
+    let mut s = 99u64;
+    let mut rnd = move || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let n = 5000;
+    let mut xs: Vec<f64> = (0..n).map(|_| rnd()).collect();
+    let mut ys: Vec<f64> = (0..n).map(|_| rnd()).collect();
+    // Some particles exactly on the walls and in a corner.
+    xs[0] = 0.0;
+    ys[0] = 0.0;
+    xs[1] = 1.0;
+    ys[2] = 1.0;
+    let strengths: Vec<f64> = (0..n).map(|_| rnd() - 0.3).collect();
+    let volumes: Vec<f64> = (0..n).map(|_| (0.5 + rnd()) / n as f64).collect();
+    let set = ParticleSet::new([xs, ys], strengths, volumes).unwrap();
+    let domain = Domain::<2>::walls(1.0).unwrap();
+    let (eps, nu, tol) = (0.01, 0.3, 1e-10);
+
+    // Naive: every particle against every particle and its images
+    // `x, -x, 2 - x` per axis (farther ones lie beyond the cut-off); the
+    // stiffness counts an odd self-image twice and an even one not at all.
+    let peak = 4.0 / (PI * eps * eps);
+    let (u, v) = (set.strengths(), set.volumes());
+    let images = |x: f64| [(x, 1.0), (-x, -1.0), (2.0 - x, -1.0)];
+    let mut want = vec![0.0; n];
+    let mut max_s = 0.0_f64;
+    for p in 0..n {
+        let xp = set.position(p);
+        let mut s_p = 0.0;
+        for q in 0..n {
+            let xq = set.position(q);
+            for (i, (y0, s0)) in images(xq[0]).into_iter().enumerate() {
+                for (j, (y1, s1)) in images(xq[1]).into_iter().enumerate() {
+                    let d2 = (xp[0] - y0).powi(2) + (xp[1] - y1).powi(2);
+                    let eta = peak * (-d2 / (eps * eps)).exp();
+                    want[p] += exchange(v[p], u[p], v[q], s0 * s1 * u[q], eta);
+                    s_p += match (q == p, i == 0 && j == 0, s0 * s1 < 0.0) {
+                        (true, true, _) | (true, false, false) => 0.0,
+                        (true, false, true) => 2.0 * v[q] * eta,
+                        (false, _, _) => v[q] * eta,
+                    };
+                }
+            }
+        }
+        want[p] *= nu / (eps * eps);
+        max_s = max_s.max(s_p);
+    }
+    let mut op = PseOperator::for_particles(domain, &set, width(eps), tol).unwrap();
+    let got = op.rates(u, nu).unwrap();
+    let total_u: f64 = u.iter().map(|x| x.abs()).sum();
+    let total_v: f64 = v.iter().sum();
+    for p in 0..n {
+        // Each left-out exchange is below tol eta_eps(0) (V_p |U_q| + V_q |U_p|).
+        let cut = 9.0 * tol * peak * nu / (eps * eps) * (v[p] * total_u + total_v * u[p].abs());
+        assert!(
+            (got[p] - want[p]).abs() <= cut + 1e-12 * want[p].abs(),
+            "particle {p}: {} vs {}",
+            got[p],
+            want[p]
+        );
+    }
+    let want_bound = eps * eps / (nu * max_s);
+    let bound = op.stability_bound(nu).unwrap();
+    assert!(
+        (bound - want_bound).abs() <= 1e-6 * want_bound,
+        "{bound} vs {want_bound}"
+    );
+
+    // A re-used operator after moving the particles equals a fresh one.
+    let mut moved = set.clone();
+    for x in moved.coords_mut().iter_mut().flatten() {
+        *x = (*x * 0.9 + 0.05).clamp(0.0, 1.0);
+    }
+    op.set_particles(&moved).unwrap();
+    let reused = op.rates(moved.strengths(), nu).unwrap();
+    let fresh = PseOperator::for_particles(domain, &moved, width(eps), tol)
+        .unwrap()
+        .rates(moved.strengths(), nu)
+        .unwrap();
+    let bits = |r: &[f64]| r.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&reused), bits(&fresh));
+
+    let mut threads = |count: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(count)
+            .build()
+            .unwrap()
+            .install(|| op.rates(moved.strengths(), nu).unwrap())
+    };
+    assert_eq!(bits(&threads(1)), bits(&threads(2)));
 }

@@ -193,6 +193,9 @@ pub struct Vic {
     poisson: PoissonSolver,
     flow: VelocityField,
     projector: Projector<2>,
+    /// The PSE operator, re-sorted for the particles of every step (its
+    /// buffers kept); made at the first PSE step.
+    pse: Option<PseOperator<2>>,
     omega: Vec<f64>,
     /// The grid diffusion's nodal increment and its values at the particles.
     increment: Vec<f64>,
@@ -234,6 +237,7 @@ impl Vic {
             poisson,
             flow,
             projector,
+            pse: None,
             velocity: Vec::new(),
             register: Vec::new(),
         })
@@ -496,13 +500,21 @@ impl Vic {
         let at = |source| Error::AtStep { step, source };
         match self.config.diffusion {
             Diffusion::Pse => {
-                let pse = PseOperator::for_particles(
-                    self.grid.domain().particle_domain(),
-                    particles,
-                    self.eps,
-                    self.config.pse_tolerance,
-                )
-                .map_err(at)?;
+                let pse = match &mut self.pse {
+                    Some(pse) => {
+                        pse.set_particles(particles).map_err(at)?;
+                        pse
+                    }
+                    empty => empty.insert(
+                        PseOperator::for_particles(
+                            self.grid.domain().particle_domain(),
+                            particles,
+                            self.eps,
+                            self.config.pse_tolerance,
+                        )
+                        .map_err(at)?,
+                    ),
+                };
                 pse.step(particles.strengths_mut(), nu, self.config.dt)
                     .map_err(at)?;
             }

@@ -1,0 +1,435 @@
+//! The PSE pair sums over cell blocks, each pair evaluated once.
+//!
+//! For every slot `s` (a particle or an image) the sums
+//!
+//! ```text
+//! a_s = sum_t U_t g_st,    b_s = sum_t V_t g_st,    g_st = exp(-|x_s - x_t|^2 / eps^2),
+//! ```
+//!
+//! over the other slots `t` within the cut-off, from which the rates are
+//! `V_p a_p - U_p b_p` (the conservative exchange, without `eta_eps(0)`) and
+//! the stiffness is `b_p`. A pair is visited from its earlier cell (or, in
+//! one cell, from its lower slot) and credited to both slots, so the slots a
+//! target cell reaches are its own later ones and the *forward* neighbour
+//! cells: along axis 0 they form contiguous runs of slots, one in the
+//! target's own row (itself and the next cell) and one per forward
+//! neighbour row (`3^(D-1)` rows around the target's, the half whose first
+//! non-zero offset from the last axis down is positive).
+//!
+//! Every candidate of a run is evaluated in lanes of four without a
+//! cut-off branch: the Gaussian of a pair beyond the cut-off (or with a
+//! padding slot) is masked to zero. Written lane-wise with fused
+//! multiply-adds only, the loop is compiled twice from one source, for AVX2
+//! with FMA (chosen at run time through `pulp`) and for any target, and the
+//! two give the same bits.
+
+use std::ops::Range;
+
+use pulp::{as_arrays, as_arrays_mut};
+
+use super::blocks::{Blocks, STRIPS};
+use super::exp::{LANES, exp2_lanes};
+
+/// Largest number of forward neighbour cells one step ahead on the last
+/// axis: `3^(D-1)` for `D <= 4`.
+const MAX_PRUNED: usize = 27;
+/// Largest number of slot runs per target: the own row, the rows taken
+/// whole (`(3^(D-2) - 1) / 2`) and the pruned cells, for `D <= 4`.
+const MAX_RUNS: usize = 1 + 4 + MAX_PRUNED;
+
+/// Add the pair sums of the target cells `cells` to `a` and `b`, which
+/// hold the slots from `base` on (every slot the cells reach).
+///
+/// `strength` holds each slot's signed strength (0 for padding) and
+/// `cutoff2` is the squared cut-off in units of the kernel width.
+pub(super) fn accumulate<const D: usize>(
+    blocks: &Blocks<D>,
+    strength: &[f64],
+    cutoff2: f64,
+    cells: Range<usize>,
+    base: usize,
+    a: &mut [f64],
+    b: &mut [f64],
+) {
+    let job = Job {
+        blocks,
+        strength,
+        cutoff2,
+        base,
+    };
+    #[cfg(target_arch = "x86_64")]
+    if let Some(simd) = pulp::x86::V3::try_new() {
+        return simd.vectorize(
+            #[inline(always)]
+            || job.run(avx2::Avx2(simd), cells, a, b),
+        );
+    }
+    job.run(Portable, cells, a, b);
+}
+
+/// The portable form of [`accumulate`] (the same bits; for tests).
+#[cfg(test)]
+pub(super) fn accumulate_portable<const D: usize>(
+    blocks: &Blocks<D>,
+    strength: &[f64],
+    cutoff2: f64,
+    cells: Range<usize>,
+    base: usize,
+    a: &mut [f64],
+    b: &mut [f64],
+) {
+    Job {
+        blocks,
+        strength,
+        cutoff2,
+        base,
+    }
+    .run(Portable, cells, a, b);
+}
+
+struct Job<'a, const D: usize> {
+    blocks: &'a Blocks<D>,
+    strength: &'a [f64],
+    cutoff2: f64,
+    base: usize,
+}
+
+impl<const D: usize> Job<'_, D> {
+    #[inline(always)]
+    fn run<L: Lanes<D>>(&self, lanes: L, cells: Range<usize>, a: &mut [f64], b: &mut [f64]) {
+        const { assert!(D >= 1 && D <= 4, "PSE blocks support 1 to 4 dimensions") };
+        let blocks = self.blocks;
+        let dims = blocks.dims;
+        let start = &blocks.cell_start;
+        let bounds = &blocks.strip_bounds;
+        let mut runs = [(0usize, 0usize); MAX_RUNS];
+        let mut pruned = [0usize; MAX_PRUNED];
+        for c in cells {
+            if start[c] == start[c + 1] {
+                continue;
+            }
+            let idx = blocks.unflatten(c);
+            // Run 0: the rest of this cell and the next one along axis 0.
+            let next = usize::from(idx[0] + 1 < dims[0]);
+            runs[0] = (0, start[c + 1 + next]);
+            let mut fixed = 1;
+            let mut pruned_count = 0;
+            // The forward neighbour rows: offsets of axes 1.. in {-1, 0, 1},
+            // the last non-zero one positive. Rows one step ahead on the
+            // last axis are cut to the strips within reach, cell by cell;
+            // the others are taken whole.
+            let rows = 3usize.pow(D as u32 - 1);
+            'rows: for code in 0..rows {
+                let mut offset = [0i64; D];
+                let mut rest = code;
+                for o in offset.iter_mut().skip(1) {
+                    *o = (rest % 3) as i64 - 1;
+                    rest /= 3;
+                }
+                match offset.iter().rev().find(|&&o| o != 0) {
+                    Some(&o) if o > 0 => {}
+                    _ => continue,
+                }
+                let mut lo = idx;
+                for axis in 1..D {
+                    let i = idx[axis] as i64 + offset[axis];
+                    if i < 0 || i >= dims[axis] as i64 {
+                        continue 'rows;
+                    }
+                    lo[axis] = i as usize;
+                }
+                let mut hi = lo;
+                lo[0] = idx[0].saturating_sub(1);
+                hi[0] = (idx[0] + 1).min(dims[0] - 1);
+                let (lo, hi) = (blocks.flatten(lo), blocks.flatten(hi));
+                if offset[D - 1] > 0 {
+                    for cell in lo..=hi {
+                        pruned[pruned_count] = cell;
+                        pruned_count += 1;
+                    }
+                } else {
+                    runs[fixed] = (start[lo], start[hi + 1]);
+                    fixed += 1;
+                }
+            }
+            for strip in 0..STRIPS {
+                let first = bounds[c * (STRIPS + 1) + strip];
+                let end = bounds[c * (STRIPS + 1) + strip + 1];
+                if first == end {
+                    continue;
+                }
+                // A target in strip `t` reaches strips `0..=t` of the
+                // cells one step ahead on the last axis: the bottom of
+                // strip `t + 1` there is a full cell side (the cut-off)
+                // above the top of strip `t` here.
+                let mut count = fixed;
+                for &cell in &pruned[..pruned_count] {
+                    let reach = bounds[cell * (STRIPS + 1) + strip + 1];
+                    runs[count] = (start[cell], reach.div_ceil(LANES) * LANES);
+                    count += 1;
+                }
+                for p in first..end {
+                    runs[0].0 = p - p % LANES;
+                    self.target(lanes, p, &runs[..count], a, b);
+                }
+            }
+        }
+    }
+
+    /// The sums of slot `p` with every later slot of `runs` (the first
+    /// block of the first run holds `p` itself and earlier slots: masked).
+    #[inline(always)]
+    fn target<L: Lanes<D>>(
+        &self,
+        lanes: L,
+        p: usize,
+        runs: &[(usize, usize)],
+        a: &mut [f64],
+        b: &mut [f64],
+    ) {
+        let blocks = self.blocks;
+        let me = Target {
+            x: std::array::from_fn(|axis| blocks.coords[axis][p]),
+            strength: self.strength[p],
+            volume: blocks.volume[p],
+            cutoff2: self.cutoff2,
+        };
+        let mut acc = lanes.zero();
+        for (k, &(from, to)) in runs.iter().enumerate() {
+            // Whole blocks of every array, sliced once per run so that the
+            // loop below indexes without bounds checks.
+            let xs: [&[[f64; LANES]]; D] =
+                std::array::from_fn(|axis| as_arrays(&blocks.coords[axis][from..to]).0);
+            let us = as_arrays(&self.strength[from..to]).0;
+            let vs = as_arrays(&blocks.volume[from..to]).0;
+            let a_run = as_arrays_mut(&mut a[from - self.base..to - self.base]).0;
+            let b_run = as_arrays_mut(&mut b[from - self.base..to - self.base]).0;
+            let n = us.len();
+            assert!(vs.len() == n && a_run.len() == n && b_run.len() == n);
+            assert!(xs.iter().all(|x| x.len() == n));
+            let mut i = 0;
+            if k == 0 {
+                let x = std::array::from_fn(|axis| &xs[axis][0]);
+                lanes.block(
+                    &me,
+                    x,
+                    &us[0],
+                    &vs[0],
+                    p - from + 1,
+                    &mut acc,
+                    &mut a_run[0],
+                    &mut b_run[0],
+                );
+                i = 1;
+            }
+            while i < n {
+                let x = std::array::from_fn(|axis| &xs[axis][i]);
+                lanes.block(
+                    &me,
+                    x,
+                    &us[i],
+                    &vs[i],
+                    0,
+                    &mut acc,
+                    &mut a_run[i],
+                    &mut b_run[i],
+                );
+                i += 1;
+            }
+        }
+        let (sum_a, sum_b) = lanes.sums(acc);
+        a[p - self.base] += sum_a;
+        b[p - self.base] += sum_b;
+    }
+}
+
+/// One block of pairs: a target with `LANES` consecutive slots.
+trait Lanes<const D: usize>: Copy {
+    /// The target's running sums `(a, b)`, lane by lane.
+    type Acc: Copy;
+    fn zero(self) -> Self::Acc;
+    /// The pairs of `me` with one block of slots (coordinates `x`,
+    /// strengths `u`, volumes `v`) from lane `later` on: `me`'s sums into
+    /// `acc`, the block's into `a` and `b`.
+    #[allow(clippy::too_many_arguments)]
+    fn block(
+        self,
+        me: &Target<D>,
+        x: [&[f64; LANES]; D],
+        u: &[f64; LANES],
+        v: &[f64; LANES],
+        later: usize,
+        acc: &mut Self::Acc,
+        a: &mut [f64; LANES],
+        b: &mut [f64; LANES],
+    );
+    /// `((l0 + l1) + (l2 + l3))` of each sum.
+    fn sums(self, acc: Self::Acc) -> (f64, f64);
+}
+
+/// Lanes as arrays, for any target; the reference for [`avx2::Avx2`].
+#[derive(Clone, Copy)]
+struct Portable;
+
+impl<const D: usize> Lanes<D> for Portable {
+    type Acc = ([f64; LANES], [f64; LANES]);
+
+    #[inline(always)]
+    fn zero(self) -> Self::Acc {
+        ([0.0; LANES], [0.0; LANES])
+    }
+
+    #[inline(always)]
+    fn block(
+        self,
+        me: &Target<D>,
+        x: [&[f64; LANES]; D],
+        u: &[f64; LANES],
+        v: &[f64; LANES],
+        later: usize,
+        acc: &mut Self::Acc,
+        a: &mut [f64; LANES],
+        b: &mut [f64; LANES],
+    ) {
+        let mut d2 = [0.0; LANES];
+        for (axis, (xp, xq)) in me.x.iter().zip(x).enumerate() {
+            for l in 0..LANES {
+                let d = xp - xq[l];
+                d2[l] = if axis == 0 {
+                    d * d
+                } else {
+                    d.mul_add(d, d2[l])
+                };
+            }
+        }
+        let mut t = [0.0; LANES];
+        for l in 0..LANES {
+            t[l] = -d2[l];
+        }
+        let e = exp2_lanes(t);
+        for l in 0..LANES {
+            let g = if d2[l] <= me.cutoff2 && l >= later {
+                e[l]
+            } else {
+                0.0
+            };
+            acc.0[l] = u[l].mul_add(g, acc.0[l]);
+            acc.1[l] = v[l].mul_add(g, acc.1[l]);
+            a[l] = me.strength.mul_add(g, a[l]);
+            b[l] = me.volume.mul_add(g, b[l]);
+        }
+    }
+
+    #[inline(always)]
+    fn sums(self, (a, b): Self::Acc) -> (f64, f64) {
+        ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]))
+    }
+}
+
+/// The target slot of a row of pairs, and the squared cut-off.
+struct Target<const D: usize> {
+    x: [f64; D],
+    strength: f64,
+    volume: f64,
+    cutoff2: f64,
+}
+
+/// [`Portable`] written out in AVX2 and FMA instructions: the same
+/// operations in the same order, so the same bits.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use pulp::bytemuck::cast;
+    use pulp::x86::V3;
+    use std::arch::x86_64::{
+        __m256d, __m256i, _CMP_LE_OQ, _MM_FROUND_NO_EXC, _MM_FROUND_TO_NEAREST_INT,
+    };
+
+    use super::super::exp::{self, LANES};
+    use super::{Lanes, Target};
+
+    #[derive(Clone, Copy)]
+    pub(super) struct Avx2(pub V3);
+
+    /// Lane masks: lanes `later..` set.
+    const LATER: [[u64; LANES]; LANES + 1] = {
+        let mut masks = [[0; LANES]; LANES + 1];
+        let mut later = 0;
+        while later <= LANES {
+            let mut l = later;
+            while l < LANES {
+                masks[later][l] = u64::MAX;
+                l += 1;
+            }
+            later += 1;
+        }
+        masks
+    };
+
+    impl<const D: usize> Lanes<D> for Avx2 {
+        type Acc = (__m256d, __m256d);
+
+        #[inline(always)]
+        fn zero(self) -> Self::Acc {
+            let z = self.0.avx._mm256_setzero_pd();
+            (z, z)
+        }
+
+        #[inline(always)]
+        fn block(
+            self,
+            me: &Target<D>,
+            x: [&[f64; LANES]; D],
+            u: &[f64; LANES],
+            v: &[f64; LANES],
+            later: usize,
+            acc: &mut Self::Acc,
+            a: &mut [f64; LANES],
+            b: &mut [f64; LANES],
+        ) {
+            let Avx2(simd) = self;
+            let (avx, fma) = (simd.avx, simd.fma);
+            let splat = |x: f64| avx._mm256_set1_pd(x);
+            let mut d2 = avx._mm256_setzero_pd();
+            for (axis, (&xp, xq)) in me.x.iter().zip(x).enumerate() {
+                let d = avx._mm256_sub_pd(splat(xp), cast(*xq));
+                d2 = if axis == 0 {
+                    avx._mm256_mul_pd(d, d)
+                } else {
+                    fma._mm256_fmadd_pd(d, d, d2)
+                };
+            }
+            let e = exp2_avx2(simd, avx._mm256_xor_pd(d2, splat(-0.0)));
+            let inside = avx._mm256_cmp_pd::<_CMP_LE_OQ>(d2, splat(me.cutoff2));
+            let g = avx._mm256_and_pd(avx._mm256_and_pd(e, inside), cast(LATER[later]));
+            acc.0 = fma._mm256_fmadd_pd(cast(*u), g, acc.0);
+            acc.1 = fma._mm256_fmadd_pd(cast(*v), g, acc.1);
+            *a = cast(fma._mm256_fmadd_pd(splat(me.strength), g, cast(*a)));
+            *b = cast(fma._mm256_fmadd_pd(splat(me.volume), g, cast(*b)));
+        }
+
+        #[inline(always)]
+        fn sums(self, (a, b): Self::Acc) -> (f64, f64) {
+            let (a, b): ([f64; LANES], [f64; LANES]) = (cast(a), cast(b));
+            ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]))
+        }
+    }
+
+    /// [`exp::exp2_lanes`] in AVX2 and FMA instructions.
+    #[inline(always)]
+    fn exp2_avx2(simd: V3, t: __m256d) -> __m256d {
+        let (avx, avx2, fma) = (simd.avx, simd.avx2, simd.fma);
+        let splat = |x: f64| avx._mm256_set1_pd(x);
+        let t = avx._mm256_max_pd(t, splat(exp::MIN_ARG));
+        let k = avx._mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(t);
+        let r = avx._mm256_sub_pd(t, k);
+        let mut p = splat(exp::TAYLOR[0]);
+        for c in &exp::TAYLOR[1..] {
+            p = fma._mm256_fmadd_pd(p, r, splat(*c));
+        }
+        p = fma._mm256_fmadd_pd(p, r, splat(1.0));
+        let bits: __m256i = cast(avx._mm256_add_pd(k, splat(exp::SHIFTER)));
+        let bits = avx2._mm256_add_epi64(bits, avx._mm256_set1_epi64x(1023));
+        let scale: __m256d = cast(avx2._mm256_slli_epi64::<52>(bits));
+        avx._mm256_mul_pd(p, scale)
+    }
+}
