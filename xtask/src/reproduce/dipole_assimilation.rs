@@ -170,14 +170,16 @@ pub struct Progress {
     pub revisions: Vec<String>,
 }
 
-/// The solvers of a run: the truth's and one per member (a member's solver
-/// serves it in every ensemble; solvers hold no state between steps).
+/// The solvers of a run: the truth's and one per member and ensemble, so
+/// that the truth and every member of every ensemble advance through a
+/// window at once (solvers hold no state between steps: the first row also
+/// serves the analyses and errors of every ensemble).
 pub struct Experiment {
     pub setup: Setup,
     seed: u64,
     quadrature: CellGrid2d,
     truth_vic: Vic,
-    vics: Vec<Vic>,
+    vics: Vec<Vec<Vic>>,
 }
 
 impl Experiment {
@@ -196,13 +198,21 @@ impl Experiment {
             .collect::<Result<Vec<_>, _>>()?
             .into_iter()
             .unzip();
+        let mut rows = vec![vics];
+        for _ in 1..filters.len() {
+            rows.push(
+                (0..setup.members)
+                    .map(|i| Ok(setup.prior.sample(seed, i, &setup.member).start()?.0))
+                    .collect::<Result<Vec<_>, Error>>()?,
+            );
+        }
         let truth_field = field_on(&mut truth_vic, &truth, &quadrature)?;
         let mut experiment = Experiment {
             setup,
             seed,
             quadrature,
             truth_vic,
-            vics,
+            vics: rows,
         };
         let error = experiment.ensemble_error(&prior, &truth_field)?;
         let rows = filters
@@ -221,12 +231,13 @@ impl Experiment {
         Ok((experiment, progress))
     }
 
-    /// Window `k = progress.completed`: the truth, then each ensemble's
-    /// forecast and (for the filters) its analysis. Every ensemble starts
-    /// from the same prior, so the first forecast is computed once and
-    /// shared (copied before the first ensemble's analysis: an ensemble's
-    /// rows do not depend on which ensembles run beside it). `bar` counts
-    /// the steps.
+    /// Window `k = progress.completed`: the truth and every ensemble's
+    /// forecast at once (all members of all ensembles in parallel beside
+    /// the truth), then each ensemble's errors and (for the filters) its
+    /// analysis, in ensemble order. Every ensemble starts from the same
+    /// prior, so the first forecast is computed once and copied before the
+    /// first analysis (an ensemble's rows do not depend on which ensembles
+    /// run beside it). `bar` counts the steps.
     pub fn advance_window(
         &mut self,
         progress: &mut Progress,
@@ -235,11 +246,41 @@ impl Experiment {
         let setup = &self.setup;
         let k = progress.completed;
         let time = (k + 1) as f64 * setup.window;
-        self.truth_vic.advance(
-            &mut progress.truth,
-            setup.truth.steps_to(setup.window),
-            |_| bar.inc(1),
-        )?;
+        let member_steps = setup.member.steps_to(setup.window);
+        // Every ensemble starts from the same prior: its first forecast is
+        // computed once and copied before any analysis changes it.
+        let shared_first = k == 0 && progress.ensembles.len() > 1;
+        let forecasting = if shared_first {
+            1
+        } else {
+            progress.ensembles.len()
+        };
+        let (truth, members) = rayon::join(
+            || {
+                self.truth_vic.advance(
+                    &mut progress.truth,
+                    setup.truth.steps_to(setup.window),
+                    |_| bar.inc(1),
+                )
+            },
+            || {
+                forecast(
+                    &mut self.vics[..forecasting],
+                    &mut progress.ensembles[..forecasting],
+                    member_steps,
+                    bar,
+                )
+            },
+        );
+        truth?;
+        members?;
+        if shared_first {
+            let (first, rest) = progress.ensembles.split_at_mut(1);
+            for (_, flows) in rest {
+                flows.clone_from(&first[0].1);
+                bar.inc(member_steps * setup.members as u64);
+            }
+        }
         let velocity = self
             .truth_vic
             .velocity_at(&progress.truth.particles, &setup.points)?;
@@ -248,21 +289,7 @@ impl Experiment {
             .push(noisy_observations(&velocity, setup.sigma_obs, self.seed, k));
         let truth_field = field_on(&mut self.truth_vic, &progress.truth, &self.quadrature)?;
 
-        let member_steps = setup.member.steps_to(setup.window);
-        // The first forecast of every ensemble, kept before any analysis
-        // changes the ensemble that computed it.
-        let mut first_forecast: Option<Vec<FlowState>> = None;
         for e in 0..progress.ensembles.len() {
-            match &first_forecast {
-                Some(shared) => progress.ensembles[e].1 = shared.clone(),
-                None => {
-                    forecast(&mut self.vics, &mut progress.ensembles[e].1, member_steps)?;
-                    if k == 0 && progress.ensembles.len() > 1 {
-                        first_forecast = Some(progress.ensembles[e].1.clone());
-                    }
-                }
-            }
-            bar.inc(member_steps);
             let filter = progress.ensembles[e].0;
             let error = self.ensemble_error(&progress.ensembles[e].1, &truth_field)?;
             let flows = &mut progress.ensembles[e].1;
@@ -294,8 +321,7 @@ impl Experiment {
         let setup = &self.setup;
         let variances = vec![setup.sigma_obs * setup.sigma_obs; 2 * setup.points.len()];
         let noise = ObservationNoise::diagonal(&variances)?;
-        let predicted: Vec<Vec<f64>> = self
-            .vics
+        let predicted: Vec<Vec<f64>> = self.vics[0]
             .par_iter_mut()
             .zip(flows.par_iter())
             .map(|(vic, state)| {
@@ -309,7 +335,7 @@ impl Experiment {
         let eps = perturbations(self.seed, k, setup.members, &noise);
         let f = coefficients(&predicted, data, &eps, &noise)?;
         let forecast: Vec<_> = flows.iter().map(|s| s.particles.clone()).collect();
-        let grid = self.vics[0].grid();
+        let grid = self.vics[0][0].grid();
         let analysed = match filter {
             Filter::RemeshEnkf => {
                 remesh_update(&forecast, grid.remesh_grid(), &f, setup.member.threshold)?
@@ -336,8 +362,7 @@ impl Experiment {
         truth_field: &[f64],
     ) -> Result<EnsembleL2Error, Error> {
         let quadrature = &self.quadrature;
-        let fields: Vec<Vec<f64>> = self
-            .vics
+        let fields: Vec<Vec<f64>> = self.vics[0]
             .par_iter_mut()
             .zip(flows.par_iter())
             .map(|(vic, state)| field_on(vic, state, quadrature))
@@ -348,18 +373,33 @@ impl Experiment {
     /// The vorticity of member `member`'s flow `state` on the quadrature
     /// cells (row-major, `y` slowest).
     pub fn member_field(&mut self, member: usize, state: &FlowState) -> Result<Vec<f64>, Error> {
-        field_on(&mut self.vics[member], state, &self.quadrature)
+        field_on(&mut self.vics[0][member], state, &self.quadrature)
     }
 }
 
-/// Every member through `steps` steps, in parallel.
-fn forecast(vics: &mut [Vic], flows: &mut [FlowState], steps: u64) -> Result<(), Error> {
-    vics.par_iter_mut()
-        .zip(flows.par_iter_mut())
-        .enumerate()
-        .try_for_each(|(member, (vic, state))| {
+/// Every member of every given ensemble through `steps` steps, all in
+/// parallel, the largest members first (so that no long forecast starts
+/// last); `bar` counts each member's steps when it is done.
+fn forecast(
+    vics: &mut [Vec<Vic>],
+    ensembles: &mut [(Filter, Vec<FlowState>)],
+    steps: u64,
+    bar: &ProgressBar,
+) -> Result<(), Error> {
+    let mut work: Vec<(usize, &mut Vic, &mut FlowState)> = vics
+        .iter_mut()
+        .zip(ensembles.iter_mut())
+        .flat_map(|(row, (_, flows))| row.iter_mut().zip(flows.iter_mut()).enumerate())
+        .map(|(member, (vic, state))| (member, vic, state))
+        .collect();
+    work.sort_by_key(|(_, _, state)| std::cmp::Reverse(state.particles.len()));
+    work.into_par_iter()
+        .with_max_len(1)
+        .try_for_each(|(member, vic, state)| {
             vic.advance(state, steps, |_| {})
-                .map_err(|source| Error::Member { member, source })
+                .map_err(|source| Error::Member { member, source })?;
+            bar.inc(steps);
+            Ok(())
         })
 }
 
