@@ -281,6 +281,19 @@ pub(crate) fn images_into<const D: usize>(
     )]
     for p in 0..n {
         let x = domain.wrap(std::array::from_fn(|a| positions[a][p]));
+        if domain
+            .axes()
+            .iter()
+            .zip(x)
+            .all(|(axis, xi)| axis.has_no_image_within(xi, reach))
+        {
+            entries.push(Entry {
+                position: x,
+                source: p,
+                sign: 1.0,
+            });
+            continue;
+        }
         for (images, (axis, xi)) in per_axis.iter_mut().zip(domain.axes().iter().zip(x)) {
             axis.images(xi, reach, images);
         }

@@ -36,6 +36,17 @@ impl Axis {
         }
     }
 
+    /// Whether every image of `x` but `x` itself lies beyond `reach` of
+    /// the axis: free axes, and points farther than `reach` from both ends
+    /// (then `images` keeps only `x`).
+    #[inline]
+    pub(crate) fn has_no_image_within(self, x: f64, reach: f64) -> bool {
+        match self {
+            Axis::Free => true,
+            Axis::Periodic { length } | Axis::Walls { length } => x > reach && x < length - reach,
+        }
+    }
+
     /// The images of a coordinate `x` that lie within `reach` of the bounded
     /// interval `[0, L]` (including `x` itself), each with its sign.
     ///
@@ -44,12 +55,7 @@ impl Axis {
     pub(crate) fn images(self, x: f64, reach: f64, out: &mut Vec<(f64, f64)>) {
         out.clear();
         let keep = |y: f64, l: f64| y >= -reach && y <= l + reach;
-        if let Axis::Periodic { length } | Axis::Walls { length } = self
-            && x > reach
-            && x < length - reach
-        {
-            // Farther than `reach` from both ends: every image is beyond
-            // the reach (the loops below would keep only `x` itself).
+        if self.has_no_image_within(x, reach) {
             out.push((x, 1.0));
             return;
         }

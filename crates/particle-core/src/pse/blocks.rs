@@ -106,7 +106,10 @@ impl<const D: usize> Blocks<D> {
                 hi[axis] = hi[axis].max(e.position[axis]);
             }
         }
-        let mut cell_size = cutoff;
+        // A hair above the cut-off, so that no rounding in the bucketing
+        // can put two entries within the cut-off farther apart than one
+        // cell (or one cell plus a strip, for the strips' reach).
+        let mut cell_size = cutoff * (1.0 + 1e-12);
         let cell_budget = 4 * self.entries.len() + 64;
         let dims = loop {
             let dims: [usize; D] =

@@ -292,9 +292,11 @@ impl<const D: usize> Lanes<D> for Portable {
         b: &mut [f64; LANES],
     ) {
         let mut d2 = [0.0; LANES];
-        for (axis, (xp, xq)) in me.x.iter().zip(x).enumerate() {
+        // An index loop: the iterator chain clippy prefers is not unrolled.
+        #[expect(clippy::needless_range_loop, reason = "unrolled by the compiler")]
+        for axis in 0..D {
             for l in 0..LANES {
-                let d = xp - xq[l];
+                let d = me.x[axis] - x[axis][l];
                 d2[l] = if axis == 0 {
                     d * d
                 } else {
@@ -390,8 +392,10 @@ mod avx2 {
             let (avx, fma) = (simd.avx, simd.fma);
             let splat = |x: f64| avx._mm256_set1_pd(x);
             let mut d2 = avx._mm256_setzero_pd();
-            for (axis, (&xp, xq)) in me.x.iter().zip(x).enumerate() {
-                let d = avx._mm256_sub_pd(splat(xp), cast(*xq));
+            // An index loop: the iterator chain clippy prefers is not unrolled.
+            #[expect(clippy::needless_range_loop, reason = "unrolled by the compiler")]
+            for axis in 0..D {
+                let d = avx._mm256_sub_pd(splat(me.x[axis]), cast(*x[axis]));
                 d2 = if axis == 0 {
                     avx._mm256_mul_pd(d, d)
                 } else {
