@@ -61,6 +61,7 @@ pub mod advection_diffusion;
 pub mod cell_list;
 pub mod domain;
 pub mod error;
+mod gaussian_blocks;
 pub mod kernels;
 pub mod particles;
 pub mod pse;

@@ -22,6 +22,8 @@ use rayon::prelude::*;
 
 use crate::cell_list::CellList;
 use crate::domain::{Axis, Domain};
+use crate::gaussian_blocks::blocks::{Blocks, EMPTY};
+use crate::gaussian_blocks::points;
 use crate::kernels::{Kernel, Width, gaussian_r2};
 use crate::particles::check_len;
 use crate::{Error, ParticleSet, Result};
@@ -34,6 +36,9 @@ use crate::{Error, ParticleSet, Result};
 #[derive(Debug, Clone)]
 pub struct Reconstruction<const D: usize> {
     list: CellList<D>,
+    /// The same particles and images in padded cell blocks, for the
+    /// vectorised sums.
+    blocks: Blocks<D>,
     eps: Width,
     tolerance: f64,
     len: usize,
@@ -56,8 +61,13 @@ impl<const D: usize> Reconstruction<D> {
     ) -> Result<Self> {
         let cutoff = Kernel::Gaussian.radius(tolerance)? * eps.get();
         let list = CellList::new(domain, positions, cutoff)?;
+        let mut blocks = Blocks::default();
+        // Volumes do not enter the reconstruction.
+        let ones = vec![1.0; positions[0].len()];
+        blocks.rebuild(&domain, positions, &ones, cutoff, eps.get())?;
         Ok(Reconstruction {
             list,
+            blocks,
             eps,
             tolerance,
             len: positions[0].len(),
@@ -144,10 +154,7 @@ impl<const D: usize> Reconstruction<D> {
         for (i, x) in points.iter().enumerate() {
             self.check_point(i, x)?;
         }
-        Ok(points
-            .par_iter()
-            .map(|&x| self.value_unchecked(strengths, x))
-            .collect())
+        Ok(self.sums_at(strengths, points))
     }
 
     /// `u` at the particles themselves, `(Phi U)_p`: the product with the
@@ -162,21 +169,40 @@ impl<const D: usize> Reconstruction<D> {
 
     /// `(Phi U)_p` without checks, for trusted callers with correct lengths.
     pub(crate) fn at_particles_unchecked(&self, strengths: &[f64]) -> Vec<f64> {
-        (0..self.len)
-            .into_par_iter()
-            .map(|p| self.value_unchecked(strengths, self.list.particle(p)))
-            .collect()
+        let points: Vec<[f64; D]> = (0..self.len).map(|p| self.list.particle(p)).collect();
+        self.sums_at(strengths, &points)
     }
 
     fn value_unchecked(&self, strengths: &[f64], x: [f64; D]) -> f64 {
-        // zeta_eps(d) = zeta_eps(0) exp(-|d|^2 / eps^2): the constant factor
-        // is applied once, outside the loop.
-        let inv_eps2 = 1.0 / (self.eps.get() * self.eps.get());
-        let mut sum = 0.0;
-        self.list.for_each_neighbor(x, |e, _, d2| {
-            sum += e.sign * strengths[e.source] * (-d2 * inv_eps2).exp();
-        });
-        sum * gaussian_r2::<D>(0.0, self.eps)
+        self.sums_at(strengths, &[x])[0]
+    }
+
+    /// The Gaussian sums over the blocks, in fixed chunks of points in
+    /// parallel: `zeta_eps(d) = zeta_eps(0) 2^(-|d|^2 log2(e) / eps^2)`,
+    /// the constant applied once per point.
+    fn sums_at(&self, strengths: &[f64], points: &[[f64; D]]) -> Vec<f64> {
+        const POINTS_PER_TASK: usize = 256;
+        let blocks = &self.blocks;
+        let signed: Vec<f64> = (0..blocks.slots())
+            .map(|s| match blocks.source[s] {
+                EMPTY => 0.0,
+                q => blocks.sign[s] * strengths[q],
+            })
+            .collect();
+        let domain = *self.list.domain();
+        let wrapped: Vec<[f64; D]> = points.iter().map(|&x| domain.wrap(x)).collect();
+        let cutoff2 = (self.cutoff() / self.eps.get()).powi(2) * std::f64::consts::LOG2_E;
+        let zeta0 = gaussian_r2::<D>(0.0, self.eps);
+        let mut out = vec![0.0; points.len()];
+        out.par_chunks_mut(POINTS_PER_TASK)
+            .zip(wrapped.par_chunks(POINTS_PER_TASK))
+            .for_each(|(out, points)| {
+                points::sums_at(blocks, &signed, cutoff2, points, out);
+                for u in out {
+                    *u *= zeta0;
+                }
+            });
+        out
     }
 
     fn check_strengths(&self, strengths: &[f64]) -> Result<()> {

@@ -72,6 +72,58 @@ proptest! {
     }
 }
 
+/// Thousands of particles over many cells in a walled box and points
+/// anywhere in it (on the walls, in the corners, far from every particle):
+/// the block sums equal the all-pairs image sum within the bound.
+#[test]
+fn many_particles_in_a_walled_box_equal_all_pairs_within_the_bound() {
+    let mut s = 3u64;
+    let mut rnd = move || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let n = 2500;
+    // Particles in the lower-left part only, so that some points are far
+    // from all of them.
+    let xs: Vec<f64> = (0..n).map(|_| 0.7 * rnd()).collect();
+    let ys: Vec<f64> = (0..n).map(|_| 0.7 * rnd()).collect();
+    let set = ParticleSet::new(
+        [xs, ys],
+        (0..n).map(|_| rnd() - 0.4).collect(),
+        vec![1e-4; n],
+    )
+    .unwrap();
+    let axes = [Axis::Walls { length: 1.0 }; 2];
+    let (eps, tol) = (width(0.01), 1e-10);
+    let rec = Reconstruction::for_particles(Domain::new(axes).unwrap(), &set, eps, tol).unwrap();
+    let mut points: Vec<[f64; 2]> = (0..150).map(|_| [rnd(), rnd()]).collect();
+    points.extend([
+        [0.0, 0.0],
+        [1.0, 1.0],
+        [0.0, 0.5],
+        [0.3, 0.0],
+        [0.7, 0.7],
+        [0.71, 0.3],
+    ]);
+    let got = rec.values_at(set.strengths(), &points).unwrap();
+    let bound = rec.error_bound(set.strengths());
+    for (x, g) in points.iter().zip(&got) {
+        let exact = naive_2d(axes, &set, eps, *x);
+        assert!(
+            (g - exact).abs() <= bound + 1e-13 * exact.abs().max(1.0),
+            "at {x:?}: {g} vs {exact}, bound {bound}"
+        );
+    }
+    // At the particles themselves, too.
+    let at = rec.values_at_particles(set.strengths()).unwrap();
+    for p in (0..n).step_by(101) {
+        let exact = naive_2d(axes, &set, eps, set.position(p));
+        assert!((at[p] - exact).abs() <= bound + 1e-13 * exact.abs().max(1.0));
+    }
+}
+
 /// Poisson summation: `sum_p d zeta_eps(x - p d) = 1 + 2 sum_k exp(-(pi k eps / d)^2)
 /// cos(2 pi k x / d)`, so a lattice of unit density reconstructs 1 up to
 /// `2 exp(-(pi eps / d)^2)`, in 1D on a periodic domain.

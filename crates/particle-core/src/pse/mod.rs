@@ -30,9 +30,10 @@
 //! `b_p = sum_q V_q g_pq` (which is also the stiffness `S_p` up to
 //! `nu eps^-2 eta_eps(0)`), so a pair costs one Gaussian and four fused
 //! multiply-adds. The particles and their images are sorted by cell into
-//! padded blocks (`blocks`); every pair is evaluated once, in lanes of four
-//! without a cut-off branch (`pairs`: the Gaussians beyond the cut-off are
-//! masked), with a vectorised `2^x` (`exp`, within 2 ulp of the library's)
+//! padded blocks (the crate's private `gaussian_blocks`, shared with the
+//! reconstruction); every pair is evaluated once, in lanes of four without
+//! a cut-off branch (the Gaussians beyond the cut-off are masked), with a
+//! vectorised `2^x` (within 2 ulp of the library's)
 //! on AVX2 when the processor has it, and the same bits without. The target
 //! cells are split into chunks fixed by the number of slots, each summing
 //! into its own accumulators, added in chunk order: the result is the same
@@ -46,11 +47,8 @@ use crate::kernels::{Kernel, Width, gaussian_r2};
 use crate::particles::{check_finite, check_len, check_volumes};
 use crate::{Error, ParticleSet, Result};
 
-mod blocks;
-mod exp;
-mod pairs;
-
-use blocks::{Blocks, EMPTY};
+use crate::gaussian_blocks::blocks::{Blocks, EMPTY};
+use crate::gaussian_blocks::{exp, pairs};
 
 /// The pair sums are split into at most this many chunks of target cells,
 const MAX_CHUNKS: usize = 8;

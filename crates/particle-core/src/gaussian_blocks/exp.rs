@@ -15,18 +15,18 @@
 use std::f64::consts::LN_2;
 
 /// Lanes evaluated together.
-pub(super) const LANES: usize = 4;
+pub(crate) const LANES: usize = 4;
 
 /// Smallest argument evaluated; `2^MIN_ARG` is still a normal number.
-pub(super) const MIN_ARG: f64 = -1000.0;
+pub(crate) const MIN_ARG: f64 = -1000.0;
 
 /// `1.5 * 2^52`: adding it to an integer-valued `k` with `|k| < 2^51` leaves
 /// `k` (mod `2^52`) in the low mantissa bits.
-pub(super) const SHIFTER: f64 = 6_755_399_441_055_744.0;
+pub(crate) const SHIFTER: f64 = 6_755_399_441_055_744.0;
 
 /// Taylor coefficients `ln(2)^j / j!` for `j = 12, 11, ..., 1`, in Horner
 /// order (the constant 1 is added last).
-pub(super) const TAYLOR: [f64; 12] = {
+pub(crate) const TAYLOR: [f64; 12] = {
     let mut c = [0.0; 12];
     let mut term = 1.0;
     let mut j = 1;
@@ -41,14 +41,14 @@ pub(super) const TAYLOR: [f64; 12] = {
 /// `2^t` of one argument `t` in `[MIN_ARG, 0]`; lane for lane the bits of
 /// [`exp2_lanes`].
 #[inline(always)]
-pub(super) fn exp2_nonpositive(t: f64) -> f64 {
+pub(crate) fn exp2_nonpositive(t: f64) -> f64 {
     exp2_lanes([t; LANES])[0]
 }
 
 /// `2^t` of four lanes (plain loops: everything here must inline into the
 /// caller's target features).
 #[inline(always)]
-pub(super) fn exp2_lanes(t: [f64; LANES]) -> [f64; LANES] {
+pub(crate) fn exp2_lanes(t: [f64; LANES]) -> [f64; LANES] {
     let mut k = [0.0; LANES];
     let mut r = [0.0; LANES];
     for l in 0..LANES {

@@ -22,18 +22,23 @@ use crate::domain::Domain;
 use super::exp::LANES;
 
 /// Strips per cell across the last axis.
-pub(super) const STRIPS: usize = 8;
+pub(crate) const STRIPS: usize = 8;
 /// Source index of an empty (padding) slot.
-pub(super) const EMPTY: usize = usize::MAX;
+pub(crate) const EMPTY: usize = usize::MAX;
 /// Scaled coordinate of an empty slot: its squared distance to any entry
 /// (about `1e200`) is finite and far beyond every cut-off.
 const FAR: f64 = 1e100;
 
 /// Entries sorted by cell, padded per cell to whole lanes.
 #[derive(Debug, Clone)]
-pub(super) struct Blocks<const D: usize> {
+pub(crate) struct Blocks<const D: usize> {
     /// Cells per axis.
     pub dims: [usize; D],
+    /// Lower corner of cell 0 and the side of a cell (domain units).
+    pub origin: [f64; D],
+    pub cell_size: f64,
+    /// Coordinates are stored multiplied by this: `sqrt(log2 e) / eps`.
+    pub unit: f64,
     /// `cell_start[c]..cell_start[c + 1]` are the slots of cell `c`
     /// (flat index, axis 0 fastest); every start is a multiple of [`LANES`].
     pub cell_start: Vec<usize>,
@@ -64,6 +69,9 @@ impl<const D: usize> Default for Blocks<D> {
     fn default() -> Self {
         Blocks {
             dims: [0; D],
+            origin: [0.0; D],
+            cell_size: 1.0,
+            unit: 1.0,
             cell_start: Vec::new(),
             strip_bounds: Vec::new(),
             coords: std::array::from_fn(|_| Vec::new()),
@@ -120,6 +128,8 @@ impl<const D: usize> Blocks<D> {
             }
         };
         self.dims = dims;
+        self.origin = lo;
+        self.cell_size = cell_size;
         let cells: usize = dims.iter().product();
 
         // Counting sort by cell and strip, each cell rounded up to whole
@@ -180,6 +190,7 @@ impl<const D: usize> Blocks<D> {
         self.home.resize(n, EMPTY);
         self.images.clear();
         let unit = std::f64::consts::LOG2_E.sqrt() / width;
+        self.unit = unit;
         for (e, &key) in self.entries.iter().zip(&self.key_of_entry) {
             let slot = self.fill[key];
             self.fill[key] += 1;

@@ -28,7 +28,10 @@ use std::ops::Range;
 use pulp::{as_arrays, as_arrays_mut};
 
 use super::blocks::{Blocks, STRIPS};
-use super::exp::{LANES, exp2_lanes};
+use super::exp::LANES;
+#[cfg(target_arch = "x86_64")]
+use super::lanes::avx2;
+use super::lanes::{Lanes, Portable, Target};
 
 /// Largest number of forward neighbour cells one step ahead on the last
 /// axis: `3^(D-1)` for `D <= 4`.
@@ -42,7 +45,7 @@ const MAX_RUNS: usize = 1 + 4 + MAX_PRUNED;
 ///
 /// `strength` holds each slot's signed strength (0 for padding) and
 /// `cutoff2` is the squared cut-off in units of the kernel width.
-pub(super) fn accumulate<const D: usize>(
+pub(crate) fn accumulate<const D: usize>(
     blocks: &Blocks<D>,
     strength: &[f64],
     cutoff2: f64,
@@ -69,7 +72,7 @@ pub(super) fn accumulate<const D: usize>(
 
 /// The portable form of [`accumulate`] (the same bits; for tests).
 #[cfg(test)]
-pub(super) fn accumulate_portable<const D: usize>(
+pub(crate) fn accumulate_portable<const D: usize>(
     blocks: &Blocks<D>,
     strength: &[f64],
     cutoff2: f64,
@@ -240,200 +243,5 @@ impl<const D: usize> Job<'_, D> {
         let (sum_a, sum_b) = lanes.sums(acc);
         a[p - self.base] += sum_a;
         b[p - self.base] += sum_b;
-    }
-}
-
-/// One block of pairs: a target with `LANES` consecutive slots.
-trait Lanes<const D: usize>: Copy {
-    /// The target's running sums `(a, b)`, lane by lane.
-    type Acc: Copy;
-    fn zero(self) -> Self::Acc;
-    /// The pairs of `me` with one block of slots (coordinates `x`,
-    /// strengths `u`, volumes `v`) from lane `later` on: `me`'s sums into
-    /// `acc`, the block's into `a` and `b`.
-    #[allow(clippy::too_many_arguments)]
-    fn block(
-        self,
-        me: &Target<D>,
-        x: [&[f64; LANES]; D],
-        u: &[f64; LANES],
-        v: &[f64; LANES],
-        later: usize,
-        acc: &mut Self::Acc,
-        a: &mut [f64; LANES],
-        b: &mut [f64; LANES],
-    );
-    /// `((l0 + l1) + (l2 + l3))` of each sum.
-    fn sums(self, acc: Self::Acc) -> (f64, f64);
-}
-
-/// Lanes as arrays, for any target; the reference for [`avx2::Avx2`].
-#[derive(Clone, Copy)]
-struct Portable;
-
-impl<const D: usize> Lanes<D> for Portable {
-    type Acc = ([f64; LANES], [f64; LANES]);
-
-    #[inline(always)]
-    fn zero(self) -> Self::Acc {
-        ([0.0; LANES], [0.0; LANES])
-    }
-
-    #[inline(always)]
-    fn block(
-        self,
-        me: &Target<D>,
-        x: [&[f64; LANES]; D],
-        u: &[f64; LANES],
-        v: &[f64; LANES],
-        later: usize,
-        acc: &mut Self::Acc,
-        a: &mut [f64; LANES],
-        b: &mut [f64; LANES],
-    ) {
-        let mut d2 = [0.0; LANES];
-        // An index loop: the iterator chain clippy prefers is not unrolled.
-        #[expect(clippy::needless_range_loop, reason = "unrolled by the compiler")]
-        for axis in 0..D {
-            for l in 0..LANES {
-                let d = me.x[axis] - x[axis][l];
-                d2[l] = if axis == 0 {
-                    d * d
-                } else {
-                    d.mul_add(d, d2[l])
-                };
-            }
-        }
-        let mut t = [0.0; LANES];
-        for l in 0..LANES {
-            t[l] = -d2[l];
-        }
-        let e = exp2_lanes(t);
-        for l in 0..LANES {
-            let g = if d2[l] <= me.cutoff2 && l >= later {
-                e[l]
-            } else {
-                0.0
-            };
-            acc.0[l] = u[l].mul_add(g, acc.0[l]);
-            acc.1[l] = v[l].mul_add(g, acc.1[l]);
-            a[l] = me.strength.mul_add(g, a[l]);
-            b[l] = me.volume.mul_add(g, b[l]);
-        }
-    }
-
-    #[inline(always)]
-    fn sums(self, (a, b): Self::Acc) -> (f64, f64) {
-        ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]))
-    }
-}
-
-/// The target slot of a row of pairs, and the squared cut-off.
-struct Target<const D: usize> {
-    x: [f64; D],
-    strength: f64,
-    volume: f64,
-    cutoff2: f64,
-}
-
-/// [`Portable`] written out in AVX2 and FMA instructions: the same
-/// operations in the same order, so the same bits.
-#[cfg(target_arch = "x86_64")]
-mod avx2 {
-    use pulp::bytemuck::cast;
-    use pulp::x86::V3;
-    use std::arch::x86_64::{
-        __m256d, __m256i, _CMP_LE_OQ, _MM_FROUND_NO_EXC, _MM_FROUND_TO_NEAREST_INT,
-    };
-
-    use super::super::exp::{self, LANES};
-    use super::{Lanes, Target};
-
-    #[derive(Clone, Copy)]
-    pub(super) struct Avx2(pub V3);
-
-    /// Lane masks: lanes `later..` set.
-    const LATER: [[u64; LANES]; LANES + 1] = {
-        let mut masks = [[0; LANES]; LANES + 1];
-        let mut later = 0;
-        while later <= LANES {
-            let mut l = later;
-            while l < LANES {
-                masks[later][l] = u64::MAX;
-                l += 1;
-            }
-            later += 1;
-        }
-        masks
-    };
-
-    impl<const D: usize> Lanes<D> for Avx2 {
-        type Acc = (__m256d, __m256d);
-
-        #[inline(always)]
-        fn zero(self) -> Self::Acc {
-            let z = self.0.avx._mm256_setzero_pd();
-            (z, z)
-        }
-
-        #[inline(always)]
-        fn block(
-            self,
-            me: &Target<D>,
-            x: [&[f64; LANES]; D],
-            u: &[f64; LANES],
-            v: &[f64; LANES],
-            later: usize,
-            acc: &mut Self::Acc,
-            a: &mut [f64; LANES],
-            b: &mut [f64; LANES],
-        ) {
-            let Avx2(simd) = self;
-            let (avx, fma) = (simd.avx, simd.fma);
-            let splat = |x: f64| avx._mm256_set1_pd(x);
-            let mut d2 = avx._mm256_setzero_pd();
-            // An index loop: the iterator chain clippy prefers is not unrolled.
-            #[expect(clippy::needless_range_loop, reason = "unrolled by the compiler")]
-            for axis in 0..D {
-                let d = avx._mm256_sub_pd(splat(me.x[axis]), cast(*x[axis]));
-                d2 = if axis == 0 {
-                    avx._mm256_mul_pd(d, d)
-                } else {
-                    fma._mm256_fmadd_pd(d, d, d2)
-                };
-            }
-            let e = exp2_avx2(simd, avx._mm256_xor_pd(d2, splat(-0.0)));
-            let inside = avx._mm256_cmp_pd::<_CMP_LE_OQ>(d2, splat(me.cutoff2));
-            let g = avx._mm256_and_pd(avx._mm256_and_pd(e, inside), cast(LATER[later]));
-            acc.0 = fma._mm256_fmadd_pd(cast(*u), g, acc.0);
-            acc.1 = fma._mm256_fmadd_pd(cast(*v), g, acc.1);
-            *a = cast(fma._mm256_fmadd_pd(splat(me.strength), g, cast(*a)));
-            *b = cast(fma._mm256_fmadd_pd(splat(me.volume), g, cast(*b)));
-        }
-
-        #[inline(always)]
-        fn sums(self, (a, b): Self::Acc) -> (f64, f64) {
-            let (a, b): ([f64; LANES], [f64; LANES]) = (cast(a), cast(b));
-            ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]))
-        }
-    }
-
-    /// [`exp::exp2_lanes`] in AVX2 and FMA instructions.
-    #[inline(always)]
-    fn exp2_avx2(simd: V3, t: __m256d) -> __m256d {
-        let (avx, avx2, fma) = (simd.avx, simd.avx2, simd.fma);
-        let splat = |x: f64| avx._mm256_set1_pd(x);
-        let t = avx._mm256_max_pd(t, splat(exp::MIN_ARG));
-        let k = avx._mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(t);
-        let r = avx._mm256_sub_pd(t, k);
-        let mut p = splat(exp::TAYLOR[0]);
-        for c in &exp::TAYLOR[1..] {
-            p = fma._mm256_fmadd_pd(p, r, splat(*c));
-        }
-        p = fma._mm256_fmadd_pd(p, r, splat(1.0));
-        let bits: __m256i = cast(avx._mm256_add_pd(k, splat(exp::SHIFTER)));
-        let bits = avx2._mm256_add_epi64(bits, avx._mm256_set1_epi64x(1023));
-        let scale: __m256d = cast(avx2._mm256_slli_epi64::<52>(bits));
-        avx._mm256_mul_pd(p, scale)
     }
 }
