@@ -239,7 +239,13 @@ impl<const D: usize> RemeshGrid<D> {
     #[inline(always)]
     fn stencils(&self, strides: &[usize; D], x: [f64; D]) -> [AxisStencil; D] {
         let l = self.spacing();
-        std::array::from_fn(|a| AxisStencil::new(self.axes[a], strides[a], l, x[a]))
+        // A plain loop rather than `array::from_fn`, whose closure the
+        // compiler did not inline into the hot loops.
+        let mut stencils = [AxisStencil::EMPTY; D];
+        for (a, stencil) in stencils.iter_mut().enumerate() {
+            *stencil = AxisStencil::new(self.axes[a], strides[a], l, x[a]);
+        }
+        stencils
     }
 
     /// `sum_i values_i W(x / l - i)` for one point: eq. (7) for nodal values.
@@ -364,6 +370,21 @@ fn gather_fields<const D: usize, const F: usize>(
     fields: [&[f64]; F],
 ) -> [f64; F] {
     let mut sums = [0.0; F];
+    // The same sums node by node, in the same order, from row slices (one
+    // bounds check per row and field).
+    if let Some((first, row, wx, wy)) = rows_2d(stencils) {
+        for (j, wy) in wy.into_iter().enumerate() {
+            let start = first + j * row;
+            let rows = fields.map(|f| &f[start..start + 4]);
+            for (i, wx) in wx.into_iter().enumerate() {
+                let w = wx * wy;
+                for (sum, r) in sums.iter_mut().zip(&rows) {
+                    *sum += w * r[i];
+                }
+            }
+        }
+        return sums;
+    }
     for_each_node(stencils, |flat, w| {
         for (sum, field) in sums.iter_mut().zip(&fields) {
             *sum += w * field[flat];
@@ -398,9 +419,19 @@ struct AxisStencil {
     offsets: [usize; 4],
     /// Their weights (0 for nodes without a value).
     weights: [f64; 4],
+    /// The offsets are `offsets[0] + k stride` with sign +1 (no wrap, no
+    /// wall image): the common case, taken by the fast 2D loops.
+    contiguous: bool,
 }
 
 impl AxisStencil {
+    /// A placeholder, overwritten before use.
+    const EMPTY: Self = AxisStencil {
+        offsets: [0; 4],
+        weights: [0.0; 4],
+        contiguous: false,
+    };
+
     /// Stencil of `x` on an axis with `nodes`, storage `stride` and grid
     /// spacing `l`: the 4 nodes `base - 1 ..= base + 2` as flat-index
     /// offsets (storage slot times the stride) with their `M4'` weight
@@ -415,6 +446,7 @@ impl AxisStencil {
             let first = first as usize;
             [0, 1, 2, 3].map(|k| (first + k) * stride)
         };
+        let mut contiguous = true;
         let offsets = match nodes {
             // Away from the wrap (and from the walls) every node is itself,
             // with sign +1, and the slots are consecutive.
@@ -425,10 +457,12 @@ impl AxisStencil {
             }
             Nodes::Periodic { cells } if base == 1 && cells > 3 => consecutive(0),
             Nodes::Periodic { cells } => {
+                contiguous = false;
                 let first = (base - 1).rem_euclid(cells as i64) as usize;
                 [0, 1, 2, 3].map(|k| (first + k) % cells * stride)
             }
             nodes => {
+                contiguous = false;
                 let mut offsets = [0usize; 4];
                 for (k, (offset, weight)) in offsets.iter_mut().zip(&mut weights).enumerate() {
                     match nodes.slot(base - 1 + k as i64) {
@@ -442,7 +476,29 @@ impl AxisStencil {
                 offsets
             }
         };
-        AxisStencil { offsets, weights }
+        AxisStencil {
+            offsets,
+            weights,
+            contiguous,
+        }
+    }
+}
+
+/// A 2D stencil whose axes are both contiguous, as the flat index of its
+/// first node, the row stride and the weights along x and y: its 4 rows
+/// are slices of 4 consecutive nodes.
+#[inline(always)]
+fn rows_2d<const D: usize>(
+    stencils: &[AxisStencil; D],
+) -> Option<(usize, usize, [f64; 4], [f64; 4])> {
+    match stencils.as_slice() {
+        [x, y] if x.contiguous && y.contiguous => Some((
+            x.offsets[0] + y.offsets[0],
+            y.offsets[1] - y.offsets[0],
+            x.weights,
+            y.weights,
+        )),
+        _ => None,
     }
 }
 
@@ -723,6 +779,17 @@ fn scatter<const D: usize>(
     let strengths = &particles.strengths()[range.clone()];
     for (p, &u) in range.zip(strengths) {
         let stencils = grid.stencils(&strides, particles.position(p));
+        // A row of 4 consecutive nodes at a time: `acc_i += (w_x w_y) u`
+        // elementwise, as node by node.
+        if let Some((first, row, wx, wy)) = rows_2d(&stencils) {
+            for (j, wy) in wy.into_iter().enumerate() {
+                let start = first + j * row;
+                for (a, wx) in acc[start..start + 4].iter_mut().zip(wx) {
+                    *a += wx * wy * u;
+                }
+            }
+            continue;
+        }
         for_each_node(&stencils, |flat, w| acc[flat] += w * u);
     }
 }
