@@ -12,7 +12,20 @@
 //!    exact equality).
 //!
 //! Remesh-EnKF analyses the [`GridValues`] between the two steps, so both
-//! are public; [`remesh`] chains them.
+//! are public; [`remesh`] chains them. A Vortex-In-Cell code uses the same
+//! two operations every RK stage: [`Projector::project_into`] (P2M, eq. (6)
+//! without allocating) and [`RemeshGrid::sample_many`] (M2P, eq. (7) for
+//! several fields at many points, the weights shared by the fields).
+//!
+//! # Cost
+//!
+//! Each axis of a stencil costs one division, a truncation for the floor
+//! and the four `M4'` weights; away from a periodic wrap and from the walls
+//! its nodes are consecutive, and the 2D loops then work on rows of 4
+//! nodes (one bounds check per row). Near a wrap or a wall the node slots
+//! and image signs come from a per-node rule without divisions. Every sum
+//! is formed in the same order as the textbook node-by-node loop, so the
+//! fast paths do not change a bit.
 //!
 //! # Conservation
 //!

@@ -358,6 +358,16 @@ mod naive {
     }
 }
 
+/// The largest `f64` below a non-negative `v` (`0` for `0`): `next_down`
+/// within the MSRV.
+fn below(v: f64) -> f64 {
+    if v > 0.0 {
+        f64::from_bits(v.to_bits() - 1)
+    } else {
+        0.0
+    }
+}
+
 prop_compose! {
     /// Points of the unit square, some of them put on or next to a wall or
     /// a cell edge (`0`, `1`, `k l`, `k l` minus an ulp).
@@ -370,9 +380,9 @@ prop_compose! {
                 0 => 0.0,
                 1 => 1.0,
                 2 => (v / l).floor() * l,
-                3 => ((v / l).floor() * l).next_down().max(0.0),
+                3 => below((v / l).floor() * l),
                 4 => l.min(1.0),
-                5 => (1.0 - l).next_up(),
+                5 => f64::from_bits((1.0 - l).to_bits() + 1),
                 _ => v,
             };
             let p = if special % 2 == 0 { [snap(x), y] } else { [x, snap(y)] };

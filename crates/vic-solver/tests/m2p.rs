@@ -31,8 +31,9 @@ fn sample_into_is_at_point_by_point_for_any_thread_count() {
         let field = vic.velocity_field(&particles).unwrap().clone();
         // Points on and next to the walls as well as inside.
         let (mut xs, mut ys) = points(5000, PI);
-        xs[..4].copy_from_slice(&[0.0, PI, 1e-300, PI.next_down()]);
-        ys[4..8].copy_from_slice(&[0.0, PI, 1e-300, PI.next_down()]);
+        let below_pi = f64::from_bits(PI.to_bits() - 1);
+        xs[..4].copy_from_slice(&[0.0, PI, 1e-300, below_pi]);
+        ys[4..8].copy_from_slice(&[0.0, PI, 1e-300, below_pi]);
         let run = |threads: usize| {
             let mut out = vec![[f64::NAN; 2]; xs.len()];
             rayon::ThreadPoolBuilder::new()
