@@ -9,7 +9,9 @@
 //!   scheme) or one grid-diffusion step (`grid_diffusion`); no remeshing
 //!   falls in the measured steps;
 //! * `vic::phase` — each phase alone on the same particles: P2M projection,
-//!   the FFT Poisson solve, M2P interpolation of both velocity components,
+//!   the FFT Poisson solve, M2P interpolation of both velocity components
+//!   (`m2p`: the batch `VelocityField::sample_into` that `Vic` uses;
+//!   `m2p_pointwise`: one `VelocityField::at` call per particle),
 //!   one PSE step (including its cell list), one remeshing.
 //!
 //! Run with `cargo bench -p benches --bench vic` (and with
@@ -82,7 +84,18 @@ fn phases(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("fft_poisson dp=pi/", n), |b| {
             b.iter(|| poisson.solve(black_box(&omega), &mut flow).unwrap())
         });
+        let mut velocity = vec![[0.0; 2]; particles.len()];
         group.bench_function(BenchmarkId::new("m2p dp=pi/", n), |b| {
+            b.iter(|| {
+                flow.sample_into(
+                    black_box(particles.coords(0)),
+                    particles.coords(1),
+                    &mut velocity,
+                )
+                .unwrap()
+            })
+        });
+        group.bench_function(BenchmarkId::new("m2p_pointwise dp=pi/", n), |b| {
             b.iter(|| {
                 (0..particles.len())
                     .map(|p| flow.at(particles.position(p)).unwrap()[0])

@@ -12,7 +12,20 @@
 //!    exact equality).
 //!
 //! Remesh-EnKF analyses the [`GridValues`] between the two steps, so both
-//! are public; [`remesh`] chains them.
+//! are public; [`remesh`] chains them. A Vortex-In-Cell code uses the same
+//! two operations every RK stage: [`Projector::project_into`] (P2M, eq. (6)
+//! without allocating) and [`RemeshGrid::sample_many`] (M2P, eq. (7) for
+//! several fields at many points, the weights shared by the fields).
+//!
+//! # Cost
+//!
+//! Each axis of a stencil costs one division, a truncation for the floor
+//! and the four `M4'` weights; away from a periodic wrap and from the walls
+//! its nodes are consecutive, and the 2D loops then work on rows of 4
+//! nodes (one bounds check per row). Near a wrap or a wall the node slots
+//! and image signs come from a per-node rule without divisions. Every sum
+//! is formed in the same order as the textbook node-by-node loop, so the
+//! fast paths do not change a bit.
 //!
 //! # Conservation
 //!
@@ -71,7 +84,15 @@ impl Nodes {
             Nodes::Periodic { cells } => Some((i.rem_euclid(cells as i64) as usize, 1.0)),
             Nodes::Walls { cells } => {
                 let c = cells as i64;
-                let m = i.rem_euclid(2 * c);
+                // `rem_euclid` without a division for the nodes a stencil of
+                // a point in or near the box reaches.
+                let m = if (0..2 * c).contains(&i) {
+                    i
+                } else if (-2 * c..0).contains(&i) {
+                    i + 2 * c
+                } else {
+                    i.rem_euclid(2 * c)
+                };
                 if m == 0 || m == c {
                     None
                 } else if m < c {
@@ -221,69 +242,28 @@ impl<const D: usize> RemeshGrid<D> {
         })
     }
 
-    /// Stencil of `x` on one axis: the 4 nodes `base - 1 ..= base + 2` as
-    /// flat-index offsets (storage slot times the axis stride) with their
-    /// `M4'` weight times image sign; a node that carries no value (a wall
-    /// node, beyond a free range) gets weight 0 and offset 0.
-    fn stencil(&self, axis: usize, x: f64) -> AxisStencil {
-        let s = x / self.spacing();
-        let floor = s.floor();
-        let mut weights = m4prime_weights(s - floor);
-        let base = floor as i64;
-        let stride = self.stride(axis);
-        let mut offsets = [0usize; 4];
-        match self.axes[axis] {
-            // The common case without a branch per node: one modulo, then
-            // consecutive slots.
-            Nodes::Periodic { cells } => {
-                let first = (base - 1).rem_euclid(cells as i64) as usize;
-                for (k, offset) in offsets.iter_mut().enumerate() {
-                    *offset = (first + k) % cells * stride;
-                }
-            }
-            // Away from the walls every node is itself, with sign +1.
-            Nodes::Walls { cells } if base > 1 && base + 2 < cells as i64 => {
-                let first = (base - 1) as usize;
-                for (k, offset) in offsets.iter_mut().enumerate() {
-                    *offset = (first + k) * stride;
-                }
-            }
-            nodes => {
-                for (k, (offset, weight)) in offsets.iter_mut().zip(&mut weights).enumerate() {
-                    match nodes.slot(base - 1 + k as i64) {
-                        Some((slot, sign)) => {
-                            *offset = slot * stride;
-                            *weight *= sign;
-                        }
-                        None => *weight = 0.0,
-                    }
-                }
-            }
-        }
-        AxisStencil { offsets, weights }
+    /// Distance in storage between neighbours along each axis (axis 0
+    /// fastest).
+    fn strides(&self) -> [usize; D] {
+        std::array::from_fn(|a| self.axes[..a].iter().map(|n| n.count()).product())
     }
 
-    /// Distance in storage between neighbours along `axis` (axis 0 fastest).
-    fn stride(&self, axis: usize) -> usize {
-        self.axes[..axis].iter().map(|n| n.count()).product()
+    /// The axes' stencils of `x`, for `strides` from [`RemeshGrid::strides`].
+    #[inline(always)]
+    fn stencils(&self, strides: &[usize; D], x: [f64; D]) -> [AxisStencil; D] {
+        let l = self.spacing();
+        // A plain loop rather than `array::from_fn`, whose closure the
+        // compiler did not inline into the hot loops.
+        let mut stencils = [AxisStencil::EMPTY; D];
+        for (a, stencil) in stencils.iter_mut().enumerate() {
+            *stencil = AxisStencil::new(self.axes[a], strides[a], l, x[a]);
+        }
+        stencils
     }
 
     /// `sum_i values_i W(x / l - i)` for one point: eq. (7) for nodal values.
     fn gather(&self, values: &[f64], x: [f64; D]) -> f64 {
-        self.gather_fields([values], x)[0]
-    }
-
-    /// [`RemeshGrid::gather`] for several fields on this grid at once, the
-    /// stencil weights computed once.
-    fn gather_fields<const F: usize>(&self, fields: [&[f64]; F], x: [f64; D]) -> [f64; F] {
-        let stencils: [AxisStencil; D] = std::array::from_fn(|a| self.stencil(a, x[a]));
-        let mut sums = [0.0; F];
-        for_each_node(&stencils, |flat, w| {
-            for (sum, field) in sums.iter_mut().zip(&fields) {
-                *sum += w * field[flat];
-            }
-        });
-        sums
+        gather_fields(&self.stencils(&self.strides(), x), [values])[0]
     }
 
     /// The `M4'` interpolant eq. (7), `sum_i f_i W((x - x_i) / l)`, of `F`
@@ -327,7 +307,121 @@ impl<const D: usize> RemeshGrid<D> {
                 value: x[axis],
             });
         }
-        Ok(self.gather_fields(fields, x))
+        Ok(gather_fields(&self.stencils(&self.strides(), x), fields))
+    }
+
+    /// [`RemeshGrid::sample`] at many points, written into `out`
+    /// (`out[p]` holds the `F` fields at point `p`, whose coordinates are
+    /// `points[a][p]`): the grid-to-particle step of a Vortex-In-Cell code
+    /// without a call, a check of the fields or an allocation per point.
+    /// Bit-identical to [`RemeshGrid::sample`] point by point. Sequential;
+    /// callers split the points for rayon (every point is a gather, so any
+    /// split gives the same bits).
+    ///
+    /// # Errors
+    /// [`Error::GridSizeMismatch`] if a field does not have
+    /// [`RemeshGrid::node_count`] values; [`Error::LengthMismatch`] if an
+    /// axis of `points` does not have `out.len()` coordinates;
+    /// [`Error::NonFinitePoint`] naming the first point with a NaN or
+    /// infinite coordinate (`out` is then written up to that point).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use particle_core::remesh::RemeshGrid;
+    /// use particle_core::Domain;
+    ///
+    /// let grid = RemeshGrid::<1>::new(Domain::periodic(1.0)?, 0.0625)?; // 8 nodes
+    /// let ramp: Vec<f64> = (0..8).map(|i| i as f64).collect();
+    /// let xs = [0.3, 0.4];
+    /// let mut out = [[0.0]; 2];
+    /// grid.sample_many([&ramp], [&xs], &mut out)?;
+    /// assert_eq!(out[1], grid.sample([&ramp], [0.4])?);
+    /// # Ok::<(), particle_core::Error>(())
+    /// ```
+    pub fn sample_many<const F: usize>(
+        &self,
+        fields: [&[f64]; F],
+        points: [&[f64]; D],
+        out: &mut [[f64; F]],
+    ) -> Result<()> {
+        let expected = self.node_count();
+        if let Some(field) = fields.iter().find(|f| f.len() != expected) {
+            return Err(Error::GridSizeMismatch {
+                expected,
+                found: field.len(),
+            });
+        }
+        if let Some(axis) = points.iter().find(|c| c.len() != out.len()) {
+            return Err(Error::LengthMismatch {
+                what: "point coordinates",
+                expected: out.len(),
+                found: axis.len(),
+            });
+        }
+        let strides = self.strides();
+        for (p, o) in out.iter_mut().enumerate() {
+            let x: [f64; D] = std::array::from_fn(|a| points[a][p]);
+            if let Some(axis) = x.iter().position(|v| !v.is_finite()) {
+                return Err(Error::NonFinitePoint {
+                    index: p,
+                    axis,
+                    value: x[axis],
+                });
+            }
+            *o = gather_fields(&self.stencils(&strides, x), fields);
+        }
+        Ok(())
+    }
+}
+
+/// `sum_i f_i W(x / l - i)` for `F` fields on one stencil, the weights
+/// shared.
+#[inline(always)]
+fn gather_fields<const D: usize, const F: usize>(
+    stencils: &[AxisStencil; D],
+    fields: [&[f64]; F],
+) -> [f64; F] {
+    let mut sums = [0.0; F];
+    // The same sums node by node, in the same order, from row slices (one
+    // bounds check per row and field).
+    if let Some((first, row, wx, wy)) = rows_2d(stencils) {
+        for (j, wy) in wy.into_iter().enumerate() {
+            let start = first + j * row;
+            let rows = fields.map(|f| &f[start..start + 4]);
+            for (i, wx) in wx.into_iter().enumerate() {
+                let w = wx * wy;
+                for (sum, r) in sums.iter_mut().zip(&rows) {
+                    *sum += w * r[i];
+                }
+            }
+        }
+        return sums;
+    }
+    for_each_node(stencils, |flat, w| {
+        for (sum, field) in sums.iter_mut().zip(&fields) {
+            *sum += w * field[flat];
+        }
+    });
+    sums
+}
+
+/// `(floor(s) as i64, floor(s))` without the C library's `floor` (a call
+/// on the baseline x86-64 target): truncation, one down for negative
+/// non-integers. Exact for every `f64`; NaN gives `(0, NaN)` like `floor`
+/// followed by `as i64`.
+#[inline(always)]
+fn split_floor(s: f64) -> (i64, f64) {
+    // Below 2^52 in magnitude the truncation is exact; beyond, every f64 is
+    // an integer already.
+    if s.abs() < 4_503_599_627_370_496.0 {
+        let t = s as i64;
+        let down = i64::from(t as f64 > s);
+        let base = t - down;
+        (base, base as f64)
+    } else {
+        let floor = s.floor();
+        (floor as i64, floor)
     }
 }
 
@@ -338,11 +432,93 @@ struct AxisStencil {
     offsets: [usize; 4],
     /// Their weights (0 for nodes without a value).
     weights: [f64; 4],
+    /// The offsets are `offsets[0] + k stride` with sign +1 (no wrap, no
+    /// wall image): the common case, taken by the fast 2D loops.
+    contiguous: bool,
+}
+
+impl AxisStencil {
+    /// A placeholder, overwritten before use.
+    const EMPTY: Self = AxisStencil {
+        offsets: [0; 4],
+        weights: [0.0; 4],
+        contiguous: false,
+    };
+
+    /// Stencil of `x` on an axis with `nodes`, storage `stride` and grid
+    /// spacing `l`: the 4 nodes `base - 1 ..= base + 2` as flat-index
+    /// offsets (storage slot times the stride) with their `M4'` weight
+    /// times image sign; a node that carries no value (a wall node, beyond
+    /// a free range) gets weight 0 and offset 0.
+    #[inline(always)]
+    fn new(nodes: Nodes, stride: usize, l: f64, x: f64) -> Self {
+        let s = x / l;
+        let (base, floor) = split_floor(s);
+        let mut weights = m4prime_weights(s - floor);
+        let consecutive = |first: i64| {
+            let first = first as usize;
+            [0, 1, 2, 3].map(|k| (first + k) * stride)
+        };
+        let mut contiguous = true;
+        let offsets = match nodes {
+            // Away from the wrap (and from the walls) every node is itself,
+            // with sign +1, and the slots are consecutive.
+            Nodes::Periodic { cells } | Nodes::Walls { cells }
+                if base > 1 && base + 2 < cells as i64 =>
+            {
+                consecutive(base - 1)
+            }
+            Nodes::Periodic { cells } if base == 1 && cells > 3 => consecutive(0),
+            Nodes::Periodic { cells } => {
+                contiguous = false;
+                let first = (base - 1).rem_euclid(cells as i64) as usize;
+                [0, 1, 2, 3].map(|k| (first + k) % cells * stride)
+            }
+            nodes => {
+                contiguous = false;
+                let mut offsets = [0usize; 4];
+                for (k, (offset, weight)) in offsets.iter_mut().zip(&mut weights).enumerate() {
+                    match nodes.slot(base - 1 + k as i64) {
+                        Some((slot, sign)) => {
+                            *offset = slot * stride;
+                            *weight *= sign;
+                        }
+                        None => *weight = 0.0,
+                    }
+                }
+                offsets
+            }
+        };
+        AxisStencil {
+            offsets,
+            weights,
+            contiguous,
+        }
+    }
+}
+
+/// A 2D stencil whose axes are both contiguous, as the flat index of its
+/// first node, the row stride and the weights along x and y: its 4 rows
+/// are slices of 4 consecutive nodes.
+#[inline(always)]
+fn rows_2d<const D: usize>(
+    stencils: &[AxisStencil; D],
+) -> Option<(usize, usize, [f64; 4], [f64; 4])> {
+    match stencils.as_slice() {
+        [x, y] if x.contiguous && y.contiguous => Some((
+            x.offsets[0] + y.offsets[0],
+            y.offsets[1] - y.offsets[0],
+            x.weights,
+            y.weights,
+        )),
+        _ => None,
+    }
 }
 
 /// Call `f(flat_index, weight)` for the `4^D` nodes of a tensor stencil,
 /// axis 0 fastest, the weight being the product over the axes (nodes of
 /// weight 0 included: they add nothing).
+#[inline(always)]
 fn for_each_node<const D: usize>(stencils: &[AxisStencil; D], mut f: impl FnMut(usize, f64)) {
     // The 2D loop written out: the hot path of every VIC stage.
     if let [x, y] = stencils.as_slice() {
@@ -561,65 +737,127 @@ impl<const D: usize> Projector<D> {
             });
         }
         check_on_grid(particles, grid)?;
-        let strengths = particles.strengths();
         let n = particles.len();
         let chunks = n.div_ceil(MIN_CHUNK).clamp(1, MAX_CHUNKS);
         let chunk_len = n.div_ceil(chunks);
-        if self.partial.len() < chunks {
-            self.partial.resize(chunks, vec![0.0; n_nodes]);
+        // Chunk 0 accumulates in `values` itself (0 + a = a exactly), the
+        // others on their own copies.
+        if self.partial.len() < chunks - 1 {
+            self.partial.resize(chunks - 1, vec![0.0; n_nodes]);
         }
-        self.partial[..chunks]
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(c, acc)| {
-                acc.fill(0.0);
-                let range = (c * chunk_len).min(n)..((c + 1) * chunk_len).min(n);
-                for (p, &u) in range.clone().zip(&strengths[range]) {
-                    let x = particles.position(p);
-                    let stencils: [AxisStencil; D] = std::array::from_fn(|a| grid.stencil(a, x[a]));
-                    for_each_node(&stencils, |flat, w| acc[flat] += w * u);
-                }
-            });
+        let scatter = |c: usize, acc: &mut [f64]| {
+            acc.fill(0.0);
+            let range = (c * chunk_len).min(n)..((c + 1) * chunk_len).min(n);
+            scatter(grid, particles, range, acc);
+        };
+        let partial = &mut self.partial[..chunks - 1];
+        rayon::join(
+            || scatter(0, values),
+            || {
+                partial
+                    .par_iter_mut()
+                    .enumerate()
+                    .for_each(|(c, acc)| scatter(c + 1, acc))
+            },
+        );
+        // `((0 + a_0) + a_1 + ...) / V` in chunk order, the last sum and the
+        // scaling in one pass.
         let inv_volume = grid.spacing().powi(-(D as i32));
-        values.fill(0.0);
-        for acc in &self.partial[..chunks] {
-            for (v, a) in values.iter_mut().zip(acc) {
-                *v += a;
+        match partial.split_last() {
+            None => values.iter_mut().for_each(|v| *v *= inv_volume),
+            Some((last, rest)) => {
+                for acc in rest {
+                    for (v, a) in values.iter_mut().zip(acc) {
+                        *v += a;
+                    }
+                }
+                for (v, a) in values.iter_mut().zip(last) {
+                    *v = (*v + a) * inv_volume;
+                }
             }
-        }
-        for v in values.iter_mut() {
-            *v *= inv_volume;
         }
         Ok(())
     }
 }
 
+/// Add `U_p W((x_i - x_p) / l)` of the particles in `range` to `acc`, in
+/// particle order.
+fn scatter<const D: usize>(
+    grid: &RemeshGrid<D>,
+    particles: &ParticleSet<D>,
+    range: std::ops::Range<usize>,
+    acc: &mut [f64],
+) {
+    let strides = grid.strides();
+    let strengths = &particles.strengths()[range.clone()];
+    for (p, &u) in range.zip(strengths) {
+        let stencils = grid.stencils(&strides, particles.position(p));
+        // A row of 4 consecutive nodes at a time: `acc_i += (w_x w_y) u`
+        // elementwise, as node by node.
+        if let Some((first, row, wx, wy)) = rows_2d(&stencils) {
+            for (j, wy) in wy.into_iter().enumerate() {
+                let start = first + j * row;
+                for (a, wx) in acc[start..start + 4].iter_mut().zip(wx) {
+                    *a += wx * wy * u;
+                }
+            }
+            continue;
+        }
+        for_each_node(&stencils, |flat, w| acc[flat] += w * u);
+    }
+}
+
 /// Every particle inside the wall-bounded axes and, on free axes, with its
-/// whole stencil on the grid's nodes.
+/// whole stencil on the grid's nodes. The error names the first particle
+/// that fails (the domain check before the free range for that particle).
 fn check_on_grid<const D: usize>(particles: &ParticleSet<D>, grid: &RemeshGrid<D>) -> Result<()> {
     let has_walls = grid.axes.iter().any(|n| matches!(n, Nodes::Walls { .. }));
-    for p in 0..particles.len() {
-        let x = particles.position(p);
-        if has_walls {
-            grid.domain.check_inside(p, &x)?;
+    let n = particles.len();
+    // One scan per axis over its coordinates (a loop the compiler can
+    // vectorise), then the exact error of the first offender.
+    let mut outside = n;
+    if has_walls {
+        for (a, axis) in grid.domain.axes().iter().enumerate() {
+            let coords = &particles.coords(a)[..outside];
+            let bad = match *axis {
+                Axis::Free => None,
+                Axis::Periodic { length } => coords.iter().position(|&x| !(x >= 0.0 && x < length)),
+                Axis::Walls { length } => coords.iter().position(|&x| !(x >= 0.0 && x <= length)),
+            };
+            outside = bad.map_or(outside, |p| p.min(outside));
         }
-        for (a, nodes) in grid.axes.iter().enumerate() {
-            if let Nodes::Free { first, count } = *nodes {
-                let base = (x[a] / grid.spacing()).floor() as i64;
-                let last = first + count as i64 - 1;
-                if base - 1 < first || base + 2 > last {
-                    return Err(Error::OutsideGrid {
+    }
+    let mut off_grid = None;
+    for (a, nodes) in grid.axes.iter().enumerate() {
+        if let Nodes::Free { first, count } = *nodes {
+            let last = first + count as i64 - 1;
+            let limit = off_grid.as_ref().map_or(n, |(p, _)| *p);
+            let coords = &particles.coords(a)[..limit];
+            let bad = coords.iter().position(|&x| {
+                let base = (x / grid.spacing()).floor() as i64;
+                base - 1 < first || base + 2 > last
+            });
+            if let Some(p) = bad {
+                off_grid = Some((
+                    p,
+                    Error::OutsideGrid {
                         index: p,
                         axis: a,
-                        value: x[a],
+                        value: coords[p],
                         first,
                         last,
-                    });
-                }
+                    },
+                ));
             }
         }
     }
-    Ok(())
+    match off_grid {
+        Some((p, error)) if p < outside => Err(error),
+        _ if outside < n => grid
+            .domain
+            .check_inside(outside, &particles.position(outside)),
+        _ => Ok(()),
+    }
 }
 
 /// Projection, eq. (6), then interpolation to fresh particles, eq. (7)–(8),

@@ -294,3 +294,222 @@ fn bad_input_is_refused() {
         Err(Error::NonFinitePoint { .. })
     ));
 }
+
+/// The naive twin of projection and interpolation in 2D: a scalar loop over
+/// the 16 nodes `i = floor(x / l) - 1 ..= floor(x / l) + 2` per axis, the
+/// textbook `M4'` formula (`kernels::m4prime`) and explicit images
+/// (periodic: `i mod n`; walls: the odd reflections `-i` and `2n - i`, wall
+/// nodes carrying nothing).
+mod naive {
+    use particle_core::kernels::m4prime;
+
+    /// Storage slot and sign of node `i` on an axis of `cells` cells.
+    pub fn image(i: i64, cells: usize, walls: bool) -> Option<(usize, f64)> {
+        let c = cells as i64;
+        if !walls {
+            return Some((i.rem_euclid(c) as usize, 1.0));
+        }
+        let m = i.rem_euclid(2 * c);
+        if m == 0 || m == c {
+            None
+        } else if m < c {
+            Some((m as usize, 1.0))
+        } else {
+            Some(((2 * c - m) as usize, -1.0))
+        }
+    }
+
+    /// `(slot_x, slot_y, weight)` of the 16 nodes of `x`.
+    pub fn stencil(x: [f64; 2], l: f64, cells: usize, walls: bool) -> Vec<(usize, usize, f64)> {
+        let mut nodes = Vec::new();
+        let (bx, by) = ((x[0] / l).floor() as i64, (x[1] / l).floor() as i64);
+        for j in by - 1..=by + 2 {
+            for i in bx - 1..=bx + 2 {
+                let w = m4prime(x[0] / l - i as f64) * m4prime(x[1] / l - j as f64);
+                if let (Some((si, a)), Some((sj, b))) =
+                    (image(i, cells, walls), image(j, cells, walls))
+                {
+                    nodes.push((si, sj, w * a * b));
+                }
+            }
+        }
+        nodes
+    }
+
+    /// Eq. (6) node by node.
+    pub fn project(xs: &[[f64; 2]], us: &[f64], l: f64, cells: usize, walls: bool) -> Vec<f64> {
+        let n = if walls { cells + 1 } else { cells };
+        let mut values = vec![0.0; n * n];
+        for (x, u) in xs.iter().zip(us) {
+            for (i, j, w) in stencil(*x, l, cells, walls) {
+                values[i + n * j] += w * u / (l * l);
+            }
+        }
+        values
+    }
+
+    /// Eq. (7) at one point.
+    pub fn sample(values: &[f64], x: [f64; 2], l: f64, cells: usize, walls: bool) -> f64 {
+        let n = if walls { cells + 1 } else { cells };
+        stencil(x, l, cells, walls)
+            .into_iter()
+            .map(|(i, j, w)| w * values[i + n * j])
+            .sum()
+    }
+}
+
+/// The largest `f64` below a non-negative `v` (`0` for `0`): `next_down`
+/// within the MSRV.
+fn below(v: f64) -> f64 {
+    if v > 0.0 {
+        f64::from_bits(v.to_bits() - 1)
+    } else {
+        0.0
+    }
+}
+
+prop_compose! {
+    /// Points of the unit square, some of them put on or next to a wall or
+    /// a cell edge (`0`, `1`, `k l`, `k l` minus an ulp).
+    fn square_points(cells: usize)(
+        raw in prop::collection::vec((0.0..1.0f64, 0.0..1.0f64, 0usize..12, -1.0..1.0f64), 1..120)
+    ) -> Vec<([f64; 2], f64)> {
+        let l = 0.5 / cells as f64;
+        raw.into_iter().map(|(x, y, special, u)| {
+            let snap = |v: f64| match special {
+                0 => 0.0,
+                1 => 1.0,
+                2 => (v / l).floor() * l,
+                3 => below((v / l).floor() * l),
+                4 => l.min(1.0),
+                5 => f64::from_bits((1.0 - l).to_bits() + 1),
+                _ => v,
+            };
+            let p = if special % 2 == 0 { [snap(x), y] } else { [x, snap(y)] };
+            (p, u)
+        }).collect()
+    }
+}
+
+fn naive_check(points: &[([f64; 2], f64)], cells: usize, walls: bool) {
+    let dp = 0.5 / cells as f64;
+    let l = 2.0 * dp;
+    // Periodic boxes hold [0, 1): a point at 1 is the point at 0.
+    let xs: Vec<[f64; 2]> = points
+        .iter()
+        .map(|(x, _)| {
+            if walls {
+                *x
+            } else {
+                x.map(|v| if v < 1.0 { v } else { 0.0 })
+            }
+        })
+        .collect();
+    let us: Vec<f64> = points.iter().map(|p| p.1).collect();
+    let domain = if walls {
+        Domain::walls(1.0).unwrap()
+    } else {
+        Domain::periodic(1.0).unwrap()
+    };
+    let grid = RemeshGrid::new(domain, dp).unwrap();
+    let set = ParticleSet::<2>::new(
+        [
+            xs.iter().map(|x| x[0]).collect(),
+            xs.iter().map(|x| x[1]).collect(),
+        ],
+        us.clone(),
+        vec![dp * dp; xs.len()],
+    )
+    .unwrap();
+    let fast = project(&set, &grid).unwrap();
+    let slow = naive::project(&xs, &us, l, cells, walls);
+    let scale: f64 = us.iter().map(|u| u.abs()).sum::<f64>() / (l * l);
+    for (a, b) in fast.values().iter().zip(&slow) {
+        assert!((a - b).abs() <= 1e-14 * scale, "P2M: {a} vs naive {b}");
+    }
+    // M2P at the particles and at points beyond the box (images).
+    let values = fast.values();
+    let twice: Vec<f64> = values.iter().map(|v| 2.0 * v - 1.0).collect();
+    let probes: Vec<[f64; 2]> = xs
+        .iter()
+        .flat_map(|x| [*x, [x[0] - 1.0, 2.0 - x[1]], [3.0 * x[0] - 1.0, x[1]]])
+        .collect();
+    let (px, py): (Vec<f64>, Vec<f64>) = probes.iter().map(|p| (p[0], p[1])).unzip();
+    let mut out = vec![[0.0; 2]; probes.len()];
+    grid.sample_many([values, &twice], [&px, &py], &mut out)
+        .unwrap();
+    let vscale = values.iter().map(|v| v.abs()).fold(1.0, f64::max);
+    for (p, o) in probes.iter().zip(&out) {
+        assert_eq!(*o, grid.sample([values, &twice], *p).unwrap());
+        let a = naive::sample(values, *p, l, cells, walls);
+        let b = naive::sample(&twice, *p, l, cells, walls);
+        assert!(
+            (o[0] - a).abs() <= 1e-14 * vscale,
+            "M2P at {p:?}: {} vs naive {a}",
+            o[0]
+        );
+        assert!(
+            (o[1] - b).abs() <= 1e-14 * 2.0 * vscale,
+            "M2P at {p:?}: {} vs naive {b}",
+            o[1]
+        );
+    }
+    if !walls {
+        // Identity: P2M conserves the total circulation on a periodic box.
+        let total: f64 = us.iter().sum();
+        assert!((fast.total() - total).abs() <= 1e-13 * scale * l * l);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// P2M and M2P against the naive twin in a periodic box.
+    #[test]
+    fn projection_and_sampling_match_the_naive_twin_periodic(
+        points in square_points(16), cells in 3usize..24,
+    ) {
+        // `square_points` snapped to cells of 16; the snaps still land on
+        // or near walls and edges for other sizes.
+        naive_check(&points, cells, false);
+    }
+
+    /// The same in the stress-free box, wall images included.
+    #[test]
+    fn projection_and_sampling_match_the_naive_twin_walls(
+        points in square_points(16), cells in 3usize..24,
+    ) {
+        naive_check(&points, cells, true);
+    }
+}
+
+#[test]
+fn sample_many_refuses_bad_input() {
+    let grid = RemeshGrid::new(Domain::<2>::periodic(1.0).unwrap(), 0.125).unwrap();
+    let f = vec![0.0; grid.node_count()];
+    let mut out = [[0.0]; 3];
+    assert_eq!(
+        grid.sample_many(
+            [&f],
+            [&[0.1, 0.2, f64::NAN], &[0.0, f64::INFINITY, 0.5]],
+            &mut out
+        ),
+        Err(Error::NonFinitePoint {
+            index: 1,
+            axis: 1,
+            value: f64::INFINITY
+        })
+    );
+    assert!(matches!(
+        grid.sample_many([&f], [&[0.1, 0.2], &[0.0, 0.1, 0.2]], &mut out),
+        Err(Error::LengthMismatch {
+            found: 2,
+            expected: 3,
+            ..
+        })
+    ));
+    assert!(matches!(
+        grid.sample_many([&f[1..]], [&[0.1; 3], &[0.1; 3]], &mut out),
+        Err(Error::GridSizeMismatch { .. })
+    ));
+}

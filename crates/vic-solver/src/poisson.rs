@@ -28,11 +28,15 @@ use std::sync::Arc;
 
 use particle_core::Domain as ParticleDomain;
 use particle_core::remesh::{GridValues, RemeshGrid};
+use rayon::prelude::*;
 use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 
 use crate::error::{Error, Result};
 use crate::grid::{Boundary, Grid};
+
+/// Points per rayon task of [`VelocityField::sample_into`].
+const POINTS_PER_TASK: usize = 1024;
 
 /// The velocity on the periodic spectral grid (`M x M` nodes `(i l, j l)`,
 /// x fastest; period `L` periodic, `2L` with walls), and its `M4'`
@@ -89,6 +93,49 @@ impl VelocityField {
     /// [`Error::Particles`] for a non-finite coordinate.
     pub fn at(&self, x: [f64; 2]) -> Result<[f64; 2]> {
         Ok(self.grid.sample([&self.u, &self.v], x)?)
+    }
+
+    /// The velocity at many points, written into `out` (`out[p]` gets
+    /// `[u, v]` at `(xs[p], ys[p])`): [`VelocityField::at`] for a batch,
+    /// the grid-to-particle step of every RK stage, with the `M4'` weights
+    /// computed once per point for both components and nothing allocated
+    /// ([`RemeshGrid::sample_many`]). Uses rayon over fixed blocks of
+    /// points; every point is a gather, so the result is bit-identical to
+    /// [`VelocityField::at`] point by point, for any number of threads.
+    ///
+    /// # Errors
+    /// [`Error::Particles`] wrapping `LengthMismatch` if `xs` or `ys` does
+    /// not have `out.len()` entries, or `NonFinitePoint` naming the first
+    /// point with a non-finite coordinate (`out` is then unspecified).
+    pub fn sample_into(&self, xs: &[f64], ys: &[f64], out: &mut [[f64; 2]]) -> Result<()> {
+        let n = out.len();
+        for (what, found) in [("x coordinates", xs.len()), ("y coordinates", ys.len())] {
+            if found != n {
+                return Err(particle_core::Error::LengthMismatch {
+                    what,
+                    expected: n,
+                    found,
+                }
+                .into());
+            }
+        }
+        // The first bad point in order, whatever the split below.
+        let finite = |(x, y): (&f64, &f64)| x.is_finite() && y.is_finite();
+        if let Some(index) = xs.iter().zip(ys).position(|p| !finite(p)) {
+            let axis = usize::from(xs[index].is_finite());
+            return Err(particle_core::Error::NonFinitePoint {
+                index,
+                axis,
+                value: [xs[index], ys[index]][axis],
+            }
+            .into());
+        }
+        let fields = [self.u.as_slice(), self.v.as_slice()];
+        out.par_chunks_mut(POINTS_PER_TASK)
+            .zip(xs.par_chunks(POINTS_PER_TASK))
+            .zip(ys.par_chunks(POINTS_PER_TASK))
+            .try_for_each(|((out, xs), ys)| self.grid.sample_many(fields, [xs, ys], out))?;
+        Ok(())
     }
 
     /// The largest nodal speed `max |u|`.

@@ -28,7 +28,6 @@ use particle_core::ParticleSet;
 use particle_core::kernels::Width;
 use particle_core::pse::PseOperator;
 use particle_core::remesh::{GridValues, Projector, remesh};
-use rayon::prelude::*;
 
 use crate::error::{Error, Result, non_negative, positive};
 use crate::grid::{Boundary, Grid};
@@ -40,9 +39,6 @@ const RK3: [(f64, f64); 3] = [
     (-5.0 / 9.0, 15.0 / 16.0),
     (-153.0 / 128.0, 8.0 / 15.0),
 ];
-
-/// Particles per rayon task when sampling the velocity.
-const MIN_PARTICLES_PER_TASK: usize = 1024;
 
 /// How the viscous step of the splitting is discretised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -427,19 +423,12 @@ impl Vic {
         Ok(())
     }
 
+    /// M2P: `velocity[p]` is the grid velocity at particle `p` (the
+    /// buffer keeps its capacity, so no step allocates once it has grown).
     fn sample_at_particles(&mut self, particles: &ParticleSet<2>) -> Result<()> {
-        let (xs, ys) = (particles.coords(0), particles.coords(1));
-        let flow = &self.flow;
-        self.velocity.clear();
         self.velocity.resize(particles.len(), [0.0; 2]);
-        self.velocity
-            .par_iter_mut()
-            .with_min_len(MIN_PARTICLES_PER_TASK)
-            .zip(xs.par_iter().zip(ys))
-            .try_for_each(|(vel, (&x, &y))| {
-                *vel = flow.at([x, y])?;
-                Ok(())
-            })
+        self.flow
+            .sample_into(particles.coords(0), particles.coords(1), &mut self.velocity)
     }
 
     fn check_cfl(&self, step: u64) -> Result<()> {
