@@ -61,7 +61,7 @@ impl AccuracySetup {
             reference_modes: 256,
             check_modes: Some(512),
             spectral_dt: 0.005,
-            times: (1..=40).map(|i| 0.25 * f64::from(i)).collect(),
+            times: (1..=40).map(|i| f64::from(i) / 4.0).collect(),
         }
     }
 
@@ -75,7 +75,7 @@ impl AccuracySetup {
             reference_modes: 64,
             check_modes: Some(128),
             spectral_dt: 0.02,
-            times: (1..=10).map(|i| 0.1 * f64::from(i)).collect(),
+            times: (1..=10).map(|i| f64::from(i) / 10.0).collect(),
         }
     }
 
@@ -135,8 +135,10 @@ pub struct ReferenceRow {
     /// Relative L2 difference of the reference from the check run on the
     /// member's nodes, if a check was run.
     pub check_difference: Option<f64>,
-    /// `E_ref / E_check - 1`, if a check was run.
-    pub check_energy_difference: Option<f64>,
+    /// Energy of the check run, if any.
+    pub check_energy: Option<f64>,
+    /// Enstrophy of the check run, if any.
+    pub check_enstrophy: Option<f64>,
 }
 
 /// One member against the reference at one report time.
@@ -286,19 +288,21 @@ pub fn compare(setup: &AccuracySetup, mut on_step: impl FnMut()) -> Result<Diffu
 
     let mut reference_rows = Vec::with_capacity(setup.times.len());
     for (k, &time) in setup.times.iter().enumerate() {
-        let (check_difference, check_energy_difference) = match &check {
+        let (check_difference, check_energy, check_enstrophy) = match &check {
             Some(c) => (
                 Some(relative_l2(&reference.fields[k], &c.fields[k])?),
-                Some(reference.energies[k] / c.energies[k] - 1.0),
+                Some(c.energies[k]),
+                Some(c.enstrophies[k]),
             ),
-            None => (None, None),
+            None => (None, None, None),
         };
         reference_rows.push(ReferenceRow {
             time,
             energy: reference.energies[k],
             enstrophy: reference.enstrophies[k],
             check_difference,
-            check_energy_difference,
+            check_energy,
+            check_enstrophy,
         });
     }
 
