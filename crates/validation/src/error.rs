@@ -134,6 +134,33 @@ pub enum Error {
         /// The value received.
         value: f64,
     },
+    /// A duration is not a whole number of time steps.
+    #[error("duration {duration} is not a whole number of steps dt = {dt}")]
+    NotWholeSteps {
+        /// The duration asked for.
+        duration: f64,
+        /// The time step.
+        dt: f64,
+    },
+    /// A time-stepped reference solution stopped being finite (a step
+    /// beyond the scheme's stability limit).
+    #[error("solution is no longer finite at time {time} (time step too large?)")]
+    SolutionNotFinite {
+        /// Time of the first non-finite step.
+        time: f64,
+    },
+    /// A point lies outside the box `[0, L]^2` (or is not finite).
+    #[error("point {index} at ({x}, {y}) lies outside the box [0, {length}]^2")]
+    PointOutsideBox {
+        /// Position of the point in its slice.
+        index: usize,
+        /// Its x coordinate.
+        x: f64,
+        /// Its y coordinate.
+        y: f64,
+        /// Side of the box.
+        length: f64,
+    },
     /// A relative error was asked for with respect to a reference of zero
     /// norm.
     #[error("{what} has zero norm, so a relative error is undefined")]

@@ -16,6 +16,11 @@
 //!   stress-free box, truth and member discretisations) on `vic-solver`,
 //!   and [`dipole_experiment`]: the whole assimilation experiment as a TOML
 //!   scenario file;
+//! * [`spectral_box`]: an independent pseudo-spectral solver of the same
+//!   box (double sine series, 2/3 dealiasing, integrating-factor RK4; no
+//!   code shared with the particle solvers), and [`diffusion_accuracy`]:
+//!   the member's Vortex-In-Cell flow with PSE and with grid diffusion
+//!   against it (relative L2 vorticity error and energy at report times);
 //! * [`advection_scenario`]: the 1D experiment of Section 4 as a TOML
 //!   scenario file (`scenarios/advection1d.toml`, Table 1's prior as
 //!   `N(mean, variance)`, data, models and filters of `assim`), and
@@ -71,6 +76,7 @@
 pub mod advection_assimilation;
 pub mod advection_scenario;
 pub mod bessel;
+pub mod diffusion_accuracy;
 pub mod dipole_box;
 pub mod dipole_experiment;
 pub mod elliptic;
@@ -78,5 +84,6 @@ pub mod error;
 pub mod heat_kernel;
 pub mod lamb_chaplygin;
 pub mod norms;
+pub mod spectral_box;
 
 pub use error::{Error, Result};

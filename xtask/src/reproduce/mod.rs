@@ -11,6 +11,7 @@
 
 mod advection1d;
 mod checkpoint;
+mod diffusion_accuracy;
 mod dipole_assimilation;
 mod fig1;
 mod fig10;
@@ -124,6 +125,9 @@ pub enum Error {
     /// Options that do not go together.
     #[error("{0}")]
     Usage(String),
+    /// A rayon thread pool could not be built.
+    #[error("cannot build a thread pool: {0}")]
+    ThreadPool(String),
     /// One ensemble member's flow stopped.
     #[error("member {member}: {source}")]
     Member {

@@ -207,6 +207,12 @@ pub const FIGURES: &[Figure] = &[
         super::fig19_24::fig24,
     ),
     implemented(
+        "diffusion-accuracy",
+        Particle,
+        "VIC diffusion (PSE, grid) against a pseudo-spectral reference (not a paper figure)",
+        super::diffusion_accuracy::run,
+    ),
+    implemented(
         "kinetic-fig1",
         Kinetic,
         "Phase plane of the moment system (16)",
