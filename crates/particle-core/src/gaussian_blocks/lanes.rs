@@ -63,30 +63,9 @@ impl<const D: usize> Lanes<D> for Portable {
         a: &mut [f64; LANES],
         b: &mut [f64; LANES],
     ) {
-        let mut d2 = [0.0; LANES];
-        // An index loop: the iterator chain clippy prefers is not unrolled.
-        #[expect(clippy::needless_range_loop, reason = "unrolled by the compiler")]
-        for axis in 0..D {
-            for l in 0..LANES {
-                let d = me.x[axis] - x[axis][l];
-                d2[l] = if axis == 0 {
-                    d * d
-                } else {
-                    d.mul_add(d, d2[l])
-                };
-            }
-        }
-        let mut t = [0.0; LANES];
+        let g = gaussians(me, x, later);
         for l in 0..LANES {
-            t[l] = -d2[l];
-        }
-        let e = exp2_lanes(t);
-        for l in 0..LANES {
-            let g = if d2[l] <= me.cutoff2 && l >= later {
-                e[l]
-            } else {
-                0.0
-            };
+            let g = g[l];
             acc.0[l] = u[l].mul_add(g, acc.0[l]);
             acc.1[l] = v[l].mul_add(g, acc.1[l]);
             a[l] = me.strength.mul_add(g, a[l]);
@@ -102,25 +81,9 @@ impl<const D: usize> Lanes<D> for Portable {
         u: &[f64; LANES],
         acc: &mut Self::Acc,
     ) {
-        let mut d2 = [0.0; LANES];
-        #[expect(clippy::needless_range_loop, reason = "unrolled by the compiler")]
-        for axis in 0..D {
-            for l in 0..LANES {
-                let d = me.x[axis] - x[axis][l];
-                d2[l] = if axis == 0 {
-                    d * d
-                } else {
-                    d.mul_add(d, d2[l])
-                };
-            }
-        }
-        let mut t = [0.0; LANES];
+        let g = gaussians(me, x, 0);
         for l in 0..LANES {
-            t[l] = -d2[l];
-        }
-        let e = exp2_lanes(t);
-        for l in 0..LANES {
-            let g = if d2[l] <= me.cutoff2 { e[l] } else { 0.0 };
+            let g = g[l];
             acc.0[l] = u[l].mul_add(g, acc.0[l]);
         }
     }
@@ -129,6 +92,39 @@ impl<const D: usize> Lanes<D> for Portable {
     fn sums(self, (a, b): Self::Acc) -> (f64, f64) {
         ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]))
     }
+}
+
+/// `2^-d2` between `me` and the lanes `x`, zero beyond the cut-off and in
+/// the lanes before `later`.
+#[inline(always)]
+fn gaussians<const D: usize>(me: &Target<D>, x: [&[f64; LANES]; D], later: usize) -> [f64; LANES] {
+    let mut d2 = [0.0; LANES];
+    // An index loop: the iterator chain clippy prefers is not unrolled.
+    #[expect(clippy::needless_range_loop, reason = "unrolled by the compiler")]
+    for axis in 0..D {
+        for l in 0..LANES {
+            let d = me.x[axis] - x[axis][l];
+            d2[l] = if axis == 0 {
+                d * d
+            } else {
+                d.mul_add(d, d2[l])
+            };
+        }
+    }
+    let mut t = [0.0; LANES];
+    for l in 0..LANES {
+        t[l] = -d2[l];
+    }
+    let e = exp2_lanes(t);
+    let mut g = [0.0; LANES];
+    for l in 0..LANES {
+        g[l] = if d2[l] <= me.cutoff2 && l >= later {
+            e[l]
+        } else {
+            0.0
+        };
+    }
+    g
 }
 
 /// The target of a row of pairs (a slot, or a point with no strength or
@@ -195,20 +191,7 @@ pub(crate) mod avx2 {
             let Avx2(simd) = self;
             let (avx, fma) = (simd.avx, simd.fma);
             let splat = |x: f64| avx._mm256_set1_pd(x);
-            let mut d2 = avx._mm256_setzero_pd();
-            // An index loop: the iterator chain clippy prefers is not unrolled.
-            #[expect(clippy::needless_range_loop, reason = "unrolled by the compiler")]
-            for axis in 0..D {
-                let d = avx._mm256_sub_pd(splat(me.x[axis]), cast(*x[axis]));
-                d2 = if axis == 0 {
-                    avx._mm256_mul_pd(d, d)
-                } else {
-                    fma._mm256_fmadd_pd(d, d, d2)
-                };
-            }
-            let e = exp2_avx2(simd, avx._mm256_xor_pd(d2, splat(-0.0)));
-            let inside = avx._mm256_cmp_pd::<_CMP_LE_OQ>(d2, splat(me.cutoff2));
-            let g = avx._mm256_and_pd(avx._mm256_and_pd(e, inside), cast(LATER[later]));
+            let g = gaussians_avx2(simd, me, x, later);
             acc.0 = fma._mm256_fmadd_pd(cast(*u), g, acc.0);
             acc.1 = fma._mm256_fmadd_pd(cast(*v), g, acc.1);
             *a = cast(fma._mm256_fmadd_pd(splat(me.strength), g, cast(*a)));
@@ -224,22 +207,8 @@ pub(crate) mod avx2 {
             acc: &mut Self::Acc,
         ) {
             let Avx2(simd) = self;
-            let (avx, fma) = (simd.avx, simd.fma);
-            let splat = |x: f64| avx._mm256_set1_pd(x);
-            let mut d2 = avx._mm256_setzero_pd();
-            #[expect(clippy::needless_range_loop, reason = "unrolled by the compiler")]
-            for axis in 0..D {
-                let d = avx._mm256_sub_pd(splat(me.x[axis]), cast(*x[axis]));
-                d2 = if axis == 0 {
-                    avx._mm256_mul_pd(d, d)
-                } else {
-                    fma._mm256_fmadd_pd(d, d, d2)
-                };
-            }
-            let e = exp2_avx2(simd, avx._mm256_xor_pd(d2, splat(-0.0)));
-            let inside = avx._mm256_cmp_pd::<_CMP_LE_OQ>(d2, splat(me.cutoff2));
-            let g = avx._mm256_and_pd(e, inside);
-            acc.0 = fma._mm256_fmadd_pd(cast(*u), g, acc.0);
+            let g = gaussians_avx2(simd, me, x, 0);
+            acc.0 = simd.fma._mm256_fmadd_pd(cast(*u), g, acc.0);
         }
 
         #[inline(always)]
@@ -247,6 +216,32 @@ pub(crate) mod avx2 {
             let (a, b): ([f64; LANES], [f64; LANES]) = (cast(a), cast(b));
             ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]))
         }
+    }
+
+    /// [`super::gaussians`] in AVX2 and FMA instructions.
+    #[inline(always)]
+    fn gaussians_avx2<const D: usize>(
+        simd: V3,
+        me: &Target<D>,
+        x: [&[f64; LANES]; D],
+        later: usize,
+    ) -> __m256d {
+        let (avx, fma) = (simd.avx, simd.fma);
+        let splat = |x: f64| avx._mm256_set1_pd(x);
+        let mut d2 = avx._mm256_setzero_pd();
+        // An index loop: the iterator chain clippy prefers is not unrolled.
+        #[expect(clippy::needless_range_loop, reason = "unrolled by the compiler")]
+        for axis in 0..D {
+            let d = avx._mm256_sub_pd(splat(me.x[axis]), cast(*x[axis]));
+            d2 = if axis == 0 {
+                avx._mm256_mul_pd(d, d)
+            } else {
+                fma._mm256_fmadd_pd(d, d, d2)
+            };
+        }
+        let e = exp2_avx2(simd, avx._mm256_xor_pd(d2, splat(-0.0)));
+        let inside = avx._mm256_cmp_pd::<_CMP_LE_OQ>(d2, splat(me.cutoff2));
+        avx._mm256_and_pd(avx._mm256_and_pd(e, inside), cast(LATER[later]))
     }
 
     /// [`exp::exp2_lanes`] in AVX2 and FMA instructions.
