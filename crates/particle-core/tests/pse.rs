@@ -147,13 +147,8 @@ fn the_stability_bound_is_the_lattice_one_and_is_enforced() {
     let d = 1.0 / n as f64;
     let eps = 2.0 * d;
     let nu = 0.3;
-    let mut s = 12345u64;
-    let mut rnd = move || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
+    let mut uniform = common::uniform(12345);
+    let mut rnd = move || uniform() - 0.5;
     let values: Vec<f64> = (0..n).map(|_| rnd()).collect();
     let mut set =
         ParticleSet::<1>::lattice([0.0], [n], d, -1.0, |x| values[(x[0] / d).floor() as usize])
@@ -270,13 +265,7 @@ fn bad_input_is_refused_and_zero_viscosity_is_a_no_op() {
 /// bits.
 #[test]
 fn many_particles_in_a_walled_box_match_all_pairs() {
-    let mut s = 99u64;
-    let mut rnd = move || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (s >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rnd = common::uniform(99);
     let n = 5000;
     let mut xs: Vec<f64> = (0..n).map(|_| rnd()).collect();
     let mut ys: Vec<f64> = (0..n).map(|_| rnd()).collect();

@@ -77,13 +77,7 @@ proptest! {
 /// the block sums equal the all-pairs image sum within the bound.
 #[test]
 fn many_particles_in_a_walled_box_equal_all_pairs_within_the_bound() {
-    let mut s = 3u64;
-    let mut rnd = move || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (s >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rnd = common::uniform(3);
     let n = 2500;
     // Particles in the lower-left part only, so that some points are far
     // from all of them.

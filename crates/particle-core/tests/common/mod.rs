@@ -36,3 +36,15 @@ pub fn axes_of(kind: u8) -> [Axis; 2] {
         _ => [p, w],
     }
 }
+
+/// A reproducible stream of uniform numbers in `[0, 1)` (a 64-bit LCG), for
+/// test data that needs no statistical quality.
+pub fn uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut s = seed;
+    move || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
