@@ -5,7 +5,10 @@
 //!
 //! `t = k + r` with `k = round(t)` and `|r| <= 1/2` (exact); `2^r =
 //! exp(r ln 2)` by its Taylor polynomial of degree 12, whose remainder is
-//! below `0.347^13 / 13! * 1.42 < 2.5e-16` relative; `2^k` assembled in the
+//! below `0.347^13 / 13! * 1.42 < 2.5e-16` relative, evaluated as `1 + r
+//! T(r)` with the tail `T` by Estrin's scheme (a dependency chain of five
+//! fused multiply-adds instead of Horner's twelve: the PSE loop is bound by
+//! that chain's latency more than by its arithmetic); `2^k` assembled in the
 //! exponent bits. Every operation is a plain `f64` operation or a fused
 //! multiply-add ([`f64::mul_add`], exactly rounded on every target), so the
 //! lane-wise form here and its AVX2 transcription in `pairs` give the same
@@ -24,15 +27,12 @@ pub(crate) const MIN_ARG: f64 = -1000.0;
 /// `k` (mod `2^52`) in the low mantissa bits.
 pub(crate) const SHIFTER: f64 = 6_755_399_441_055_744.0;
 
-/// Taylor coefficients `ln(2)^j / j!` for `j = 12, 11, ..., 1`, in Horner
-/// order (the constant 1 is added last).
-pub(crate) const TAYLOR: [f64; 12] = {
-    let mut c = [0.0; 12];
-    let mut term = 1.0;
+/// Taylor coefficients `ln(2)^j / j!` for `j = 0, 1, ..., 12`.
+pub(crate) const TAYLOR: [f64; 13] = {
+    let mut c = [1.0; 13];
     let mut j = 1;
     while j <= 12 {
-        term = term * LN_2 / j as f64;
-        c[12 - j] = term;
+        c[j] = c[j - 1] * LN_2 / j as f64;
         j += 1;
     }
     c
@@ -49,24 +49,49 @@ pub(crate) fn exp2_nonpositive(t: f64) -> f64 {
 /// caller's target features).
 #[inline(always)]
 pub(crate) fn exp2_lanes(t: [f64; LANES]) -> [f64; LANES] {
-    let mut k = [0.0; LANES];
-    let mut r = [0.0; LANES];
-    for l in 0..LANES {
-        let t = t[l].max(MIN_ARG);
-        k[l] = t.round_ties_even();
-        r[l] = t - k[l];
-    }
-    let mut p = [TAYLOR[0]; LANES];
-    for c in &TAYLOR[1..] {
+    let [out] = exp2_blocks([t]);
+    out
+}
+
+/// `2^t` of `K` blocks of four lanes, each lane as in [`exp2_lanes`]; the
+/// blocks' operations interleaved, so that a processor overlaps their
+/// polynomial chains.
+#[inline(always)]
+pub(crate) fn exp2_blocks<const K: usize>(t: [[f64; LANES]; K]) -> [[f64; LANES]; K] {
+    let mut k = [[0.0; LANES]; K];
+    let mut r = [[0.0; LANES]; K];
+    for j in 0..K {
         for l in 0..LANES {
-            p[l] = p[l].mul_add(r[l], *c);
+            let t = t[j][l].max(MIN_ARG);
+            k[j][l] = t.round_ties_even();
+            r[j][l] = t - k[j][l];
         }
     }
-    let mut out = [0.0; LANES];
-    for l in 0..LANES {
-        p[l] = p[l].mul_add(r[l], 1.0);
-        let bits = (k[l] + SHIFTER).to_bits().wrapping_add(1023) << 52;
-        out[l] = p[l] * f64::from_bits(bits);
+    // `2^r = 1 + r T(r)`, the tail `T` of degree 11 by Estrin's scheme
+    // (pairs, then pairs of pairs, ...: a chain of five fused multiply-adds
+    // after the powers, rather than Horner's twelve), the 1 added last.
+    let mut p = [[0.0; LANES]; K];
+    for j in 0..K {
+        for l in 0..LANES {
+            let r = r[j][l];
+            let r2 = r * r;
+            let r4 = r2 * r2;
+            let r8 = r4 * r4;
+            let q: [f64; 6] =
+                std::array::from_fn(|i| TAYLOR[2 * i + 2].mul_add(r, TAYLOR[2 * i + 1]));
+            let s0 = q[1].mul_add(r2, q[0]);
+            let s1 = q[3].mul_add(r2, q[2]);
+            let s2 = q[5].mul_add(r2, q[4]);
+            let tail = s2.mul_add(r8, s1.mul_add(r4, s0));
+            p[j][l] = tail.mul_add(r, 1.0);
+        }
+    }
+    let mut out = [[0.0; LANES]; K];
+    for j in 0..K {
+        for l in 0..LANES {
+            let bits = (k[j][l] + SHIFTER).to_bits().wrapping_add(1023) << 52;
+            out[j][l] = p[j][l] * f64::from_bits(bits);
+        }
     }
     out
 }

@@ -4,35 +4,38 @@
 //! FMA instructions ([`avx2::Avx2`]). Both perform the same operations in
 //! the same order (fused multiply-adds only), so they give the same bits.
 
-use super::exp::{LANES, exp2_lanes};
+use super::exp::{LANES, exp2_blocks};
 
-/// One block of pairs: a target with `LANES` consecutive slots.
+/// `K` consecutive blocks of pairs: a target with `K * LANES` consecutive
+/// slots. Blocks are evaluated `K` at a time so that a processor overlaps
+/// their (long, serial) polynomial chains; the sums are taken block after
+/// block, so every `K` gives the same bits.
 pub(crate) trait Lanes<const D: usize>: Copy {
     /// The target's running sums `(a, b)`, lane by lane.
     type Acc: Copy;
     fn zero(self) -> Self::Acc;
-    /// The pairs of `me` with one block of slots (coordinates `x`,
-    /// strengths `u`, volumes `v`) from lane `later` on: `me`'s sums into
-    /// `acc`, the block's into `a` and `b`.
+    /// The pairs of `me` with `K` blocks of slots (coordinates `x`,
+    /// strengths `u`, volumes `v`), from lane `later` of the first block
+    /// on: `me`'s sums into `acc`, the blocks' into `a` and `b`.
     #[allow(clippy::too_many_arguments)]
-    fn block(
+    fn block<const K: usize>(
         self,
         me: &Target<D>,
-        x: [&[f64; LANES]; D],
-        u: &[f64; LANES],
-        v: &[f64; LANES],
+        x: [&[[f64; LANES]; K]; D],
+        u: &[[f64; LANES]; K],
+        v: &[[f64; LANES]; K],
         later: usize,
         acc: &mut Self::Acc,
-        a: &mut [f64; LANES],
-        b: &mut [f64; LANES],
+        a: &mut [[f64; LANES]; K],
+        b: &mut [[f64; LANES]; K],
     );
-    /// One-sided: `me`'s first sum gains the block's `u g` (a value of the
-    /// field of the slots at `me`); nothing is credited to the block.
-    fn point_block(
+    /// One-sided: `me`'s first sum gains the blocks' `u g` (a value of the
+    /// field of the slots at `me`); nothing is credited to the blocks.
+    fn point_block<const K: usize>(
         self,
         me: &Target<D>,
-        x: [&[f64; LANES]; D],
-        u: &[f64; LANES],
+        x: [&[[f64; LANES]; K]; D],
+        u: &[[f64; LANES]; K],
         acc: &mut Self::Acc,
     );
     /// `((l0 + l1) + (l2 + l3))` of each sum.
@@ -52,39 +55,42 @@ impl<const D: usize> Lanes<D> for Portable {
     }
 
     #[inline(always)]
-    fn block(
+    fn block<const K: usize>(
         self,
         me: &Target<D>,
-        x: [&[f64; LANES]; D],
-        u: &[f64; LANES],
-        v: &[f64; LANES],
+        x: [&[[f64; LANES]; K]; D],
+        u: &[[f64; LANES]; K],
+        v: &[[f64; LANES]; K],
         later: usize,
         acc: &mut Self::Acc,
-        a: &mut [f64; LANES],
-        b: &mut [f64; LANES],
+        a: &mut [[f64; LANES]; K],
+        b: &mut [[f64; LANES]; K],
     ) {
         let g = gaussians(me, x, later);
-        for l in 0..LANES {
-            let g = g[l];
-            acc.0[l] = u[l].mul_add(g, acc.0[l]);
-            acc.1[l] = v[l].mul_add(g, acc.1[l]);
-            a[l] = me.strength.mul_add(g, a[l]);
-            b[l] = me.volume.mul_add(g, b[l]);
+        for k in 0..K {
+            for l in 0..LANES {
+                let g = g[k][l];
+                acc.0[l] = u[k][l].mul_add(g, acc.0[l]);
+                acc.1[l] = v[k][l].mul_add(g, acc.1[l]);
+                a[k][l] = me.strength.mul_add(g, a[k][l]);
+                b[k][l] = me.volume.mul_add(g, b[k][l]);
+            }
         }
     }
 
     #[inline(always)]
-    fn point_block(
+    fn point_block<const K: usize>(
         self,
         me: &Target<D>,
-        x: [&[f64; LANES]; D],
-        u: &[f64; LANES],
+        x: [&[[f64; LANES]; K]; D],
+        u: &[[f64; LANES]; K],
         acc: &mut Self::Acc,
     ) {
         let g = gaussians(me, x, 0);
-        for l in 0..LANES {
-            let g = g[l];
-            acc.0[l] = u[l].mul_add(g, acc.0[l]);
+        for k in 0..K {
+            for l in 0..LANES {
+                acc.0[l] = u[k][l].mul_add(g[k][l], acc.0[l]);
+            }
         }
     }
 
@@ -94,35 +100,45 @@ impl<const D: usize> Lanes<D> for Portable {
     }
 }
 
-/// `2^-d2` between `me` and the lanes `x`, zero beyond the cut-off and in
-/// the lanes before `later`.
+/// `2^-d2` between `me` and the blocks `x`, zero beyond the cut-off and in
+/// the lanes of the first block before `later`.
 #[inline(always)]
-fn gaussians<const D: usize>(me: &Target<D>, x: [&[f64; LANES]; D], later: usize) -> [f64; LANES] {
-    let mut d2 = [0.0; LANES];
-    // An index loop: the iterator chain clippy prefers is not unrolled.
+fn gaussians<const D: usize, const K: usize>(
+    me: &Target<D>,
+    x: [&[[f64; LANES]; K]; D],
+    later: usize,
+) -> [[f64; LANES]; K] {
+    let mut d2 = [[0.0; LANES]; K];
+    // Index loops: the iterator chains clippy prefers are not unrolled.
     #[expect(clippy::needless_range_loop, reason = "unrolled by the compiler")]
     for axis in 0..D {
-        for l in 0..LANES {
-            let d = me.x[axis] - x[axis][l];
-            d2[l] = if axis == 0 {
-                d * d
-            } else {
-                d.mul_add(d, d2[l])
-            };
+        for k in 0..K {
+            for l in 0..LANES {
+                let d = me.x[axis] - x[axis][k][l];
+                d2[k][l] = if axis == 0 {
+                    d * d
+                } else {
+                    d.mul_add(d, d2[k][l])
+                };
+            }
         }
     }
-    let mut t = [0.0; LANES];
-    for l in 0..LANES {
-        t[l] = -d2[l];
+    let mut t = [[0.0; LANES]; K];
+    for k in 0..K {
+        for l in 0..LANES {
+            t[k][l] = -d2[k][l];
+        }
     }
-    let e = exp2_lanes(t);
-    let mut g = [0.0; LANES];
-    for l in 0..LANES {
-        g[l] = if d2[l] <= me.cutoff2 && l >= later {
-            e[l]
-        } else {
-            0.0
-        };
+    let e = exp2_blocks(t);
+    let mut g = [[0.0; LANES]; K];
+    for k in 0..K {
+        for l in 0..LANES {
+            g[k][l] = if d2[k][l] <= me.cutoff2 && (k > 0 || l >= later) {
+                e[k][l]
+            } else {
+                0.0
+            };
+        }
     }
     g
 }
@@ -177,38 +193,42 @@ pub(crate) mod avx2 {
         }
 
         #[inline(always)]
-        fn block(
+        fn block<const K: usize>(
             self,
             me: &Target<D>,
-            x: [&[f64; LANES]; D],
-            u: &[f64; LANES],
-            v: &[f64; LANES],
+            x: [&[[f64; LANES]; K]; D],
+            u: &[[f64; LANES]; K],
+            v: &[[f64; LANES]; K],
             later: usize,
             acc: &mut Self::Acc,
-            a: &mut [f64; LANES],
-            b: &mut [f64; LANES],
+            a: &mut [[f64; LANES]; K],
+            b: &mut [[f64; LANES]; K],
         ) {
             let Avx2(simd) = self;
             let (avx, fma) = (simd.avx, simd.fma);
             let splat = |x: f64| avx._mm256_set1_pd(x);
             let g = gaussians_avx2(simd, me, x, later);
-            acc.0 = fma._mm256_fmadd_pd(cast(*u), g, acc.0);
-            acc.1 = fma._mm256_fmadd_pd(cast(*v), g, acc.1);
-            *a = cast(fma._mm256_fmadd_pd(splat(me.strength), g, cast(*a)));
-            *b = cast(fma._mm256_fmadd_pd(splat(me.volume), g, cast(*b)));
+            for k in 0..K {
+                acc.0 = fma._mm256_fmadd_pd(cast(u[k]), g[k], acc.0);
+                acc.1 = fma._mm256_fmadd_pd(cast(v[k]), g[k], acc.1);
+                a[k] = cast(fma._mm256_fmadd_pd(splat(me.strength), g[k], cast(a[k])));
+                b[k] = cast(fma._mm256_fmadd_pd(splat(me.volume), g[k], cast(b[k])));
+            }
         }
 
         #[inline(always)]
-        fn point_block(
+        fn point_block<const K: usize>(
             self,
             me: &Target<D>,
-            x: [&[f64; LANES]; D],
-            u: &[f64; LANES],
+            x: [&[[f64; LANES]; K]; D],
+            u: &[[f64; LANES]; K],
             acc: &mut Self::Acc,
         ) {
             let Avx2(simd) = self;
             let g = gaussians_avx2(simd, me, x, 0);
-            acc.0 = simd.fma._mm256_fmadd_pd(cast(*u), g, acc.0);
+            for k in 0..K {
+                acc.0 = simd.fma._mm256_fmadd_pd(cast(u[k]), g[k], acc.0);
+            }
         }
 
         #[inline(always)]
@@ -220,46 +240,72 @@ pub(crate) mod avx2 {
 
     /// [`super::gaussians`] in AVX2 and FMA instructions.
     #[inline(always)]
-    fn gaussians_avx2<const D: usize>(
+    fn gaussians_avx2<const D: usize, const K: usize>(
         simd: V3,
         me: &Target<D>,
-        x: [&[f64; LANES]; D],
+        x: [&[[f64; LANES]; K]; D],
         later: usize,
-    ) -> __m256d {
+    ) -> [__m256d; K] {
         let (avx, fma) = (simd.avx, simd.fma);
         let splat = |x: f64| avx._mm256_set1_pd(x);
-        let mut d2 = avx._mm256_setzero_pd();
-        // An index loop: the iterator chain clippy prefers is not unrolled.
+        let mut d2 = [avx._mm256_setzero_pd(); K];
+        // Index loops: the iterator chains clippy prefers are not unrolled.
         #[expect(clippy::needless_range_loop, reason = "unrolled by the compiler")]
         for axis in 0..D {
-            let d = avx._mm256_sub_pd(splat(me.x[axis]), cast(*x[axis]));
-            d2 = if axis == 0 {
-                avx._mm256_mul_pd(d, d)
-            } else {
-                fma._mm256_fmadd_pd(d, d, d2)
-            };
+            for k in 0..K {
+                let d = avx._mm256_sub_pd(splat(me.x[axis]), cast(x[axis][k]));
+                d2[k] = if axis == 0 {
+                    avx._mm256_mul_pd(d, d)
+                } else {
+                    fma._mm256_fmadd_pd(d, d, d2[k])
+                };
+            }
         }
-        let e = exp2_avx2(simd, avx._mm256_xor_pd(d2, splat(-0.0)));
-        let inside = avx._mm256_cmp_pd::<_CMP_LE_OQ>(d2, splat(me.cutoff2));
-        avx._mm256_and_pd(avx._mm256_and_pd(e, inside), cast(LATER[later]))
+        let e = exp2_avx2(simd, d2.map(|d2| avx._mm256_xor_pd(d2, splat(-0.0))));
+        let mut g = e;
+        for k in 0..K {
+            let inside = avx._mm256_cmp_pd::<_CMP_LE_OQ>(d2[k], splat(me.cutoff2));
+            g[k] = avx._mm256_and_pd(e[k], inside);
+        }
+        g[0] = avx._mm256_and_pd(g[0], cast(LATER[later]));
+        g
     }
 
-    /// [`exp::exp2_lanes`] in AVX2 and FMA instructions.
+    /// [`exp::exp2_blocks`] in AVX2 and FMA instructions.
     #[inline(always)]
-    fn exp2_avx2(simd: V3, t: __m256d) -> __m256d {
+    fn exp2_avx2<const K: usize>(simd: V3, t: [__m256d; K]) -> [__m256d; K] {
         let (avx, avx2, fma) = (simd.avx, simd.avx2, simd.fma);
         let splat = |x: f64| avx._mm256_set1_pd(x);
-        let t = avx._mm256_max_pd(t, splat(exp::MIN_ARG));
-        let k = avx._mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(t);
-        let r = avx._mm256_sub_pd(t, k);
-        let mut p = splat(exp::TAYLOR[0]);
-        for c in &exp::TAYLOR[1..] {
-            p = fma._mm256_fmadd_pd(p, r, splat(*c));
+        let t = t.map(|t| avx._mm256_max_pd(t, splat(exp::MIN_ARG)));
+        let k =
+            t.map(|t| avx._mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(t));
+        let mut r = t;
+        for j in 0..K {
+            r[j] = avx._mm256_sub_pd(t[j], k[j]);
         }
-        p = fma._mm256_fmadd_pd(p, r, splat(1.0));
-        let bits: __m256i = cast(avx._mm256_add_pd(k, splat(exp::SHIFTER)));
-        let bits = avx2._mm256_add_epi64(bits, avx._mm256_set1_epi64x(1023));
-        let scale: __m256d = cast(avx2._mm256_slli_epi64::<52>(bits));
-        avx._mm256_mul_pd(p, scale)
+        let c = |j: usize| splat(exp::TAYLOR[j]);
+        let mut p = r;
+        for j in 0..K {
+            let r = r[j];
+            let r2 = avx._mm256_mul_pd(r, r);
+            let r4 = avx._mm256_mul_pd(r2, r2);
+            let r8 = avx._mm256_mul_pd(r4, r4);
+            let q: [__m256d; 6] =
+                std::array::from_fn(|i| fma._mm256_fmadd_pd(c(2 * i + 2), r, c(2 * i + 1)));
+            let s0 = fma._mm256_fmadd_pd(q[1], r2, q[0]);
+            let s1 = fma._mm256_fmadd_pd(q[3], r2, q[2]);
+            let s2 = fma._mm256_fmadd_pd(q[5], r2, q[4]);
+            let tail = fma._mm256_fmadd_pd(s2, r8, fma._mm256_fmadd_pd(s1, r4, s0));
+            p[j] = fma._mm256_fmadd_pd(tail, r, c(0));
+        }
+        let mut out = p;
+        for j in 0..K {
+            let p = p[j];
+            let bits: __m256i = cast(avx._mm256_add_pd(k[j], splat(exp::SHIFTER)));
+            let bits = avx2._mm256_add_epi64(bits, avx._mm256_set1_epi64x(1023));
+            let scale: __m256d = cast(avx2._mm256_slli_epi64::<52>(bits));
+            out[j] = avx._mm256_mul_pd(p, scale);
+        }
+        out
     }
 }

@@ -212,32 +212,51 @@ impl<const D: usize> Job<'_, D> {
             assert!(xs.iter().all(|x| x.len() == n));
             let mut i = 0;
             if k == 0 {
-                let x = std::array::from_fn(|axis| &xs[axis][0]);
-                lanes.block(
+                lanes.block::<1>(
                     &me,
-                    x,
-                    &us[0],
-                    &vs[0],
+                    std::array::from_fn(|axis| std::array::from_ref(&xs[axis][0])),
+                    std::array::from_ref(&us[0]),
+                    std::array::from_ref(&vs[0]),
                     p - from + 1,
                     &mut acc,
-                    &mut a_run[0],
-                    &mut b_run[0],
+                    std::array::from_mut(&mut a_run[0]),
+                    std::array::from_mut(&mut b_run[0]),
                 );
                 i = 1;
             }
-            while i < n {
-                let x = std::array::from_fn(|axis| &xs[axis][i]);
+            // The rest two blocks at a time, then the odd one.
+            let x2: [&[[[f64; LANES]; 2]]; D] =
+                std::array::from_fn(|axis| as_arrays(&xs[axis][i..]).0);
+            let (u2, u_odd) = as_arrays(&us[i..]);
+            let (v2, v_odd) = as_arrays(&vs[i..]);
+            let (a2, a_odd) = as_arrays_mut(&mut a_run[i..]);
+            let (b2, b_odd) = as_arrays_mut(&mut b_run[i..]);
+            let pairs = u2.len();
+            assert!(v2.len() == pairs && a2.len() == pairs && b2.len() == pairs);
+            assert!(x2.iter().all(|x| x.len() == pairs));
+            for j in 0..pairs {
                 lanes.block(
                     &me,
-                    x,
-                    &us[i],
-                    &vs[i],
+                    std::array::from_fn(|axis| &x2[axis][j]),
+                    &u2[j],
+                    &v2[j],
                     0,
                     &mut acc,
-                    &mut a_run[i],
-                    &mut b_run[i],
+                    &mut a2[j],
+                    &mut b2[j],
                 );
-                i += 1;
+            }
+            if let ([u], [v], [a], [b]) = (u_odd, v_odd, a_odd, b_odd) {
+                lanes.block::<1>(
+                    &me,
+                    std::array::from_fn(|axis| std::array::from_ref(&xs[axis][n - 1])),
+                    std::array::from_ref(u),
+                    std::array::from_ref(v),
+                    0,
+                    &mut acc,
+                    std::array::from_mut(a),
+                    std::array::from_mut(b),
+                );
             }
         }
         let (sum_a, sum_b) = lanes.sums(acc);

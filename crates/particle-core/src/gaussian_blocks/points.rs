@@ -83,11 +83,23 @@ fn run<const D: usize, L: Lanes<D>>(
             let us = as_arrays(&strength[from..to]).0;
             let n = us.len();
             assert!(xs.iter().all(|x| x.len() == n));
-            for i in 0..n {
+            // Two blocks at a time, then the odd one.
+            let x2: [&[[[f64; LANES]; 2]]; D] = std::array::from_fn(|axis| as_arrays(xs[axis]).0);
+            let (u2, u_odd) = as_arrays(us);
+            assert!(x2.iter().all(|x| x.len() == u2.len()));
+            for j in 0..u2.len() {
                 lanes.point_block(
                     &me,
-                    std::array::from_fn(|axis| &xs[axis][i]),
-                    &us[i],
+                    std::array::from_fn(|axis| &x2[axis][j]),
+                    &u2[j],
+                    &mut acc,
+                );
+            }
+            if let [u] = u_odd {
+                lanes.point_block::<1>(
+                    &me,
+                    std::array::from_fn(|axis| std::array::from_ref(&xs[axis][n - 1])),
+                    std::array::from_ref(u),
                     &mut acc,
                 );
             }
