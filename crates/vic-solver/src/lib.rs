@@ -68,6 +68,7 @@
 //! # Ok::<(), vic_solver::Error>(())
 //! ```
 
+mod box_poisson;
 mod error;
 mod grid;
 mod poisson;

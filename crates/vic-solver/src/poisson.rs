@@ -22,7 +22,10 @@
 //! `M = 2 L / l`. Then `psi` is odd about every wall, so `psi = 0` there,
 //! and the sine series this makes is the sine-transform solution of the box
 //! (SPEC, "Conventions"). The wall-normal velocity is odd about its wall and
-//! vanishes on it; the tangential one is even, free to slip.
+//! vanishes on it; the tangential one is even, free to slip. The box is
+//! computed in its own sine and cosine series ([`crate::box_poisson`]: real
+//! transforms of the box, two lines per complex FFT), and the velocity is
+//! stored continued onto the `2L`-periodic square that `M4'` samples.
 
 use std::sync::Arc;
 
@@ -32,6 +35,7 @@ use rayon::prelude::*;
 use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 
+use crate::box_poisson::BoxPoisson;
 use crate::error::{Error, Result};
 use crate::grid::{Boundary, Grid};
 
@@ -173,6 +177,18 @@ pub struct PoissonSolver {
     /// Cells per side of the physical grid.
     cells: usize,
     boundary: Boundary,
+    method: Method,
+}
+
+/// How the velocity is computed: complex 2D transforms of the periodic
+/// square, or the box's own sine and cosine series with walls.
+enum Method {
+    Periodic(PeriodicFft),
+    Box(BoxPoisson),
+}
+
+/// Plans and buffers of the periodic solve.
+struct PeriodicFft {
     forward: Arc<dyn Fft<f64>>,
     inverse: Arc<dyn Fft<f64>>,
     /// Rows along x (index `i + m j`).
@@ -200,51 +216,21 @@ impl PoissonSolver {
     pub fn new(grid: &Grid) -> Self {
         let cells = grid.cells();
         let boundary = grid.domain().boundary();
-        let m = match boundary {
-            Boundary::Periodic => cells,
-            Boundary::StressFreeWalls => 2 * cells,
+        let (m, method) = match boundary {
+            Boundary::Periodic => (
+                cells,
+                Method::Periodic(PeriodicFft::new(cells, grid.spacing())),
+            ),
+            Boundary::StressFreeWalls => (
+                2 * cells,
+                Method::Box(BoxPoisson::new(cells, grid.spacing())),
+            ),
         };
-        let mut planner = FftPlanner::new();
-        let forward = planner.plan_fft_forward(m);
-        let inverse = planner.plan_fft_inverse(m);
-        let scratch_len = forward
-            .get_inplace_scratch_len()
-            .max(inverse.get_inplace_scratch_len());
-        let base = 2.0 * std::f64::consts::PI / (m as f64 * grid.spacing());
-        let signed = |i: usize| {
-            if i <= m / 2 {
-                i as f64
-            } else {
-                i as f64 - m as f64
-            }
-        };
-        let k: Vec<f64> = (0..m).map(|i| base * signed(i)).collect();
-        // First derivatives drop the (odd) Nyquist mode to keep u, v real.
-        let k_derivative: Vec<f64> = (0..m)
-            .map(|i| if 2 * i == m { 0.0 } else { k[i] })
-            .collect();
-        let multiplier = (0..m * m)
-            .map(|index| {
-                let (i, j) = (index / m, index % m);
-                let k2 = k[i] * k[i] + k[j] * k[j];
-                if k2 == 0.0 {
-                    Complex::new(0.0, 0.0)
-                } else {
-                    Complex::new(k_derivative[i], k_derivative[j]) / k2
-                }
-            })
-            .collect();
-        let zero = Complex::new(0.0, 0.0);
         PoissonSolver {
             m,
             cells,
             boundary,
-            forward,
-            inverse,
-            rows: vec![zero; m * m],
-            columns: vec![zero; m * m],
-            scratch: vec![zero; scratch_len],
-            multiplier,
+            method,
         }
     }
 
@@ -282,134 +268,96 @@ impl PoissonSolver {
     }
 
     /// The solve proper, sizes checked.
-    ///
-    /// With walls the odd extension has symmetries that halve the work:
-    /// rows `j` and `m - j` of the x-transform are negatives (and rows 0
-    /// and `cells` are the zero wall rows), so are the y-transformed
-    /// columns `i` and `m - i` (columns 0 and `cells` vanish: an odd
-    /// sequence has no mean and no Nyquist content), and the velocity rows
-    /// `m - j` are the conjugates of rows `j` (`u` is even in y, `v` odd).
-    /// Rows of zero vorticity are not transformed at all.
     fn velocity(&mut self, omega: &[f64], u: &mut [f64], v: &mut [f64]) {
-        let m = self.m;
-        let walls = self.boundary == Boundary::StressFreeWalls;
-        let n = self.cells;
-        // Rows (then columns) whose transform is computed; the rest follow
-        // by symmetry with walls.
-        let independent = if walls { 1..n } else { 0..m };
-        self.extend(omega);
-        for j in independent.clone() {
-            let row = &mut self.rows[j * m..(j + 1) * m];
+        match &mut self.method {
+            Method::Periodic(fft) => fft.velocity(self.m, omega, u, v),
+            Method::Box(walls) => walls.velocity(omega, u, v),
+        }
+    }
+}
+
+impl PeriodicFft {
+    /// Plans and buffers for `m` nodes of side `spacing` per period.
+    fn new(m: usize, spacing: f64) -> Self {
+        let mut planner = FftPlanner::new();
+        let forward = planner.plan_fft_forward(m);
+        let inverse = planner.plan_fft_inverse(m);
+        let scratch_len = forward
+            .get_inplace_scratch_len()
+            .max(inverse.get_inplace_scratch_len());
+        let base = 2.0 * std::f64::consts::PI / (m as f64 * spacing);
+        let signed = |i: usize| {
+            if i <= m / 2 {
+                i as f64
+            } else {
+                i as f64 - m as f64
+            }
+        };
+        let k: Vec<f64> = (0..m).map(|i| base * signed(i)).collect();
+        // First derivatives drop the (odd) Nyquist mode to keep u, v real.
+        let k_derivative: Vec<f64> = (0..m)
+            .map(|i| if 2 * i == m { 0.0 } else { k[i] })
+            .collect();
+        let multiplier = (0..m * m)
+            .map(|index| {
+                let (i, j) = (index / m, index % m);
+                let k2 = k[i] * k[i] + k[j] * k[j];
+                if k2 == 0.0 {
+                    Complex::new(0.0, 0.0)
+                } else {
+                    Complex::new(k_derivative[i], k_derivative[j]) / k2
+                }
+            })
+            .collect();
+        let zero = Complex::new(0.0, 0.0);
+        PeriodicFft {
+            forward,
+            inverse,
+            rows: vec![zero; m * m],
+            columns: vec![zero; m * m],
+            scratch: vec![zero; scratch_len],
+            multiplier,
+        }
+    }
+
+    /// Row transforms (rows of zero vorticity skipped), the transpose,
+    /// column transforms, the multiplier, and back.
+    fn velocity(&mut self, m: usize, omega: &[f64], u: &mut [f64], v: &mut [f64]) {
+        for (c, &w) in self.rows.iter_mut().zip(omega) {
+            *c = Complex::new(w, 0.0);
+        }
+        for row in self.rows.chunks_exact_mut(m) {
             if row.iter().any(|c| c.re != 0.0) {
                 self.forward.process_with_scratch(row, &mut self.scratch);
             }
         }
-        if walls {
-            mirror_rows(&mut self.rows, m, n, |c| -c);
-        }
-        transpose(&self.rows, &mut self.columns, m, independent.clone());
-        for i in independent {
-            let column = &mut self.columns[i * m..(i + 1) * m];
-            self.forward.process_with_scratch(column, &mut self.scratch);
-        }
-        if walls {
-            let zero = Complex::new(0.0, 0.0);
-            self.columns[..m].fill(zero);
-            self.columns[n * m..(n + 1) * m].fill(zero);
-            mirror_rows(&mut self.columns, m, n, |c| -c);
-        }
+        transpose(&self.rows, &mut self.columns, m);
+        self.forward
+            .process_with_scratch(&mut self.columns, &mut self.scratch);
         for (c, factor) in self.columns.iter_mut().zip(&self.multiplier) {
             *c *= factor;
         }
         self.inverse
             .process_with_scratch(&mut self.columns, &mut self.scratch);
-        let needed = if walls { n + 1 } else { m };
-        transpose(&self.columns, &mut self.rows, m, 0..needed);
+        transpose(&self.columns, &mut self.rows, m);
         self.inverse
-            .process_with_scratch(&mut self.rows[..needed * m], &mut self.scratch);
+            .process_with_scratch(&mut self.rows, &mut self.scratch);
         let norm = 1.0 / (m * m) as f64;
-        for ((c, ui), vi) in self.rows[..needed * m]
-            .iter()
-            .zip(u.iter_mut())
-            .zip(v.iter_mut())
-        {
+        for ((c, ui), vi) in self.rows.iter().zip(u.iter_mut()).zip(v.iter_mut()) {
             *ui = c.re * norm;
             *vi = c.im * norm;
         }
-        if walls {
-            // u is even in y, v odd: rows m - j mirror rows j.
-            for j in n + 1..m {
-                let (to, from) = (j * m, (m - j) * m);
-                u.copy_within(from..from + m, to);
-                v.copy_within(from..from + m, to);
-                for vi in &mut v[to..to + m] {
-                    *vi = -*vi;
-                }
-            }
-        }
-    }
-
-    /// Load the physical nodal values into `rows`, continued oddly across
-    /// the walls in x for a box; with walls only rows `0..=cells` are
-    /// written (rows 0 and `cells`, on the walls, are zero; the others
-    /// follow by symmetry after the first pass).
-    fn extend(&mut self, omega: &[f64]) {
-        let m = self.m;
-        match self.boundary {
-            Boundary::Periodic => {
-                for (c, &w) in self.rows.iter_mut().zip(omega) {
-                    *c = Complex::new(w, 0.0);
-                }
-            }
-            Boundary::StressFreeWalls => {
-                let n = self.cells + 1;
-                for j in 0..n {
-                    let (row, source) = (
-                        &mut self.rows[j * m..(j + 1) * m],
-                        &omega[j * n..(j + 1) * n],
-                    );
-                    for (c, &w) in row.iter_mut().zip(source) {
-                        *c = Complex::new(w, 0.0);
-                    }
-                    for i in n..m {
-                        row[i] = Complex::new(-source[m - i], 0.0);
-                    }
-                }
-            }
-        }
     }
 }
 
-/// Rows `j = n + 1 .. m` of an `m x m` array (`m = 2 n`) set to `image` of
-/// their mirror rows `m - j`.
-fn mirror_rows(
-    array: &mut [Complex<f64>],
-    m: usize,
-    n: usize,
-    image: impl Fn(Complex<f64>) -> Complex<f64>,
-) {
-    let (head, tail) = array.split_at_mut((n + 1) * m);
-    for (k, row) in tail.chunks_exact_mut(m).enumerate() {
-        let source = m - (n + 1 + k);
-        for (to, from) in row.iter_mut().zip(&head[source * m..(source + 1) * m]) {
-            *to = image(*from);
-        }
-    }
-}
-
-/// `to[j + m i] = from[i + m j]` for an `m x m` array and the output rows
-/// `i` in `wanted`, in cache-sized tiles.
-fn transpose(
-    from: &[Complex<f64>],
-    to: &mut [Complex<f64>],
-    m: usize,
-    wanted: std::ops::Range<usize>,
-) {
+/// `to[j + m i] = from[i + m j]` for an `m x m` array, in cache-sized
+/// tiles.
+fn transpose(from: &[Complex<f64>], to: &mut [Complex<f64>], m: usize) {
     const TILE: usize = 32;
     for j0 in (0..m).step_by(TILE) {
-        for i0 in wanted.clone().step_by(TILE) {
+        for i0 in (0..m).step_by(TILE) {
             for j in j0..(j0 + TILE).min(m) {
-                for i in i0..(i0 + TILE).min(wanted.end) {
+                for i in i0..(i0 + TILE).min(m) {
                     to[j + m * i] = from[i + m * j];
                 }
             }
