@@ -195,7 +195,7 @@ impl BoxPoisson {
         let w = n + 1;
         let interior = 1..n;
         let [s0, s1, s2, s3] = &mut self.arrays;
-        // W (twice-doubled): sine along x (rows j), then along y.
+        // 4 W (each pass doubles): sine along x (rows j), then along y.
         self.lines
             .pass(Parity::Odd, omega, interior.clone(), s0, Layout::Transposed);
         self.lines
@@ -216,14 +216,20 @@ impl BoxPoisson {
             .pass(Parity::Odd, s3, interior, s1, Layout::Transposed);
         self.lines.pass(Parity::Odd, s0, 0..w, s2, Layout::Same);
         self.lines.pass(Parity::Even, s1, 0..w, s3, Layout::Same);
-        continue_oddly(s2, n, u, Parity::Odd, Parity::Even);
-        continue_oddly(s3, n, v, Parity::Even, Parity::Odd);
+        continue_onto_square(s2, n, u, Parity::Odd, Parity::Even);
+        continue_onto_square(s3, n, v, Parity::Even, Parity::Odd);
     }
 }
 
 /// Continue the box values `inside` (`(n + 1)^2`) onto the `2n`-periodic
 /// square `out`, odd or even about the walls along x and along y.
-fn continue_oddly(inside: &[f64], n: usize, out: &mut [f64], along_x: Parity, along_y: Parity) {
+fn continue_onto_square(
+    inside: &[f64],
+    n: usize,
+    out: &mut [f64],
+    along_x: Parity,
+    along_y: Parity,
+) {
     let (w, m) = (n + 1, 2 * n);
     let sign = |parity: Parity| if parity == Parity::Odd { -1.0 } else { 1.0 };
     let (sx, sy) = (sign(along_x), sign(along_y));
