@@ -44,6 +44,8 @@
 //! (the odd image of the field), so the wall nodes carry exactly 0; free
 //! axes need a finite node range ([`RemeshGrid::covering`]).
 
+mod lanes;
+
 use rayon::prelude::*;
 
 use crate::domain::{Axis, Domain, whole_cells};
@@ -248,6 +250,23 @@ impl<const D: usize> RemeshGrid<D> {
         std::array::from_fn(|a| self.axes[..a].iter().map(|n| n.count()).product())
     }
 
+    /// The constants of [`lanes::RowLanes::stencil_pair`] for a 2D grid
+    /// whose axes are periodic or walls.
+    fn interior_2d(&self) -> Option<lanes::Interior> {
+        let cells = |nodes: &Nodes| match *nodes {
+            Nodes::Periodic { cells } | Nodes::Walls { cells } => Some(cells as i64),
+            Nodes::Free { .. } => None,
+        };
+        match self.axes.as_slice() {
+            [x, y] => Some(lanes::Interior {
+                spacing: self.spacing(),
+                cells: [cells(x)?, cells(y)?],
+                row_stride: x.count(),
+            }),
+            _ => None,
+        }
+    }
+
     /// The axes' stencils of `x`, for `strides` from [`RemeshGrid::strides`].
     #[inline(always)]
     fn stencils(&self, strides: &[usize; D], x: [f64; D]) -> [AxisStencil; D] {
@@ -359,19 +378,92 @@ impl<const D: usize> RemeshGrid<D> {
                 found: axis.len(),
             });
         }
-        let strides = self.strides();
-        for (p, o) in out.iter_mut().enumerate() {
-            let x: [f64; D] = std::array::from_fn(|a| points[a][p]);
-            if let Some(axis) = x.iter().position(|v| !v.is_finite()) {
-                return Err(Error::NonFinitePoint {
-                    index: p,
-                    axis,
-                    value: x[axis],
-                });
-            }
-            *o = gather_fields(&self.stencils(&strides, x), fields);
+        // Every point before the first non-finite one is sampled.
+        let mut bad = out.len();
+        for coords in &points {
+            bad = coords[..bad]
+                .iter()
+                .position(|v| !v.is_finite())
+                .unwrap_or(bad);
         }
-        Ok(())
+        self.sample_finite(fields, points, &mut out[..bad]);
+        match points
+            .iter()
+            .position(|c| bad < c.len() && !c[bad].is_finite())
+        {
+            Some(axis) => Err(Error::NonFinitePoint {
+                index: bad,
+                axis,
+                value: points[axis][bad],
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// [`RemeshGrid::sample_many`] at finite points, in AVX2 where the
+    /// processor has it (the same bits as the portable form).
+    fn sample_finite<const F: usize>(
+        &self,
+        fields: [&[f64]; F],
+        points: [&[f64]; D],
+        out: &mut [[f64; F]],
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = pulp::x86::V3::try_new() {
+            return simd.vectorize(
+                #[inline(always)]
+                || self.sample_with(lanes::avx2::Avx2(simd), fields, points, out),
+            );
+        }
+        self.sample_with(lanes::Portable, fields, points, out)
+    }
+
+    #[inline(always)]
+    fn sample_with<L: lanes::RowLanes, const F: usize>(
+        &self,
+        lanes: L,
+        fields: [&[f64]; F],
+        points: [&[f64]; D],
+        out: &mut [[f64; F]],
+    ) {
+        let strides = self.strides();
+        let stencils = |p: usize| self.stencils(&strides, std::array::from_fn(|a| points[a][p]));
+        // Two fields in 2D (a VIC velocity): interior points two at a time,
+        // their stencils and sums side by side in the lanes.
+        if let (&[u, v], &[xs, ys], Some(interior)) =
+            (fields.as_slice(), points.as_slice(), self.interior_2d())
+        {
+            let row_stride = interior.row_stride;
+            let one = |o: &mut [f64; F], p: usize, rows: Option<lanes::Rows>| match rows {
+                Some(rows) => {
+                    o[..2].copy_from_slice(&lanes::Portable::gather_one([u, v], row_stride, rows));
+                }
+                None => *o = gather_fields(&stencils(p), fields),
+            };
+            let n = out.len();
+            let mut p = 0;
+            while p + 1 < n {
+                match lanes.stencil_pair(interior, [xs[p], xs[p + 1]], [ys[p], ys[p + 1]]) {
+                    [Some(a), Some(b)] => {
+                        let [a, b] = lanes.gather_pair([u, v], row_stride, a, b);
+                        out[p][..2].copy_from_slice(&a);
+                        out[p + 1][..2].copy_from_slice(&b);
+                    }
+                    [a, b] => {
+                        one(&mut out[p], p, a);
+                        one(&mut out[p + 1], p + 1, b);
+                    }
+                }
+                p += 2;
+            }
+            if p < n {
+                one(&mut out[p], p, None);
+            }
+            return;
+        }
+        for (p, o) in out.iter_mut().enumerate() {
+            *o = gather_fields(&stencils(p), fields);
+        }
     }
 }
 
@@ -788,22 +880,56 @@ fn scatter<const D: usize>(
     range: std::ops::Range<usize>,
     acc: &mut [f64],
 ) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(simd) = pulp::x86::V3::try_new() {
+        return simd.vectorize(
+            #[inline(always)]
+            || scatter_with(lanes::avx2::Avx2(simd), grid, particles, range, acc),
+        );
+    }
+    scatter_with(lanes::Portable, grid, particles, range, acc)
+}
+
+#[inline(always)]
+fn scatter_with<L: lanes::RowLanes, const D: usize>(
+    lanes: L,
+    grid: &RemeshGrid<D>,
+    particles: &ParticleSet<D>,
+    range: std::ops::Range<usize>,
+    acc: &mut [f64],
+) {
     let strides = grid.strides();
-    let strengths = &particles.strengths()[range.clone()];
-    for (p, &u) in range.zip(strengths) {
+    let general = |p: usize, acc: &mut [f64]| {
+        let u = particles.strengths()[p];
         let stencils = grid.stencils(&strides, particles.position(p));
-        // A row of 4 consecutive nodes at a time: `acc_i += (w_x w_y) u`
-        // elementwise, as node by node.
-        if let Some((first, row, wx, wy)) = rows_2d(&stencils) {
-            for (j, wy) in wy.into_iter().enumerate() {
-                let start = first + j * row;
-                for (a, wx) in acc[start..start + 4].iter_mut().zip(wx) {
-                    *a += wx * wy * u;
+        for_each_node(&stencils, |flat, w| acc[flat] += w * u);
+    };
+    // In 2D, interior particles two at a time: both stencils in the lanes,
+    // then the rows of 4 nodes of the first particle and of the second
+    // (`acc_i += (w_x w_y) u` elementwise, in particle order as node by
+    // node).
+    if let (2, Some(interior)) = (D, grid.interior_2d()) {
+        let (xs, ys) = (particles.coords(0), particles.coords(1));
+        let strengths = particles.strengths();
+        let row_stride = interior.row_stride;
+        let mut p = range.start;
+        while p + 1 < range.end {
+            let pair = lanes.stencil_pair(interior, [xs[p], xs[p + 1]], [ys[p], ys[p + 1]]);
+            for (k, rows) in [p, p + 1].into_iter().zip(pair) {
+                match rows {
+                    Some(rows) => lanes.scatter(acc, row_stride, rows, strengths[k]),
+                    None => general(k, acc),
                 }
             }
-            continue;
+            p += 2;
         }
-        for_each_node(&stencils, |flat, w| acc[flat] += w * u);
+        if p < range.end {
+            general(p, acc);
+        }
+        return;
+    }
+    for p in range {
+        general(p, acc);
     }
 }
 
