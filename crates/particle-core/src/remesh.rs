@@ -933,6 +933,20 @@ fn scatter_with<L: lanes::RowLanes, const D: usize>(
     }
 }
 
+/// The index of the first `x` in `xs` that fails `ok`: blocks are first
+/// tested whole by a fold without an early exit, which the compiler
+/// vectorises (a `position` over everything is a scalar loop).
+#[inline(always)]
+fn first_failing(xs: &[f64], ok: impl Fn(f64) -> bool) -> Option<usize> {
+    const BLOCK: usize = 64;
+    for (b, block) in xs.chunks(BLOCK).enumerate() {
+        if !block.iter().fold(true, |all, &x| all & ok(x)) {
+            return block.iter().position(|&x| !ok(x)).map(|i| b * BLOCK + i);
+        }
+    }
+    None
+}
+
 /// Every particle inside the wall-bounded axes and, on free axes, with its
 /// whole stencil on the grid's nodes. The error names the first particle
 /// that fails (the domain check before the free range for that particle).
@@ -947,8 +961,8 @@ fn check_on_grid<const D: usize>(particles: &ParticleSet<D>, grid: &RemeshGrid<D
             let coords = &particles.coords(a)[..outside];
             let bad = match *axis {
                 Axis::Free => None,
-                Axis::Periodic { length } => coords.iter().position(|&x| !(x >= 0.0 && x < length)),
-                Axis::Walls { length } => coords.iter().position(|&x| !(x >= 0.0 && x <= length)),
+                Axis::Periodic { length } => first_failing(coords, |x| x >= 0.0 && x < length),
+                Axis::Walls { length } => first_failing(coords, |x| x >= 0.0 && x <= length),
             };
             outside = bad.map_or(outside, |p| p.min(outside));
         }

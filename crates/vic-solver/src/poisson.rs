@@ -123,9 +123,16 @@ impl VelocityField {
                 .into());
             }
         }
-        // The first bad point in order, whatever the split below.
+        let fields = [self.u.as_slice(), self.v.as_slice()];
+        let sampled = out
+            .par_chunks_mut(POINTS_PER_TASK)
+            .zip(xs.par_chunks(POINTS_PER_TASK))
+            .zip(ys.par_chunks(POINTS_PER_TASK))
+            .try_for_each(|((out, xs), ys)| self.grid.sample_many(fields, [xs, ys], out));
+        // The first bad point in order, whatever the split above.
         let finite = |(x, y): (&f64, &f64)| x.is_finite() && y.is_finite();
-        if let Some(index) = xs.iter().zip(ys).position(|p| !finite(p)) {
+        let first_bad = || xs.iter().zip(ys).position(|p| !finite(p));
+        if let Some(index) = sampled.as_ref().err().and_then(|_| first_bad()) {
             let axis = usize::from(xs[index].is_finite());
             return Err(particle_core::Error::NonFinitePoint {
                 index,
@@ -134,11 +141,7 @@ impl VelocityField {
             }
             .into());
         }
-        let fields = [self.u.as_slice(), self.v.as_slice()];
-        out.par_chunks_mut(POINTS_PER_TASK)
-            .zip(xs.par_chunks(POINTS_PER_TASK))
-            .zip(ys.par_chunks(POINTS_PER_TASK))
-            .try_for_each(|((out, xs), ys)| self.grid.sample_many(fields, [xs, ys], out))?;
+        sampled?;
         Ok(())
     }
 
