@@ -513,3 +513,26 @@ fn sample_many_refuses_bad_input() {
         Err(Error::GridSizeMismatch { .. })
     ));
 }
+
+/// Two fields in 2D go through the pair path: a bad point inside a pair
+/// is named, and the points before it are written as by `sample`.
+#[test]
+fn sample_many_stops_at_the_first_bad_point_of_a_pair() {
+    let grid = RemeshGrid::new(Domain::<2>::walls(1.0).unwrap(), 0.0625).unwrap();
+    let u: Vec<f64> = (0..grid.node_count()).map(|i| (i as f64).sin()).collect();
+    let v: Vec<f64> = u.iter().map(|x| 1.0 - x).collect();
+    let xs = [0.31, 0.52, 0.47, 0.5, 0.6];
+    let ys = [0.44, 0.45, 0.9, f64::NAN, 0.3];
+    let mut out = [[7.0; 2]; 5];
+    assert!(matches!(
+        grid.sample_many([&u, &v], [&xs, &ys], &mut out),
+        Err(Error::NonFinitePoint {
+            index: 3,
+            axis: 1,
+            value
+        }) if value.is_nan()
+    ));
+    for p in 0..3 {
+        assert_eq!(out[p], grid.sample([&u, &v], [xs[p], ys[p]]).unwrap());
+    }
+}

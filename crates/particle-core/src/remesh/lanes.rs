@@ -244,3 +244,160 @@ pub(super) mod avx2 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remesh::{AxisStencil, Nodes};
+
+    /// Seed of the test stream.
+    const SEED: u64 = 0x5eed_2da1;
+
+    /// xorshift64*: uniform in [0, 1).
+    struct Stream(u64);
+    impl Stream {
+        fn next(&mut self) -> f64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    const CELLS: usize = 12;
+    const L: f64 = 0.125;
+
+    fn grid() -> Interior {
+        Interior {
+            spacing: L,
+            cells: [CELLS as i64, CELLS as i64 - 1],
+            row_stride: CELLS,
+        }
+    }
+
+    /// Points over the box and a little beyond, many off the interior.
+    fn points(n: usize) -> Vec<[f64; 2]> {
+        let mut s = Stream(SEED);
+        let side = CELLS as f64 * L;
+        (0..n)
+            .map(|_| {
+                [
+                    1.4 * side * s.next() - 0.2 * side,
+                    1.4 * side * s.next() - 0.2 * side,
+                ]
+            })
+            .collect()
+    }
+
+    /// The stencil of the scalar path, when contiguous.
+    fn scalar_rows(x: [f64; 2]) -> Option<Rows> {
+        let ax = AxisStencil::new(Nodes::Periodic { cells: CELLS }, 1, L, x[0]);
+        let ay = AxisStencil::new(Nodes::Walls { cells: CELLS - 1 }, CELLS, L, x[1]);
+        // The scalar path also takes base 1 on a periodic axis as
+        // contiguous; the pair path leaves it to the scalar path.
+        (ax.contiguous && ay.contiguous && ax.offsets[0] >= 1).then_some((
+            ax.offsets[0] + ay.offsets[0],
+            ax.weights,
+            ay.weights,
+        ))
+    }
+
+    #[test]
+    fn portable_stencils_are_the_scalar_path_bit_for_bit() {
+        let pts = points(4000);
+        let mut interior = 0;
+        for pair in pts.chunks_exact(2) {
+            let got =
+                Portable.stencil_pair(grid(), [pair[0][0], pair[1][0]], [pair[0][1], pair[1][1]]);
+            for (g, p) in got.iter().zip(pair) {
+                assert_eq!(*g, scalar_rows(*p), "at {p:?}");
+                interior += usize::from(g.is_some());
+            }
+        }
+        assert!(
+            interior > 500 && interior < 3500,
+            "{interior} interior points"
+        );
+    }
+
+    /// The textbook loops: node by node, `j` outer.
+    fn naive_scatter(acc: &mut [f64], rows: Rows, u: f64) {
+        let (first, wx, wy) = rows;
+        for (j, wy) in wy.iter().enumerate() {
+            for (i, wx) in wx.iter().enumerate() {
+                acc[first + j * CELLS + i] += wx * wy * u;
+            }
+        }
+    }
+
+    fn naive_gather(f: [&[f64]; 2], rows: Rows) -> [f64; 2] {
+        let (first, wx, wy) = rows;
+        let mut sums = [0.0; 2];
+        for (j, wy) in wy.iter().enumerate() {
+            for (i, wx) in wx.iter().enumerate() {
+                for (sum, f) in sums.iter_mut().zip(f) {
+                    *sum += wx * wy * f[first + j * CELLS + i];
+                }
+            }
+        }
+        sums
+    }
+
+    /// Runs `check` on the portable lanes and, where the processor has
+    /// AVX2, on those too.
+    fn for_each_lanes(
+        mut check: impl FnMut(
+            &dyn Fn(Interior, [f64; 2], [f64; 2]) -> [Option<Rows>; 2],
+            &mut dyn FnMut(&mut [f64], Rows, f64),
+            &dyn Fn([&[f64]; 2], Rows, Rows) -> [[f64; 2]; 2],
+        ),
+    ) {
+        check(
+            &|g, x, y| Portable.stencil_pair(g, x, y),
+            &mut |acc, r, u| Portable.scatter(acc, CELLS, r, u),
+            &|f, a, b| Portable.gather_pair(f, CELLS, a, b),
+        );
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = pulp::x86::V3::try_new() {
+            let lanes = avx2::Avx2(simd);
+            check(
+                &|g, x, y| lanes.stencil_pair(g, x, y),
+                &mut |acc, r, u| lanes.scatter(acc, CELLS, r, u),
+                &|f, a, b| lanes.gather_pair(f, CELLS, a, b),
+            );
+        }
+    }
+
+    #[test]
+    fn lanes_match_the_naive_loops_bit_for_bit() {
+        let pts = points(2000);
+        let mut s = Stream(SEED ^ 1);
+        let nodes = CELLS * CELLS;
+        let f: [Vec<f64>; 2] = [0, 1].map(|_| (0..nodes).map(|_| 2.0 * s.next() - 1.0).collect());
+        let strengths: Vec<f64> = pts.iter().map(|_| s.next() - 0.5).collect();
+        for_each_lanes(|stencil_pair, scatter, gather_pair| {
+            let mut fast = vec![0.0; nodes];
+            let mut slow = vec![0.0; nodes];
+            for (k, pair) in pts.chunks_exact(2).enumerate() {
+                let x = [pair[0][0], pair[1][0]];
+                let y = [pair[0][1], pair[1][1]];
+                let got = stencil_pair(grid(), x, y);
+                assert_eq!(got, Portable.stencil_pair(grid(), x, y));
+                for (q, rows) in got.iter().enumerate() {
+                    if let Some(rows) = *rows {
+                        scatter(&mut fast, rows, strengths[2 * k + q]);
+                        naive_scatter(&mut slow, rows, strengths[2 * k + q]);
+                    }
+                }
+                if let [Some(a), Some(b)] = got {
+                    let f = [f[0].as_slice(), f[1].as_slice()];
+                    assert_eq!(
+                        gather_pair(f, a, b),
+                        [naive_gather(f, a), naive_gather(f, b)]
+                    );
+                }
+            }
+            assert_eq!(fast, slow);
+        });
+    }
+}
