@@ -22,7 +22,9 @@
 //! Each axis of a stencil costs one division, a truncation for the floor
 //! and the four `M4'` weights; away from a periodic wrap and from the walls
 //! its nodes are consecutive, and the 2D loops then work on rows of 4
-//! nodes (one bounds check per row). Near a wrap or a wall the node slots
+//! nodes (one bounds check per row); in 2D, P2M and M2P take such points
+//! two at a time, their stencils and sums side by side in AVX2 lanes where
+//! the processor has them (`remesh/lanes.rs`). Near a wrap or a wall the node slots
 //! and image signs come from a per-node rule without divisions. Every sum
 //! is formed in the same order as the textbook node-by-node loop, so the
 //! fast paths do not change a bit.
