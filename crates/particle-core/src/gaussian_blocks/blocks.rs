@@ -1,17 +1,24 @@
-//! The particles and their boundary images sorted by cell into padded
-//! structure-of-arrays blocks: what the PSE pair sums stream through.
+//! The particles and their boundary images sorted into padded
+//! structure-of-arrays *lines*: what the Gaussian sums stream through.
 //!
-//! Cells have the side of the cut-off radius (enlarged, as in
-//! [`crate::cell_list`], if sparse data would need far more cells than
-//! entries). Entries are sorted by cell, and within a cell by [`STRIPS`]
-//! strips across the last axis, with a stable counting sort (so within a
-//! strip they keep particle order, and the sums are reproducible); every
-//! cell is padded to whole lanes of [`LANES`] slots with empty entries: far
-//! away, no volume, no strength, so that their kernel values are masked and
-//! they exchange nothing. The strips let a target skip the part of the next
-//! row of cells that lies beyond the cut-off along the last axis.
+//! Across the axes `1..D` space is cut into lines of width a fraction
+//! ([`LINES_PER_CUTOFF`]) of the cut-off radius; along axis 0 every line
+//! is cut into short bins ([`BINS_PER_CUTOFF`] per cut-off). Entries are
+//! sorted by line, and within a line by bin, with a stable counting sort
+//! (so within a bin they keep particle order, and the sums are
+//! reproducible); every line is padded to whole lanes of [`LANES`] slots
+//! with empty entries: far away, no volume, no strength, so that their
+//! kernel values are masked and they exchange nothing.
+//!
+//! The entries within the cut-off of a point then lie in a few lines
+//! around the point's own ([`Blocks::reach`]), and in each of them within a
+//! half-width of the point along axis 0 that the line's distance fixes:
+//! one contiguous run of bins per line, cut close to the disc (ball) of the
+//! cut-off. Lines keep the number of runs small; bins keep the runs short.
 //! Coordinates are stored in units of `eps / sqrt(log2 e)`, so that a
-//! squared distance `d2` gives the Gaussian as `2^-d2`.
+//! squared distance `d2` gives the Gaussian as `2^-d2`; the lines and bins
+//! are laid out in the same units, from the stored coordinates, so that a
+//! stored entry and a query agree on its bin.
 //! All buffers are kept between rebuilds: re-sorting a moved particle set
 //! allocates nothing once the buffers have grown.
 
@@ -21,31 +28,50 @@ use crate::domain::Domain;
 
 use super::exp::LANES;
 
-/// Strips per cell across the last axis.
-pub(crate) const STRIPS: usize = 8;
+/// Lines per cut-off radius across each axis `1..D`.
+pub(crate) const LINES_PER_CUTOFF: usize = 3;
+/// Bins per cut-off radius along axis 0.
+pub(crate) const BINS_PER_CUTOFF: usize = 12;
 /// Source index of an empty (padding) slot.
 pub(crate) const EMPTY: usize = usize::MAX;
 /// Scaled coordinate of an empty slot: its squared distance to any entry
 /// (about `1e200`) is finite and far beyond every cut-off.
 const FAR: f64 = 1e100;
+/// Relative margin on the reach of lines and runs, far above the rounding
+/// of the bucketing and far below any change of the runs' content.
+const MARGIN: f64 = 1e-9;
 
-/// Entries sorted by cell, padded per cell to whole lanes.
+/// A line at `offset` from a point's own line (entry 0 is zero) that can
+/// hold entries within the cut-off of the point, and the half-width along
+/// axis 0 (scaled units) outside which its entries are beyond the cut-off.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reach<const D: usize> {
+    pub offset: [i64; D],
+    pub half_width: f64,
+}
+
+/// Entries sorted by line and bin, padded per line to whole lanes.
 #[derive(Debug, Clone)]
 pub(crate) struct Blocks<const D: usize> {
-    /// Cells per axis.
+    /// Bins along axis 0 (`dims[0]`) and lines along each other axis.
     pub dims: [usize; D],
-    /// Lower corner of cell 0 and the side of a cell (domain units).
+    /// Lower corner of bin 0 of line 0 (scaled units).
     pub origin: [f64; D],
-    pub cell_size: f64,
+    /// Width of a bin along axis 0 and of a line across the other axes
+    /// (scaled units), and their inverses (the bucketing multiplies).
+    pub bin_width: f64,
+    pub line_width: f64,
+    per_bin: f64,
+    per_line: f64,
     /// Coordinates are stored multiplied by this: `sqrt(log2 e) / eps`.
     pub unit: f64,
-    /// `cell_start[c]..cell_start[c + 1]` are the slots of cell `c`
-    /// (flat index, axis 0 fastest); every start is a multiple of [`LANES`].
-    pub cell_start: Vec<usize>,
-    /// `strip_bounds[c * (STRIPS + 1) + t]` is the first slot of strip `t`
-    /// of cell `c`; the entry for `t = STRIPS` is the end of the cell's
-    /// entries (before its padding).
-    pub strip_bounds: Vec<usize>,
+    /// `bin_start[k]..bin_start[k + 1]` are the slots of bin `k % dims[0]`
+    /// of line `k / dims[0]` (flat index, axis 0 fastest); the start of
+    /// every line is a multiple of [`LANES`], and its last bin ends with the
+    /// line's padding.
+    pub bin_start: Vec<usize>,
+    /// Every line within reach of a point's own, its own included.
+    pub reach: Vec<Reach<D>>,
     /// Slot coordinates in units of `eps / sqrt(log2 e)`, one array per
     /// axis.
     pub coords: [Vec<f64>; D],
@@ -61,6 +87,7 @@ pub(crate) struct Blocks<const D: usize> {
     /// The slots of images (not of particles themselves), in slot order.
     pub images: Vec<usize>,
     entries: Vec<Entry<D>>,
+    scaled: Vec<[f64; D]>,
     key_of_entry: Vec<usize>,
     fill: Vec<usize>,
 }
@@ -68,12 +95,15 @@ pub(crate) struct Blocks<const D: usize> {
 impl<const D: usize> Default for Blocks<D> {
     fn default() -> Self {
         Blocks {
-            dims: [0; D],
+            dims: [1; D],
             origin: [0.0; D],
-            cell_size: 1.0,
+            bin_width: 1.0,
+            line_width: 1.0,
+            per_bin: 1.0,
+            per_line: 1.0,
             unit: 1.0,
-            cell_start: Vec::new(),
-            strip_bounds: Vec::new(),
+            bin_start: Vec::new(),
+            reach: Vec::new(),
             coords: std::array::from_fn(|_| Vec::new()),
             volume: Vec::new(),
             source: Vec::new(),
@@ -81,6 +111,7 @@ impl<const D: usize> Default for Blocks<D> {
             home: Vec::new(),
             images: Vec::new(),
             entries: Vec::new(),
+            scaled: Vec::new(),
             key_of_entry: Vec::new(),
             fill: Vec::new(),
         }
@@ -89,8 +120,8 @@ impl<const D: usize> Default for Blocks<D> {
 
 impl<const D: usize> Blocks<D> {
     /// Sort `positions` (one array per axis) and their images within
-    /// `cutoff` of the domain into cells of side at least `cutoff`, with
-    /// coordinates in units of `width / sqrt(log2 e)`.
+    /// `cutoff` of the domain into lines and bins, with coordinates in
+    /// units of `width / sqrt(log2 e)`.
     ///
     /// # Errors
     /// [`crate::Error::EmptyParticleSet`], [`crate::Error::LengthMismatch`]
@@ -106,76 +137,96 @@ impl<const D: usize> Blocks<D> {
         debug_assert!(D >= 1);
         let n = check_positions(positions)?;
         images_into(domain, positions, cutoff, &mut self.entries);
+        let unit = std::f64::consts::LOG2_E.sqrt() / width;
+        self.unit = unit;
+        self.scaled.clear();
+        self.scaled
+            .extend(self.entries.iter().map(|e| e.position.map(|x| x * unit)));
         let mut lo = [f64::INFINITY; D];
         let mut hi = [f64::NEG_INFINITY; D];
-        for e in &self.entries {
+        for x in &self.scaled {
             for axis in 0..D {
-                lo[axis] = lo[axis].min(e.position[axis]);
-                hi[axis] = hi[axis].max(e.position[axis]);
+                lo[axis] = lo[axis].min(x[axis]);
+                hi[axis] = hi[axis].max(x[axis]);
             }
         }
-        // A hair above the cut-off, so that no rounding in the bucketing
-        // can put two entries within the cut-off farther apart than one
-        // cell (or one cell plus a strip, for the strips' reach).
-        let mut cell_size = cutoff * (1.0 + 1e-12);
-        let cell_budget = 4 * self.entries.len() + 64;
+        self.origin = lo;
+
+        // Lines a hair wider than their share of the cut-off, so that no
+        // rounding lets an entry within the cut-off hide one line further
+        // out; bins and lines widened (as in `crate::cell_list`) if sparse
+        // data would need far more of them than entries.
+        let cut = cutoff * unit;
+        let mut line_width = cut * (1.0 + 4.0 * MARGIN) / LINES_PER_CUTOFF as f64;
+        let mut bin_width = cut / BINS_PER_CUTOFF as f64;
+        let budget = 4 * self.scaled.len() + 64;
         let dims = loop {
-            let dims: [usize; D] =
-                std::array::from_fn(|a| ((hi[a] - lo[a]) / cell_size).floor() as usize + 1);
+            let dims: [usize; D] = std::array::from_fn(|a| {
+                let per = if a == 0 {
+                    1.0 / bin_width
+                } else {
+                    1.0 / line_width
+                };
+                ((hi[a] - lo[a]) * per) as usize + 1
+            });
             match dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) {
-                Some(t) if t <= cell_budget => break dims,
-                _ => cell_size *= 2.0,
+                Some(t) if t <= budget => break dims,
+                _ if D == 1 || bin_width < line_width => bin_width *= 2.0,
+                _ => {
+                    bin_width *= 2.0;
+                    line_width *= 2.0;
+                }
             }
         };
         self.dims = dims;
-        self.origin = lo;
-        self.cell_size = cell_size;
-        let cells: usize = dims.iter().product();
+        self.bin_width = bin_width;
+        self.line_width = line_width;
+        self.per_bin = 1.0 / bin_width;
+        self.per_line = 1.0 / line_width;
+        let per = |axis: usize| {
+            if axis == 0 {
+                1.0 / bin_width
+            } else {
+                1.0 / line_width
+            }
+        };
+        self.plan_reach(cut);
 
-        // Counting sort by cell and strip, each cell rounded up to whole
+        // Counting sort by line and bin, each line rounded up to whole
         // lanes.
-        let strip_height = cell_size / STRIPS as f64;
-        let last = D - 1;
         self.key_of_entry.clear();
-        self.key_of_entry.extend(self.entries.iter().map(|e| {
+        self.key_of_entry.extend(self.scaled.iter().map(|x| {
             let mut flat = 0;
-            let mut offset_in_cell = 0.0;
             for axis in (0..D).rev() {
                 // Non-negative: truncation is the floor (and needs no call
                 // to the library's `floor` on targets without SSE4.1).
-                let c = (((e.position[axis] - lo[axis]) / cell_size) as usize).min(dims[axis] - 1);
-                if axis == last {
-                    offset_in_cell = e.position[axis] - lo[axis] - c as f64 * cell_size;
-                }
+                let c = (((x[axis] - lo[axis]) * per(axis)) as usize).min(dims[axis] - 1);
                 flat = flat * dims[axis] + c;
             }
-            // `as` saturates a rounding-negative offset to strip 0.
-            let strip = ((offset_in_cell / strip_height) as usize).min(STRIPS - 1);
-            flat * STRIPS + strip
+            flat
         }));
+        let keys: usize = dims.iter().product();
         self.fill.clear();
-        self.fill.resize(cells * STRIPS, 0);
+        self.fill.resize(keys, 0);
         for &key in &self.key_of_entry {
             self.fill[key] += 1;
         }
-        self.cell_start.clear();
-        self.cell_start.resize(cells + 1, 0);
-        self.strip_bounds.clear();
-        self.strip_bounds.resize(cells * (STRIPS + 1), 0);
-        for c in 0..cells {
-            let mut at = self.cell_start[c];
-            for t in 0..STRIPS {
-                self.strip_bounds[c * (STRIPS + 1) + t] = at;
-                let count = self.fill[c * STRIPS + t];
-                // From here on `fill` is the next free slot of the strip.
-                self.fill[c * STRIPS + t] = at;
+        self.bin_start.clear();
+        self.bin_start.resize(keys + 1, 0);
+        let bins = dims[0];
+        let mut at = 0;
+        for line in 0..keys / bins {
+            for key in line * bins..(line + 1) * bins {
+                self.bin_start[key] = at;
+                let count = self.fill[key];
+                // From here on `fill` is the next free slot of the bin.
+                self.fill[key] = at;
                 at += count;
             }
-            self.strip_bounds[c * (STRIPS + 1) + STRIPS] = at;
-            let used = at - self.cell_start[c];
-            self.cell_start[c + 1] = self.cell_start[c] + used.div_ceil(LANES) * LANES;
+            at = at.div_ceil(LANES) * LANES;
         }
-        let slots = self.cell_start[cells];
+        self.bin_start[keys] = at;
+        let slots = at;
         for axis in 0..D {
             self.coords[axis].clear();
             self.coords[axis].resize(slots, FAR);
@@ -189,13 +240,16 @@ impl<const D: usize> Blocks<D> {
         self.home.clear();
         self.home.resize(n, EMPTY);
         self.images.clear();
-        let unit = std::f64::consts::LOG2_E.sqrt() / width;
-        self.unit = unit;
-        for (e, &key) in self.entries.iter().zip(&self.key_of_entry) {
+        for ((e, x), &key) in self
+            .entries
+            .iter()
+            .zip(&self.scaled)
+            .zip(&self.key_of_entry)
+        {
             let slot = self.fill[key];
             self.fill[key] += 1;
-            for axis in 0..D {
-                self.coords[axis][slot] = e.position[axis] * unit;
+            for (coords, &x) in self.coords.iter_mut().zip(x) {
+                coords[slot] = x;
             }
             self.volume[slot] = volumes[e.source];
             self.source[slot] = e.source;
@@ -216,31 +270,121 @@ impl<const D: usize> Blocks<D> {
         Ok(())
     }
 
+    /// The lines within reach of a point's own for the (scaled) cut-off
+    /// `cut`: those at offsets whose nearest edge lies within `cut` (with
+    /// the margin), and for each the half-width along axis 0 of the disc
+    /// (ball) of the cut-off at that edge.
+    fn plan_reach(&mut self, cut: f64) {
+        let cut = cut * (1.0 + MARGIN);
+        let gap = self.line_width * (1.0 - MARGIN);
+        let steps = if D == 1 { 0 } else { (cut / gap).ceil() as i64 };
+        let side = (2 * steps + 1) as usize;
+        self.reach.clear();
+        for code in 0..side.pow(D as u32 - 1) {
+            let mut offset = [0i64; D];
+            let mut rest = code;
+            let mut d2 = 0.0;
+            for o in offset.iter_mut().skip(1) {
+                *o = (rest % side) as i64 - steps;
+                rest /= side;
+                let d = (o.abs() - 1).max(0) as f64 * gap;
+                d2 += d * d;
+            }
+            if d2 < cut * cut {
+                self.reach.push(Reach {
+                    offset,
+                    half_width: (cut * cut - d2).sqrt(),
+                });
+            }
+        }
+    }
+
     /// Number of slots, padding included.
     pub fn slots(&self) -> usize {
         self.volume.len()
     }
 
-    /// Number of cells.
-    pub fn cells(&self) -> usize {
-        self.cell_start.len() - 1
+    /// Number of lines.
+    pub fn lines(&self) -> usize {
+        self.dims[1..].iter().product()
     }
 
-    /// The cell index of flat cell `c`.
-    pub fn unflatten(&self, mut c: usize) -> [usize; D] {
+    /// The first slot of line `line` (`line == lines()`: the end).
+    pub fn line_start(&self, line: usize) -> usize {
+        self.bin_start[line * self.dims[0]]
+    }
+
+    /// The line index (axes `1..D`; entry 0 is 0) of the line holding
+    /// scaled point `x`, possibly outside the lines on any side.
+    pub fn line_index(&self, x: &[f64; D]) -> [i64; D] {
         std::array::from_fn(|axis| {
-            let i = c % self.dims[axis];
-            c /= self.dims[axis];
-            i
+            if axis == 0 {
+                0
+            } else {
+                // Far outside (or NaN): clamped, still no line.
+                let i = ((x[axis] - self.origin[axis]) * self.per_line).floor();
+                i.clamp(-1e12, 1e12) as i64
+            }
         })
     }
 
-    /// The flat index of cell `idx`.
-    pub fn flatten(&self, idx: [usize; D]) -> usize {
+    /// The line index of flat line `line`.
+    pub fn unflatten_line(&self, mut line: usize) -> [i64; D] {
+        std::array::from_fn(|axis| {
+            if axis == 0 {
+                return 0;
+            }
+            let i = line % self.dims[axis];
+            line /= self.dims[axis];
+            i as i64
+        })
+    }
+
+    /// The flat line at `offset` from line index `idx`, if it exists.
+    pub fn line_at(&self, idx: &[i64; D], offset: &[i64; D]) -> Option<usize> {
         let mut flat = 0;
-        for axis in (0..D).rev() {
-            flat = flat * self.dims[axis] + idx[axis];
+        for axis in (1..D).rev() {
+            let i = idx[axis] + offset[axis];
+            if i < 0 || i >= self.dims[axis] as i64 {
+                return None;
+            }
+            flat = flat * self.dims[axis] + i as usize;
         }
-        flat
+        Some(flat)
+    }
+
+    /// How many flat lines ahead the forward half of [`Blocks::reach`]
+    /// goes, plus one: a line reaches slots up to the start of the line
+    /// this far ahead.
+    pub fn forward_lines(&self) -> usize {
+        self.reach
+            .iter()
+            .map(|r| {
+                // Axes from the last down: flat = (.. + o_2) dims_1 + o_1.
+                (1..D)
+                    .rev()
+                    .fold(0i64, |flat, a| flat * self.dims[a] as i64 + r.offset[a])
+            })
+            .max()
+            .unwrap_or(0)
+            .max(0) as usize
+            + 1
+    }
+
+    /// The whole blocks of line `line` that hold every entry with scaled
+    /// coordinate `from..=to` along axis 0 (and others).
+    #[inline(always)]
+    pub fn run(&self, line: usize, from: f64, to: f64) -> (usize, usize) {
+        let first = line * self.dims[0];
+        let start = self.bin_start[first + self.bin_of(from)];
+        let end = self.bin_start[first + self.bin_of(to) + 1];
+        (start / LANES * LANES, end.div_ceil(LANES) * LANES)
+    }
+
+    /// The bin along axis 0 of scaled coordinate `x`, clamped to the bins.
+    #[inline(always)]
+    fn bin_of(&self, x: f64) -> usize {
+        // `as` saturates: a point before the first bin (or NaN) gives 0.
+        (((x - self.origin[0]) * self.per_bin) as usize).min(self.dims[0] - 1)
     }
 }

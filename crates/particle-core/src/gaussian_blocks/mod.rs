@@ -1,5 +1,5 @@
-//! Gaussian sums over particles sorted into padded cell blocks, in lanes
-//! of four: the PSE pair sums (`pairs`) and the reconstruction at points
+//! Gaussian sums over particles sorted into lines of padded blocks, in
+//! lanes of four: the PSE pair sums (`pairs`) and the reconstruction at points
 //! (`points`), with the block layout (`blocks`), the vectorised `2^x`
 //! (`exp`) and the per-block kernels (`lanes`) they share.
 
@@ -12,8 +12,72 @@ pub(crate) mod points;
 #[cfg(test)]
 mod tests {
     use super::blocks::{Blocks, EMPTY};
-    use super::points;
+    use super::{exp, pairs, points};
     use crate::Domain;
+
+    /// Every pair within the cut-off is visited exactly once, also on a
+    /// lattice whose rows and columns fall on the edges of lines and bins
+    /// (where the rounding of the bucketing decides) and with pairs at the
+    /// cut-off itself: the pair sums with unit strengths and volumes equal
+    /// the sums over all pairs of slots within the cut-off, to rounding.
+    #[test]
+    fn pair_sums_visit_every_pair_within_the_cut_off_once() {
+        let (cutoff, width) = (0.12, 0.03);
+        // Spacings: the line width, the bin width, and one that puts pairs
+        // exactly at the cut-off along both axes.
+        for spacing in [cutoff / 3.0, cutoff / 12.0, cutoff / 5.0] {
+            let side = (1.0 / spacing) as usize;
+            let n = side * side;
+            let positions = [
+                (0..n)
+                    .map(|i| (i % side) as f64 * spacing)
+                    .collect::<Vec<_>>(),
+                (0..n)
+                    .map(|i| (i / side) as f64 * spacing)
+                    .collect::<Vec<_>>(),
+            ];
+            for domain in [Domain::<2>::walls(1.0), Domain::<2>::periodic(1.0)] {
+                let domain = domain.unwrap();
+                let mut blocks = Blocks::default();
+                blocks
+                    .rebuild(&domain, &positions, &vec![1.0; n], cutoff, width)
+                    .unwrap();
+                let cutoff2 = (cutoff / width).powi(2) * std::f64::consts::LOG2_E;
+                let slots = blocks.slots();
+                let ones: Vec<f64> = (0..slots)
+                    .map(|s| f64::from(u8::from(blocks.source[s] != EMPTY)))
+                    .collect();
+                let (mut a, mut b) = (vec![0.0; slots], vec![0.0; slots]);
+                pairs::accumulate(
+                    &blocks,
+                    &ones,
+                    cutoff2,
+                    0..blocks.lines(),
+                    0,
+                    &mut a,
+                    &mut b,
+                );
+                let x = &blocks.coords;
+                for s in (0..slots).filter(|&s| blocks.source[s] != EMPTY) {
+                    let want: f64 = (0..slots)
+                        .filter(|&t| t != s && blocks.source[t] != EMPTY)
+                        // As the lanes round it (`lanes::gaussians`).
+                        .map(|t| {
+                            let d = [0, 1].map(|axis| x[axis][s] - x[axis][t]);
+                            d[1].mul_add(d[1], d[0] * d[0])
+                        })
+                        .filter(|&d2| d2 <= cutoff2)
+                        .map(|d2| exp::exp2_nonpositive(-d2))
+                        .sum();
+                    assert!(
+                        (b[s] - want).abs() <= 1e-13 * want && a[s] == b[s],
+                        "spacing {spacing}, {domain:?}, slot {s}: {} against {want}",
+                        b[s]
+                    );
+                }
+            }
+        }
+    }
 
     /// The AVX2 point sums (when this processor has AVX2) and the portable
     /// ones are the same bits (the pair sums are checked in `pse`).

@@ -1,4 +1,4 @@
-//! The PSE pair sums over cell blocks, each pair evaluated once.
+//! The PSE pair sums over lines of blocks, each pair evaluated once.
 //!
 //! For every slot `s` (a particle or an image) the sums
 //!
@@ -8,13 +8,13 @@
 //!
 //! over the other slots `t` within the cut-off, from which the rates are
 //! `V_p a_p - U_p b_p` (the conservative exchange, without `eta_eps(0)`) and
-//! the stiffness is `b_p`. A pair is visited from its earlier cell (or, in
-//! one cell, from its lower slot) and credited to both slots, so the slots a
-//! target cell reaches are its own later ones and the *forward* neighbour
-//! cells: along axis 0 they form contiguous runs of slots, one in the
-//! target's own row (itself and the next cell) and one per forward
-//! neighbour row (`3^(D-1)` rows around the target's, the half whose first
-//! non-zero offset from the last axis down is positive).
+//! the stiffness is `b_p`. A pair is visited from its earlier line (or, in
+//! one line, from its earlier slot) and credited to both slots, so the
+//! slots a target reaches are runs of whole blocks: in its own line from
+//! its own block to the bin a cut-off ahead along axis 0, and in each
+//! *forward* line within reach (the half of [`Blocks::reach`] whose last
+//! non-zero offset is positive) the bins within that line's half-width of
+//! the target.
 //!
 //! Every candidate of a run is evaluated in lanes of four without a
 //! cut-off branch: the Gaussian of a pair beyond the cut-off (or with a
@@ -27,21 +27,19 @@ use std::ops::Range;
 
 use pulp::{as_arrays, as_arrays_mut};
 
-use super::blocks::{Blocks, STRIPS};
+use super::blocks::{Blocks, EMPTY, LINES_PER_CUTOFF};
 use super::exp::LANES;
 #[cfg(target_arch = "x86_64")]
 use super::lanes::avx2;
 use super::lanes::{Lanes, Portable, Target};
 
-/// Largest number of forward neighbour cells one step ahead on the last
-/// axis: `3^(D-1)` for `D <= 4`.
-const MAX_PRUNED: usize = 27;
-/// Largest number of slot runs per target: the own row, the rows taken
-/// whole (`(3^(D-2) - 1) / 2`) and the pruned cells, for `D <= 4`.
-const MAX_RUNS: usize = 1 + 4 + MAX_PRUNED;
+/// Largest number of slot runs per target: its own line and the forward
+/// half of the lines within reach, `((2S + 1)^(D-1) - 1) / 2` for `D <= 4`
+/// and `S` lines per cut-off.
+const MAX_RUNS: usize = 1 + ((2 * LINES_PER_CUTOFF + 1).pow(3) - 1) / 2;
 
-/// Add the pair sums of the target cells `cells` to `a` and `b`, which
-/// hold the slots from `base` on (every slot the cells reach).
+/// Add the pair sums of the target lines `lines` to `a` and `b`, which
+/// hold the slots from `base` on (every slot the lines reach).
 ///
 /// `strength` holds each slot's signed strength (0 for padding) and
 /// `cutoff2` is the squared cut-off in units of the kernel width.
@@ -49,7 +47,7 @@ pub(crate) fn accumulate<const D: usize>(
     blocks: &Blocks<D>,
     strength: &[f64],
     cutoff2: f64,
-    cells: Range<usize>,
+    lines: Range<usize>,
     base: usize,
     a: &mut [f64],
     b: &mut [f64],
@@ -64,10 +62,10 @@ pub(crate) fn accumulate<const D: usize>(
     if let Some(simd) = pulp::x86::V3::try_new() {
         return simd.vectorize(
             #[inline(always)]
-            || job.run(avx2::Avx2(simd), cells, a, b),
+            || job.run(avx2::Avx2(simd), lines, a, b),
         );
     }
-    job.run(Portable, cells, a, b);
+    job.run(Portable, lines, a, b);
 }
 
 /// The portable form of [`accumulate`] (the same bits; for tests).
@@ -76,7 +74,7 @@ pub(crate) fn accumulate_portable<const D: usize>(
     blocks: &Blocks<D>,
     strength: &[f64],
     cutoff2: f64,
-    cells: Range<usize>,
+    lines: Range<usize>,
     base: usize,
     a: &mut [f64],
     b: &mut [f64],
@@ -87,7 +85,7 @@ pub(crate) fn accumulate_portable<const D: usize>(
         cutoff2,
         base,
     }
-    .run(Portable, cells, a, b);
+    .run(Portable, lines, a, b);
 }
 
 struct Job<'a, const D: usize> {
@@ -99,82 +97,47 @@ struct Job<'a, const D: usize> {
 
 impl<const D: usize> Job<'_, D> {
     #[inline(always)]
-    fn run<L: Lanes<D>>(&self, lanes: L, cells: Range<usize>, a: &mut [f64], b: &mut [f64]) {
+    fn run<L: Lanes<D>>(&self, lanes: L, lines: Range<usize>, a: &mut [f64], b: &mut [f64]) {
         const { assert!(D >= 1 && D <= 4, "PSE blocks support 1 to 4 dimensions") };
         let blocks = self.blocks;
-        let dims = blocks.dims;
-        let start = &blocks.cell_start;
-        let bounds = &blocks.strip_bounds;
         let mut runs = [(0usize, 0usize); MAX_RUNS];
-        let mut pruned = [0usize; MAX_PRUNED];
-        for c in cells {
-            if start[c] == start[c + 1] {
+        // The forward lines of the present target line, and their
+        // half-widths.
+        let mut ahead = [(0usize, 0.0f64); MAX_RUNS];
+        // The own line's reach along axis 0: the half-width at offset 0.
+        let own = blocks
+            .reach
+            .iter()
+            .find(|r| r.offset == [0; D])
+            .map_or(0.0, |r| r.half_width);
+        for line in lines {
+            let (first, end) = (blocks.line_start(line), blocks.line_start(line + 1));
+            if first == end {
                 continue;
             }
-            let idx = blocks.unflatten(c);
-            // Run 0: the rest of this cell and the next one along axis 0.
-            let next = usize::from(idx[0] + 1 < dims[0]);
-            runs[0] = (0, start[c + 1 + next]);
-            let mut fixed = 1;
-            let mut pruned_count = 0;
-            // The forward neighbour rows: offsets of axes 1.. in {-1, 0, 1},
-            // the last non-zero one positive. Rows one step ahead on the
-            // last axis are cut to the strips within reach, cell by cell;
-            // the others are taken whole.
-            let rows = 3usize.pow(D as u32 - 1);
-            'rows: for code in 0..rows {
-                let mut offset = [0i64; D];
-                let mut rest = code;
-                for o in offset.iter_mut().skip(1) {
-                    *o = (rest % 3) as i64 - 1;
-                    rest /= 3;
-                }
-                match offset.iter().rev().find(|&&o| o != 0) {
-                    Some(&o) if o > 0 => {}
-                    _ => continue,
-                }
-                let mut lo = idx;
-                for axis in 1..D {
-                    let i = idx[axis] as i64 + offset[axis];
-                    if i < 0 || i >= dims[axis] as i64 {
-                        continue 'rows;
+            let idx = blocks.unflatten_line(line);
+            let mut count = 0;
+            for r in &blocks.reach {
+                if r.offset.iter().rev().find(|&&o| o != 0) > Some(&0) {
+                    if let Some(other) = blocks.line_at(&idx, &r.offset) {
+                        if blocks.line_start(other) < blocks.line_start(other + 1) {
+                            ahead[count] = (other, r.half_width);
+                            count += 1;
+                        }
                     }
-                    lo[axis] = i as usize;
-                }
-                let mut hi = lo;
-                lo[0] = idx[0].saturating_sub(1);
-                hi[0] = (idx[0] + 1).min(dims[0] - 1);
-                let (lo, hi) = (blocks.flatten(lo), blocks.flatten(hi));
-                if offset[D - 1] > 0 {
-                    for cell in lo..=hi {
-                        pruned[pruned_count] = cell;
-                        pruned_count += 1;
-                    }
-                } else {
-                    runs[fixed] = (start[lo], start[hi + 1]);
-                    fixed += 1;
                 }
             }
-            for strip in 0..STRIPS {
-                let first = bounds[c * (STRIPS + 1) + strip];
-                let end = bounds[c * (STRIPS + 1) + strip + 1];
-                if first == end {
-                    continue;
+            for p in first..end {
+                // Padding only follows a line's entries.
+                if blocks.source[p] == EMPTY {
+                    break;
                 }
-                // A target in strip `t` reaches strips `0..=t` of the
-                // cells one step ahead on the last axis: the bottom of
-                // strip `t + 1` there is a full cell side (the cut-off)
-                // above the top of strip `t` here.
-                let mut count = fixed;
-                for &cell in &pruned[..pruned_count] {
-                    let reach = bounds[cell * (STRIPS + 1) + strip + 1];
-                    runs[count] = (start[cell], reach.div_ceil(LANES) * LANES);
-                    count += 1;
+                let x = blocks.coords[0][p];
+                runs[0] = (p - p % LANES, blocks.run(line, x, x + own).1);
+                for (run, &(other, half)) in runs[1..].iter_mut().zip(&ahead[..count]) {
+                    *run = blocks.run(other, x - half, x + half);
                 }
-                for p in first..end {
-                    runs[0].0 = p - p % LANES;
-                    self.target(lanes, p, &runs[..count], a, b);
-                }
+                self.target(lanes, p, &runs[..=count], a, b);
             }
         }
     }

@@ -29,13 +29,13 @@
 //! rate is `eta_eps(0) (V_p a_p - U_p b_p)` with `a_p = sum_q U_q g_pq` and
 //! `b_p = sum_q V_q g_pq` (which is also the stiffness `S_p` up to
 //! `nu eps^-2 eta_eps(0)`), so a pair costs one Gaussian and four fused
-//! multiply-adds. The particles and their images are sorted by cell into
-//! padded blocks (the crate's private `gaussian_blocks`, shared with the
+//! multiply-adds. The particles and their images are sorted into lines of
+//! padded blocks of four (the crate's private `gaussian_blocks`, shared with the
 //! reconstruction); every pair is evaluated once, in lanes of four without
 //! a cut-off branch (the Gaussians beyond the cut-off are masked), with a
 //! vectorised `2^x` (within 2 ulp of the library's)
 //! on AVX2 when the processor has it, and the same bits without. The target
-//! cells are split into chunks fixed by the number of slots, each summing
+//! lines are split into chunks fixed by the number of slots, each summing
 //! into its own accumulators, added in chunk order: the result is the same
 //! for every thread count. A [`PseOperator`] keeps all its buffers:
 //! [`PseOperator::set_particles`] re-sorts a moved set without allocating.
@@ -50,7 +50,7 @@ use crate::{Error, ParticleSet, Result};
 use crate::gaussian_blocks::blocks::{Blocks, EMPTY};
 use crate::gaussian_blocks::{exp, pairs};
 
-/// The pair sums are split into at most this many chunks of target cells,
+/// The pair sums are split into at most this many chunks of target lines,
 const MAX_CHUNKS: usize = 8;
 /// of at least this many slots each.
 const MIN_CHUNK_SLOTS: usize = 4096;
@@ -82,13 +82,13 @@ pub struct PseOperator<const D: usize> {
     b: Vec<f64>,
     /// Per particle: `V_p a_p - U_p b_p` times `eta_eps(0)`.
     rate: Vec<f64>,
-    /// Per chunk: its target cells, first slot, and sums.
+    /// Per chunk: its target lines, first slot, and sums.
     chunks: Vec<Chunk>,
 }
 
 #[derive(Debug, Clone, Default)]
 struct Chunk {
-    cells: std::ops::Range<usize>,
+    lines: std::ops::Range<usize>,
     base: usize,
     a: Vec<f64>,
     b: Vec<f64>,
@@ -241,36 +241,41 @@ impl<const D: usize> PseOperator<D> {
         Ok(())
     }
 
-    /// Split the target cells into chunks of about equal slot counts, fixed
+    /// Split the target lines into chunks of about equal slot counts, fixed
     /// by the blocks alone (never by the thread count).
     fn plan_chunks(&mut self) {
         let blocks = &self.blocks;
-        let (slots, cells) = (blocks.slots(), blocks.cells());
+        let (slots, lines) = (blocks.slots(), blocks.lines());
         let count = slots.div_ceil(MIN_CHUNK_SLOTS).clamp(1, MAX_CHUNKS);
-        // A target cell reaches slots up to those of the cell one step
-        // ahead on every axis.
-        let reach = blocks.flatten([1; D]) + 1;
+        // A target line reaches slots up to those of the last forward line.
+        let reach = blocks.forward_lines();
         self.chunks.resize_with(count, Chunk::default);
-        let mut first_cell = 0;
+        let mut first_line = 0;
         for (k, chunk) in self.chunks.iter_mut().enumerate() {
-            let last_cell = if k + 1 == count {
-                cells
+            let last_line = if k + 1 == count {
+                lines
             } else {
                 let target = slots * (k + 1) / count;
-                blocks
-                    .cell_start
-                    .partition_point(|&s| s < target)
-                    .min(cells)
+                let (mut lo, mut hi) = (first_line, lines);
+                while lo < hi {
+                    let mid = (lo + hi) / 2;
+                    if blocks.line_start(mid) < target {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                lo
             }
-            .max(first_cell);
-            chunk.cells = first_cell..last_cell;
-            chunk.base = blocks.cell_start[first_cell];
-            let top = blocks.cell_start[(last_cell + reach).min(cells)];
+            .max(first_line);
+            chunk.lines = first_line..last_line;
+            chunk.base = blocks.line_start(first_line);
+            let top = blocks.line_start((last_line + reach).min(lines));
             chunk.a.clear();
             chunk.a.resize(top - chunk.base, 0.0);
             chunk.b.clear();
             chunk.b.resize(top - chunk.base, 0.0);
-            first_cell = last_cell;
+            first_line = last_line;
         }
     }
 
@@ -300,7 +305,7 @@ impl<const D: usize> PseOperator<D> {
                 blocks,
                 strength,
                 cutoff2,
-                chunk.cells.clone(),
+                chunk.lines.clone(),
                 0,
                 &mut self.a,
                 &mut self.b,
@@ -313,7 +318,7 @@ impl<const D: usize> PseOperator<D> {
                     blocks,
                     strength,
                     cutoff2,
-                    chunk.cells.clone(),
+                    chunk.lines.clone(),
                     chunk.base,
                     &mut chunk.a,
                     &mut chunk.b,
@@ -441,7 +446,7 @@ mod tests {
                 blocks,
                 &op.strength,
                 cutoff2,
-                0..blocks.cells(),
+                0..blocks.lines(),
                 0,
                 &mut a,
                 &mut b,
