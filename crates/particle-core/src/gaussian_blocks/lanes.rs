@@ -158,9 +158,7 @@ pub(crate) struct Target<const D: usize> {
 pub(crate) mod avx2 {
     use pulp::bytemuck::cast;
     use pulp::x86::V3;
-    use std::arch::x86_64::{
-        __m256d, __m256i, _CMP_LE_OQ, _MM_FROUND_NO_EXC, _MM_FROUND_TO_NEAREST_INT,
-    };
+    use std::arch::x86_64::{__m256d, __m256i, _CMP_LE_OQ};
 
     use super::super::exp::{self, LANES};
     use super::{Lanes, Target};
@@ -277,34 +275,29 @@ pub(crate) mod avx2 {
         let (avx, avx2, fma) = (simd.avx, simd.avx2, simd.fma);
         let splat = |x: f64| avx._mm256_set1_pd(x);
         let t = t.map(|t| avx._mm256_max_pd(t, splat(exp::MIN_ARG)));
-        let k =
-            t.map(|t| avx._mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(t));
+        let s = t.map(|t| avx._mm256_add_pd(t, splat(exp::SHIFTER)));
         let mut r = t;
         for j in 0..K {
-            r[j] = avx._mm256_sub_pd(t[j], k[j]);
+            r[j] = avx._mm256_sub_pd(t[j], avx._mm256_sub_pd(s[j], splat(exp::SHIFTER)));
         }
-        let c = |j: usize| splat(exp::TAYLOR[j]);
+        let c = |j: usize| splat(exp::POLY[j]);
         let mut p = r;
         for j in 0..K {
             let r = r[j];
             let r2 = avx._mm256_mul_pd(r, r);
             let r4 = avx._mm256_mul_pd(r2, r2);
             let r8 = avx._mm256_mul_pd(r4, r4);
-            let q: [__m256d; 6] =
+            let q: [__m256d; 5] =
                 std::array::from_fn(|i| fma._mm256_fmadd_pd(c(2 * i + 2), r, c(2 * i + 1)));
             let s0 = fma._mm256_fmadd_pd(q[1], r2, q[0]);
             let s1 = fma._mm256_fmadd_pd(q[3], r2, q[2]);
-            let s2 = fma._mm256_fmadd_pd(q[5], r2, q[4]);
-            let tail = fma._mm256_fmadd_pd(s2, r8, fma._mm256_fmadd_pd(s1, r4, s0));
+            let tail = fma._mm256_fmadd_pd(q[4], r8, fma._mm256_fmadd_pd(s1, r4, s0));
             p[j] = fma._mm256_fmadd_pd(tail, r, c(0));
         }
         let mut out = p;
         for j in 0..K {
-            let p = p[j];
-            let bits: __m256i = cast(avx._mm256_add_pd(k[j], splat(exp::SHIFTER)));
-            let bits = avx2._mm256_add_epi64(bits, avx._mm256_set1_epi64x(1023));
-            let scale: __m256d = cast(avx2._mm256_slli_epi64::<52>(bits));
-            out[j] = avx._mm256_mul_pd(p, scale);
+            let scale: __m256i = avx2._mm256_slli_epi64::<52>(cast(s[j]));
+            out[j] = cast(avx2._mm256_add_epi64(cast(p[j]), scale));
         }
         out
     }

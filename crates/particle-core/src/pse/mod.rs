@@ -33,7 +33,7 @@
 //! padded blocks of four (the crate's private `gaussian_blocks`, shared with the
 //! reconstruction); every pair is evaluated once, in lanes of four without
 //! a cut-off branch (the Gaussians beyond the cut-off are masked), with a
-//! vectorised `2^x` (within 2 ulp of the library's)
+//! vectorised `2^x` (within 3 ulp of the library's)
 //! on AVX2 when the processor has it, and the same bits without. The target
 //! lines are split into chunks fixed by the number of slots, each summing
 //! into its own accumulators, added in chunk order: the result is the same
