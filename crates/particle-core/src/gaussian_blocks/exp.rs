@@ -28,9 +28,10 @@ pub(crate) const SHIFTER: f64 = 6_755_399_441_055_744.0;
 
 /// `2^r = 1 + sum_j POLY[j] r^j` on `|r| <= 1/2` (`POLY[0] = 1`): the
 /// polynomial of degree 10 with the least maximal relative error
-/// (2.95e-16, levelled by the Remez exchange in 60-digit arithmetic; the
-/// Taylor coefficients `ln(2)^j / j!` differ from these by at most 1e-6
-/// relative up to `j = 6`).
+/// (2.95e-16, levelled by the Remez exchange in 60-digit arithmetic:
+/// `python3 docs/derivations/remez_exp2.py 10` prints them; the Taylor
+/// coefficients `ln(2)^j / j!` differ from these by at most 1e-6 relative
+/// up to `j = 6`).
 pub(crate) const POLY: [f64; 11] = [
     1.0,
     0.6931471805599516,
