@@ -61,42 +61,50 @@ pub(crate) fn exp2_lanes(t: [f64; LANES]) -> [f64; LANES] {
     out
 }
 
-/// `2^t` of `K` blocks of four lanes, each lane as in [`exp2_lanes`]; the
+/// `2^t` of `K` blocks of four lanes, each lane as in [`exp2_lanes`].
+#[inline(always)]
+pub(crate) fn exp2_blocks<const K: usize>(t: [[f64; LANES]; K]) -> [[f64; LANES]; K] {
+    pow2_neg_blocks(t.map(|t| t.map(|t| (-t).min(-MIN_ARG))))
+}
+
+/// `2^-d` of `K` blocks of four lanes with every `d` in `[0, -MIN_ARG]`;
+/// any other `d` gives some bits (no panic) that the caller masks. The
 /// blocks' operations interleaved, so that a processor overlaps their
 /// polynomial chains.
 #[inline(always)]
-pub(crate) fn exp2_blocks<const K: usize>(t: [[f64; LANES]; K]) -> [[f64; LANES]; K] {
-    // `s = t + SHIFTER` holds `k = round(t)` (ties to even) in its low
-    // mantissa bits; `k = s - SHIFTER` and `r = t - k` are exact.
+pub(crate) fn pow2_neg_blocks<const K: usize>(d: [[f64; LANES]; K]) -> [[f64; LANES]; K] {
+    // `s = SHIFTER - d` holds `k = round(-d)` (ties to even) in its low
+    // mantissa bits; `k = s - SHIFTER` and `x = k + d = -r` are exact.
     let mut s = [[0.0; LANES]; K];
-    let mut r = [[0.0; LANES]; K];
+    let mut x = [[0.0; LANES]; K];
     for j in 0..K {
         for l in 0..LANES {
-            let t = t[j][l].max(MIN_ARG);
-            s[j][l] = t + SHIFTER;
-            r[j][l] = t - (s[j][l] - SHIFTER);
+            s[j][l] = SHIFTER - d[j][l];
+            x[j][l] = (s[j][l] - SHIFTER) + d[j][l];
         }
     }
     // `2^r = 1 + r T(r)`, the tail `T` of degree 9 by Estrin's scheme
     // (pairs, then pairs of pairs: a chain of four fused multiply-adds
-    // after the powers, rather than Horner's nine), the 1 added last.
+    // after the powers, rather than Horner's nine), the 1 added last; with
+    // `r = -x`, `c r + c'` is `(-c) x + c'` exactly.
     let mut p = [[0.0; LANES]; K];
     for j in 0..K {
         for l in 0..LANES {
-            let r = r[j][l];
-            let r2 = r * r;
-            let r4 = r2 * r2;
-            let r8 = r4 * r4;
-            let q: [f64; 5] = std::array::from_fn(|i| POLY[2 * i + 2].mul_add(r, POLY[2 * i + 1]));
-            let s0 = q[1].mul_add(r2, q[0]);
-            let s1 = q[3].mul_add(r2, q[2]);
-            let tail = q[4].mul_add(r8, s1.mul_add(r4, s0));
-            p[j][l] = tail.mul_add(r, 1.0);
+            let x = x[j][l];
+            let x2 = x * x;
+            let x4 = x2 * x2;
+            let x8 = x4 * x4;
+            let q: [f64; 5] =
+                std::array::from_fn(|i| (-POLY[2 * i + 2]).mul_add(x, POLY[2 * i + 1]));
+            let s0 = q[1].mul_add(x2, q[0]);
+            let s1 = q[3].mul_add(x2, q[2]);
+            let tail = q[4].mul_add(x8, s1.mul_add(x4, s0));
+            p[j][l] = (-tail).mul_add(x, 1.0);
         }
     }
     // `2^k` added to the exponent: the low 12 bits of `k` shifted into the
     // exponent field (two's complement wraps), exact for the normal results
-    // of `t >= MIN_ARG`.
+    // of `d <= -MIN_ARG`.
     let mut out = [[0.0; LANES]; K];
     for j in 0..K {
         for l in 0..LANES {

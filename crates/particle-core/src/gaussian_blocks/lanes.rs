@@ -4,7 +4,7 @@
 //! FMA instructions ([`avx2::Avx2`]). Both perform the same operations in
 //! the same order (fused multiply-adds only), so they give the same bits.
 
-use super::exp::{LANES, exp2_blocks};
+use super::exp::{LANES, pow2_neg_blocks};
 
 /// `K` consecutive blocks of pairs: a target with `K * LANES` consecutive
 /// slots. Blocks are evaluated `K` at a time so that a processor overlaps
@@ -123,13 +123,8 @@ fn gaussians<const D: usize, const K: usize>(
             }
         }
     }
-    let mut t = [[0.0; LANES]; K];
-    for k in 0..K {
-        for l in 0..LANES {
-            t[k][l] = -d2[k][l];
-        }
-    }
-    let e = exp2_blocks(t);
+    // Beyond the cut-off (padding: about 1e200) the bits are masked below.
+    let e = pow2_neg_blocks(d2);
     let mut g = [[0.0; LANES]; K];
     for k in 0..K {
         for l in 0..LANES {
@@ -259,7 +254,7 @@ pub(crate) mod avx2 {
                 };
             }
         }
-        let e = exp2_avx2(simd, d2.map(|d2| avx._mm256_xor_pd(d2, splat(-0.0))));
+        let e = pow2_neg_avx2(simd, d2);
         let mut g = e;
         for k in 0..K {
             let inside = avx._mm256_cmp_pd::<_CMP_LE_OQ>(d2[k], splat(me.cutoff2));
@@ -269,30 +264,29 @@ pub(crate) mod avx2 {
         g
     }
 
-    /// [`exp::exp2_blocks`] in AVX2 and FMA instructions.
+    /// [`exp::pow2_neg_blocks`] in AVX2 and FMA instructions.
     #[inline(always)]
-    fn exp2_avx2<const K: usize>(simd: V3, t: [__m256d; K]) -> [__m256d; K] {
+    fn pow2_neg_avx2<const K: usize>(simd: V3, d: [__m256d; K]) -> [__m256d; K] {
         let (avx, avx2, fma) = (simd.avx, simd.avx2, simd.fma);
         let splat = |x: f64| avx._mm256_set1_pd(x);
-        let t = t.map(|t| avx._mm256_max_pd(t, splat(exp::MIN_ARG)));
-        let s = t.map(|t| avx._mm256_add_pd(t, splat(exp::SHIFTER)));
-        let mut r = t;
+        let s = d.map(|d| avx._mm256_sub_pd(splat(exp::SHIFTER), d));
+        let mut x = d;
         for j in 0..K {
-            r[j] = avx._mm256_sub_pd(t[j], avx._mm256_sub_pd(s[j], splat(exp::SHIFTER)));
+            x[j] = avx._mm256_add_pd(avx._mm256_sub_pd(s[j], splat(exp::SHIFTER)), d[j]);
         }
-        let c = |j: usize| splat(exp::POLY[j]);
-        let mut p = r;
+        let mut p = x;
         for j in 0..K {
-            let r = r[j];
-            let r2 = avx._mm256_mul_pd(r, r);
-            let r4 = avx._mm256_mul_pd(r2, r2);
-            let r8 = avx._mm256_mul_pd(r4, r4);
-            let q: [__m256d; 5] =
-                std::array::from_fn(|i| fma._mm256_fmadd_pd(c(2 * i + 2), r, c(2 * i + 1)));
-            let s0 = fma._mm256_fmadd_pd(q[1], r2, q[0]);
-            let s1 = fma._mm256_fmadd_pd(q[3], r2, q[2]);
-            let tail = fma._mm256_fmadd_pd(q[4], r8, fma._mm256_fmadd_pd(s1, r4, s0));
-            p[j] = fma._mm256_fmadd_pd(tail, r, c(0));
+            let x = x[j];
+            let x2 = avx._mm256_mul_pd(x, x);
+            let x4 = avx._mm256_mul_pd(x2, x2);
+            let x8 = avx._mm256_mul_pd(x4, x4);
+            let q: [__m256d; 5] = std::array::from_fn(|i| {
+                fma._mm256_fmadd_pd(splat(-exp::POLY[2 * i + 2]), x, splat(exp::POLY[2 * i + 1]))
+            });
+            let s0 = fma._mm256_fmadd_pd(q[1], x2, q[0]);
+            let s1 = fma._mm256_fmadd_pd(q[3], x2, q[2]);
+            let tail = fma._mm256_fmadd_pd(q[4], x8, fma._mm256_fmadd_pd(s1, x4, s0));
+            p[j] = fma._mm256_fnmadd_pd(tail, x, splat(1.0));
         }
         let mut out = p;
         for j in 0..K {
