@@ -36,8 +36,8 @@ use crate::{Error, ParticleSet, Result};
 #[derive(Debug, Clone)]
 pub struct Reconstruction<const D: usize> {
     list: CellList<D>,
-    /// The same particles and images in padded cell blocks, for the
-    /// vectorised sums.
+    /// The same particles and images in padded blocks along lines, for
+    /// the vectorised sums.
     blocks: Blocks<D>,
     eps: Width,
     tolerance: f64,
