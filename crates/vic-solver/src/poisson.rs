@@ -145,14 +145,23 @@ impl VelocityField {
         Ok(())
     }
 
-    /// The largest nodal speed `max |u|`.
+    /// The largest nodal speed `max |u|` (NaN speeds skipped, as by
+    /// [`f64::max`]).
     pub fn max_speed(&self) -> f64 {
-        self.u
-            .iter()
-            .zip(&self.v)
-            .map(|(u, v)| u * u + v * v)
-            .fold(0.0, f64::max)
-            .sqrt()
+        // Eight independent running maxima, which the compiler keeps in
+        // vector registers (a single `fold` is one serial chain).
+        const LANES: usize = 8;
+        let mut top = [0.0_f64; LANES];
+        let larger = |m: f64, s: f64| if s > m { s } else { m };
+        let (u, v) = (self.u.chunks_exact(LANES), self.v.chunks_exact(LANES));
+        let (u_rest, v_rest) = (u.remainder(), v.remainder());
+        for (u, v) in u.zip(v) {
+            for l in 0..LANES {
+                top[l] = larger(top[l], u[l] * u[l] + v[l] * v[l]);
+            }
+        }
+        let rest = u_rest.iter().zip(v_rest).map(|(u, v)| u * u + v * v);
+        top.into_iter().chain(rest).fold(0.0, larger).sqrt()
     }
 
     /// Kinetic energy `1/2 int |u|^2` over the physical square (the nodal
@@ -372,6 +381,42 @@ fn transpose(from: &[Complex<f64>], to: &mut [Complex<f64>], m: usize) {
 mod tests {
     use super::*;
     use crate::grid::Domain;
+
+    /// The eight-lane maximum equals the serial fold of `f64::max`, with
+    /// a remainder after the lanes (`9^2` cells: 81 nodes) and a NaN
+    /// speed among the values.
+    #[test]
+    fn max_speed_is_the_largest_nodal_speed() {
+        let mut s = 3u64;
+        let mut rnd = move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        for (cells, nan) in [(9, false), (9, true), (64, false)] {
+            let domain = Domain::new(cells as f64 * 0.1, Boundary::Periodic).unwrap();
+            let grid = Grid::for_particle_spacing(domain, 0.05).unwrap();
+            let mut flow = VelocityField::zeros(&grid).unwrap();
+            let nodes = flow.u.len();
+            for k in 0..nodes {
+                flow.u[k] = rnd();
+                flow.v[k] = rnd();
+            }
+            if nan {
+                flow.u[nodes / 3] = f64::NAN;
+            }
+            let want = flow
+                .u
+                .iter()
+                .zip(&flow.v)
+                .map(|(u, v)| u * u + v * v)
+                .fold(0.0, f64::max)
+                .sqrt();
+            assert_eq!(flow.max_speed(), want, "{cells} cells");
+            assert!(want > 0.0);
+        }
+    }
 
     /// The textbook solve: the odd extension to the `2L`-periodic square,
     /// full complex 2D transforms of every row and column (no symmetry

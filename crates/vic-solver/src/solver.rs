@@ -450,6 +450,16 @@ impl Vic {
         let length = self.grid.domain().length();
         let walls = self.grid.domain().boundary() == Boundary::StressFreeWalls;
         let coords = particles.coords_mut();
+        // Walls: one branch-free pass (NaN fails both comparisons); the
+        // loop below only runs to name the first bad particle.
+        if walls
+            && coords.iter().all(|c| {
+                c.iter()
+                    .fold(true, |ok, &x| ok & (x >= 0.0) & (x <= length))
+            })
+        {
+            return Ok(());
+        }
         for p in 0..coords[0].len() {
             for (axis, what) in [(0, "x"), (1, "y")] {
                 let x = coords[axis][p];
