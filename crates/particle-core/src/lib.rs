@@ -74,3 +74,16 @@ pub use domain::{Axis, Domain};
 pub use error::{Error, Result};
 pub use particles::ParticleSet;
 pub use reconstruct::Reconstruction;
+
+/// Uniform numbers in `[0, 1)` from a 64-bit linear congruential generator
+/// (Knuth's MMIX constants): reproducible test data without a dependency.
+#[cfg(test)]
+pub(crate) fn test_uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut s = seed;
+    move || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    }
+}

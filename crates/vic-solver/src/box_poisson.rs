@@ -299,13 +299,8 @@ mod tests {
 
     #[test]
     fn the_transforms_equal_the_series_summed_term_by_term() {
-        let mut state = 5u64;
-        let mut rnd = move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
+        let mut uniform = crate::test_uniform(5u64);
+        let mut rnd = move || uniform() - 0.5;
         for n in [2, 5, 8, 11] {
             let w = n + 1;
             let omega: Vec<f64> = (0..w * w)

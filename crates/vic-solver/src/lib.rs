@@ -83,3 +83,16 @@ pub use solver::{Diagnostics, Diffusion, FlowState, Vic, VicConfig};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// Uniform numbers in `[0, 1)` from a 64-bit linear congruential generator
+/// (Knuth's MMIX constants): reproducible test data without a dependency.
+#[cfg(test)]
+pub(crate) fn test_uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut s = seed;
+    move || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    }
+}

@@ -387,13 +387,8 @@ mod tests {
     /// speed among the values.
     #[test]
     fn max_speed_is_the_largest_nodal_speed() {
-        let mut s = 3u64;
-        let mut rnd = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
+        let mut uniform = crate::test_uniform(3u64);
+        let mut rnd = move || uniform() - 0.5;
         for (cells, nan) in [(9, false), (9, true), (64, false)] {
             let domain = Domain::new(cells as f64 * 0.1, Boundary::Periodic).unwrap();
             let grid = Grid::for_particle_spacing(domain, 0.05).unwrap();
@@ -471,13 +466,8 @@ mod tests {
 
     #[test]
     fn the_symmetric_solve_equals_the_textbook_one() {
-        let mut s = 17u64;
-        let mut rnd = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
+        let mut uniform = crate::test_uniform(17u64);
+        let mut rnd = move || uniform() - 0.5;
         for cells in [8, 9, 32] {
             let spacing = 0.1;
             let length = cells as f64 * spacing;

@@ -83,13 +83,7 @@ mod tests {
     /// ones are the same bits (the pair sums are checked in `pse`).
     #[test]
     fn vector_and_portable_point_sums_are_the_same_bits() {
-        let mut s = 11u64;
-        let mut rnd = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rnd = crate::test_uniform(11u64);
         let n = 1500;
         let positions = [(); 2].map(|_| (0..n).map(|_| rnd()).collect::<Vec<_>>());
         let mut blocks = Blocks::default();

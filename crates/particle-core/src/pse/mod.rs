@@ -418,13 +418,7 @@ mod tests {
     /// ones are the same bits.
     #[test]
     fn vector_and_portable_pair_sums_are_the_same_bits() {
-        let mut s = 5u64;
-        let mut rnd = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rnd = crate::test_uniform(5u64);
         let n = 2000;
         let positions = [(); 2].map(|_| (0..n).map(|_| rnd()).collect::<Vec<_>>());
         let strengths: Vec<f64> = (0..n).map(|_| rnd() - 0.5).collect();
