@@ -57,10 +57,9 @@ pub(crate) struct Blocks<const D: usize> {
     pub dims: [usize; D],
     /// Lower corner of bin 0 of line 0 (scaled units).
     pub origin: [f64; D],
-    /// Width of a bin along axis 0 and of a line across the other axes
-    /// (scaled units), and their inverses (the bucketing multiplies).
-    pub bin_width: f64,
+    /// Width of a line across the axes `1..D` (scaled units).
     pub line_width: f64,
+    /// Bins and lines per scaled unit (the bucketing multiplies by these).
     per_bin: f64,
     per_line: f64,
     /// Coordinates are stored multiplied by this: `sqrt(log2 e) / eps`.
@@ -97,7 +96,6 @@ impl<const D: usize> Default for Blocks<D> {
         Blocks {
             dims: [1; D],
             origin: [0.0; D],
-            bin_width: 1.0,
             line_width: 1.0,
             per_bin: 1.0,
             per_line: 1.0,
@@ -160,15 +158,19 @@ impl<const D: usize> Blocks<D> {
         let mut line_width = cut * (1.0 + 4.0 * MARGIN) / LINES_PER_CUTOFF as f64;
         let mut bin_width = cut / BINS_PER_CUTOFF as f64;
         let budget = 4 * self.scaled.len() + 64;
-        let dims = loop {
-            let dims: [usize; D] = std::array::from_fn(|a| {
-                let per = if a == 0 {
+        // Bins (axis 0) or lines (the others) per scaled unit.
+        let per_unit = |bin_width: f64, line_width: f64| -> [f64; D] {
+            std::array::from_fn(|a| {
+                if a == 0 {
                     1.0 / bin_width
                 } else {
                     1.0 / line_width
-                };
-                ((hi[a] - lo[a]) * per) as usize + 1
-            });
+                }
+            })
+        };
+        let dims = loop {
+            let per = per_unit(bin_width, line_width);
+            let dims: [usize; D] = std::array::from_fn(|a| ((hi[a] - lo[a]) * per[a]) as usize + 1);
             match dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) {
                 Some(t) if t <= budget => break dims,
                 _ if D == 1 || bin_width < line_width => bin_width *= 2.0,
@@ -178,18 +180,11 @@ impl<const D: usize> Blocks<D> {
                 }
             }
         };
+        let per = per_unit(bin_width, line_width);
         self.dims = dims;
-        self.bin_width = bin_width;
         self.line_width = line_width;
-        self.per_bin = 1.0 / bin_width;
+        self.per_bin = per[0];
         self.per_line = 1.0 / line_width;
-        let per = |axis: usize| {
-            if axis == 0 {
-                1.0 / bin_width
-            } else {
-                1.0 / line_width
-            }
-        };
         self.plan_reach(cut);
 
         // Counting sort by line and bin, each line rounded up to whole
@@ -200,7 +195,7 @@ impl<const D: usize> Blocks<D> {
             for axis in (0..D).rev() {
                 // Non-negative: truncation is the floor (and needs no call
                 // to the library's `floor` on targets without SSE4.1).
-                let c = (((x[axis] - lo[axis]) * per(axis)) as usize).min(dims[axis] - 1);
+                let c = (((x[axis] - lo[axis]) * per[axis]) as usize).min(dims[axis] - 1);
                 flat = flat * dims[axis] + c;
             }
             flat
