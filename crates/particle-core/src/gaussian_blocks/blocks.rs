@@ -6,9 +6,10 @@
 //! is cut into short bins ([`BINS_PER_CUTOFF`] per cut-off). Entries are
 //! sorted by line, and within a line by bin, with a stable counting sort
 //! (so within a bin they keep particle order, and the sums are
-//! reproducible); every line is padded to whole lanes of [`LANES`] slots
-//! with empty entries: far away, no volume, no strength, so that their
-//! kernel values are masked and they exchange nothing.
+//! reproducible); every line is followed by `LANES - 1` empty entries (far
+//! away, no volume, no strength, so that their kernel values are masked and
+//! they exchange nothing), so that lanes of [`LANES`] slots from any slot of
+//! a line stay within the line and its padding.
 //!
 //! The entries within the cut-off of a point then lie in a few lines
 //! around the point's own ([`Blocks::reach`]), and in each of them within a
@@ -64,10 +65,9 @@ pub(crate) struct Blocks<const D: usize> {
     per_line: f64,
     /// Coordinates are stored multiplied by this: `sqrt(log2 e) / eps`.
     pub unit: f64,
-    /// `bin_start[k]..bin_start[k + 1]` are the slots of bin `k % dims[0]`
-    /// of line `k / dims[0]` (flat index, axis 0 fastest); the start of
-    /// every line is a multiple of [`LANES`], and its last bin ends with the
-    /// line's padding.
+    /// Per line `dims[0] + 1` entries: the first slot of each bin and the
+    /// end of the line's entries (where its padding begins), lines in flat
+    /// order (axis 1 fastest); then the number of slots.
     pub bin_start: Vec<usize>,
     /// Every line within reach of a point's own, its own included.
     pub reach: Vec<Reach<D>>,
@@ -206,21 +206,24 @@ impl<const D: usize> Blocks<D> {
         for &key in &self.key_of_entry {
             self.fill[key] += 1;
         }
-        self.bin_start.clear();
-        self.bin_start.resize(keys + 1, 0);
         let bins = dims[0];
+        let lines = keys / bins;
+        self.bin_start.clear();
+        self.bin_start.resize(lines * (bins + 1) + 1, 0);
         let mut at = 0;
-        for line in 0..keys / bins {
-            for key in line * bins..(line + 1) * bins {
-                self.bin_start[key] = at;
+        for line in 0..lines {
+            for bin in 0..bins {
+                let key = line * bins + bin;
+                self.bin_start[line * (bins + 1) + bin] = at;
                 let count = self.fill[key];
                 // From here on `fill` is the next free slot of the bin.
                 self.fill[key] = at;
                 at += count;
             }
-            at = at.div_ceil(LANES) * LANES;
+            self.bin_start[line * (bins + 1) + bins] = at;
+            at += LANES - 1;
         }
-        self.bin_start[keys] = at;
+        self.bin_start[lines * (bins + 1)] = at;
         let slots = at;
         for axis in 0..D {
             self.coords[axis].clear();
@@ -304,9 +307,15 @@ impl<const D: usize> Blocks<D> {
         self.dims[1..].iter().product()
     }
 
-    /// The first slot of line `line` (`line == lines()`: the end).
+    /// The first slot of line `line` (`line == lines()`: the number of
+    /// slots).
     pub fn line_start(&self, line: usize) -> usize {
-        self.bin_start[line * self.dims[0]]
+        self.bin_start[line * (self.dims[0] + 1)]
+    }
+
+    /// The end of the entries of line `line` (its padding follows).
+    pub fn line_end(&self, line: usize) -> usize {
+        self.bin_start[line * (self.dims[0] + 1) + self.dims[0]]
     }
 
     /// The line index (axes `1..D`; entry 0 is 0) of the line holding
@@ -366,14 +375,14 @@ impl<const D: usize> Blocks<D> {
             + 1
     }
 
-    /// The whole blocks of line `line` that hold every entry with scaled
-    /// coordinate `from..=to` along axis 0 (and others).
+    /// The slots of the bins of line `line` that hold every entry with
+    /// scaled coordinate `from..=to` along axis 0 (and others).
     #[inline(always)]
     pub fn run(&self, line: usize, from: f64, to: f64) -> (usize, usize) {
-        let first = line * self.dims[0];
+        let first = line * (self.dims[0] + 1);
         let start = self.bin_start[first + self.bin_of(from)];
         let end = self.bin_start[first + self.bin_of(to) + 1];
-        (start / LANES * LANES, end.div_ceil(LANES) * LANES)
+        (start, end)
     }
 
     /// The bin along axis 0 of scaled coordinate `x`, clamped to the bins.

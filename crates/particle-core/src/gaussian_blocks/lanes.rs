@@ -6,40 +6,88 @@
 
 use super::exp::{LANES, pow2_neg_blocks};
 
-/// `K` consecutive blocks of pairs: a target with `K * LANES` consecutive
-/// slots. Blocks are evaluated `K` at a time so that a processor overlaps
+/// The slots a target is summed over: coordinates (one array per axis),
+/// signed strengths and volumes, all of one length.
+#[derive(Clone, Copy)]
+pub(crate) struct Slots<'a, const D: usize> {
+    pub coords: [&'a [f64]; D],
+    pub strength: &'a [f64],
+    pub volume: &'a [f64],
+}
+
+/// The slots' sums `a` and `b`, held from slot `base` on.
+pub(crate) struct Sums<'a> {
+    pub a: &'a mut [f64],
+    pub b: &'a mut [f64],
+    pub base: usize,
+}
+
+/// The [`LANES`] values of `values` from slot `at` on.
+#[inline(always)]
+pub(crate) fn lanes_at(values: &[f64], at: usize) -> [f64; LANES] {
+    let mut out = [0.0; LANES];
+    out.copy_from_slice(&values[at..at + LANES]);
+    out
+}
+
+/// `K` blocks of pairs: a target with the [`LANES`] slots from each of
+/// `at`. Blocks are evaluated `K` at a time so that a processor overlaps
 /// their (long, serial) polynomial chains; the sums are taken block after
 /// block, so every `K` gives the same bits.
 pub(crate) trait Lanes<const D: usize>: Copy {
     /// The target's running sums `(a, b)`, lane by lane.
     type Acc: Copy;
     fn zero(self) -> Self::Acc;
-    /// The pairs of `me` with `K` blocks of slots (coordinates `x`,
-    /// strengths `u`, volumes `v`), from lane `later` of the first block
-    /// on: `me`'s sums into `acc`, the blocks' into `a` and `b`.
-    #[allow(clippy::too_many_arguments)]
+    /// The pairs of `me` with the blocks of `slots` at `at`: `me`'s sums
+    /// into `acc`, the blocks' into `sums`.
     fn block<const K: usize>(
         self,
         me: &Target<D>,
-        x: [&[[f64; LANES]; K]; D],
-        u: &[[f64; LANES]; K],
-        v: &[[f64; LANES]; K],
-        later: usize,
+        slots: &Slots<D>,
+        at: [usize; K],
         acc: &mut Self::Acc,
-        a: &mut [[f64; LANES]; K],
-        b: &mut [[f64; LANES]; K],
+        sums: &mut Sums,
     );
     /// One-sided: `me`'s first sum gains the blocks' `u g` (a value of the
     /// field of the slots at `me`); nothing is credited to the blocks.
     fn point_block<const K: usize>(
         self,
         me: &Target<D>,
-        x: [&[[f64; LANES]; K]; D],
-        u: &[[f64; LANES]; K],
+        slots: &Slots<D>,
+        at: [usize; K],
         acc: &mut Self::Acc,
     );
     /// `((l0 + l1) + (l2 + l3))` of each sum.
     fn sums(self, acc: Self::Acc) -> (f64, f64);
+}
+
+/// The blocks of `runs` (the slots `from..to` of each, in blocks of
+/// [`LANES`] from `from`; the last block of a run may reach past `to` into
+/// slots beyond the cut-off or padding, which the kernels mask), handed to
+/// `visit` two at a time across runs, and the odd one last (`visit(at,
+/// false)`: only `at[0]`).
+#[inline(always)]
+pub(crate) fn visit_blocks(runs: &[(usize, usize)], mut visit: impl FnMut([usize; 2], bool)) {
+    let mut pending = None;
+    for &(from, to) in runs {
+        let mut at = from;
+        if at < to {
+            if let Some(first) = pending.take() {
+                visit([first, at], true);
+                at += LANES;
+            }
+        }
+        while at + LANES < to {
+            visit([at, at + LANES], true);
+            at += 2 * LANES;
+        }
+        if at < to {
+            pending = Some(at);
+        }
+    }
+    if let Some(last) = pending {
+        visit([last, last], false);
+    }
 }
 
 /// Lanes as arrays, for any target; the reference for [`avx2::Avx2`].
@@ -58,22 +106,25 @@ impl<const D: usize> Lanes<D> for Portable {
     fn block<const K: usize>(
         self,
         me: &Target<D>,
-        x: [&[[f64; LANES]; K]; D],
-        u: &[[f64; LANES]; K],
-        v: &[[f64; LANES]; K],
-        later: usize,
+        slots: &Slots<D>,
+        at: [usize; K],
         acc: &mut Self::Acc,
-        a: &mut [[f64; LANES]; K],
-        b: &mut [[f64; LANES]; K],
+        sums: &mut Sums,
     ) {
-        let g = gaussians(me, x, later);
+        let g = gaussians(me, slots, at);
         for k in 0..K {
+            let (u, v) = (
+                lanes_at(slots.strength, at[k]),
+                lanes_at(slots.volume, at[k]),
+            );
+            let i = at[k] - sums.base;
+            let (a, b) = (&mut sums.a[i..i + LANES], &mut sums.b[i..i + LANES]);
             for l in 0..LANES {
                 let g = g[k][l];
-                acc.0[l] = u[k][l].mul_add(g, acc.0[l]);
-                acc.1[l] = v[k][l].mul_add(g, acc.1[l]);
-                a[k][l] = me.strength.mul_add(g, a[k][l]);
-                b[k][l] = me.volume.mul_add(g, b[k][l]);
+                acc.0[l] = u[l].mul_add(g, acc.0[l]);
+                acc.1[l] = v[l].mul_add(g, acc.1[l]);
+                a[l] = me.strength.mul_add(g, a[l]);
+                b[l] = me.volume.mul_add(g, b[l]);
             }
         }
     }
@@ -82,14 +133,15 @@ impl<const D: usize> Lanes<D> for Portable {
     fn point_block<const K: usize>(
         self,
         me: &Target<D>,
-        x: [&[[f64; LANES]; K]; D],
-        u: &[[f64; LANES]; K],
+        slots: &Slots<D>,
+        at: [usize; K],
         acc: &mut Self::Acc,
     ) {
-        let g = gaussians(me, x, 0);
+        let g = gaussians(me, slots, at);
         for k in 0..K {
+            let u = lanes_at(slots.strength, at[k]);
             for l in 0..LANES {
-                acc.0[l] = u[k][l].mul_add(g[k][l], acc.0[l]);
+                acc.0[l] = u[l].mul_add(g[k][l], acc.0[l]);
             }
         }
     }
@@ -100,21 +152,20 @@ impl<const D: usize> Lanes<D> for Portable {
     }
 }
 
-/// `2^-d2` between `me` and the blocks `x`, zero beyond the cut-off and in
-/// the lanes of the first block before `later`.
+/// `2^-d2` between `me` and the blocks of `slots` at `at`, zero beyond the
+/// cut-off.
 #[inline(always)]
 fn gaussians<const D: usize, const K: usize>(
     me: &Target<D>,
-    x: [&[[f64; LANES]; K]; D],
-    later: usize,
+    slots: &Slots<D>,
+    at: [usize; K],
 ) -> [[f64; LANES]; K] {
     let mut d2 = [[0.0; LANES]; K];
-    // Index loops: the iterator chains clippy prefers are not unrolled.
-    #[expect(clippy::needless_range_loop, reason = "unrolled by the compiler")]
     for axis in 0..D {
         for k in 0..K {
+            let x = lanes_at(slots.coords[axis], at[k]);
             for l in 0..LANES {
-                let d = me.x[axis] - x[axis][k][l];
+                let d = me.x[axis] - x[l];
                 d2[k][l] = if axis == 0 {
                     d * d
                 } else {
@@ -128,11 +179,7 @@ fn gaussians<const D: usize, const K: usize>(
     let mut g = [[0.0; LANES]; K];
     for k in 0..K {
         for l in 0..LANES {
-            g[k][l] = if d2[k][l] <= me.cutoff2 && (k > 0 || l >= later) {
-                e[k][l]
-            } else {
-                0.0
-            };
+            g[k][l] = if d2[k][l] <= me.cutoff2 { e[k][l] } else { 0.0 };
         }
     }
     g
@@ -156,25 +203,10 @@ pub(crate) mod avx2 {
     use std::arch::x86_64::{__m256d, __m256i, _CMP_LE_OQ};
 
     use super::super::exp::{self, LANES};
-    use super::{Lanes, Target};
+    use super::{Lanes, Slots, Sums, Target, lanes_at};
 
     #[derive(Clone, Copy)]
     pub(crate) struct Avx2(pub V3);
-
-    /// Lane masks: lanes `later..` set.
-    const LATER: [[u64; LANES]; LANES + 1] = {
-        let mut masks = [[0; LANES]; LANES + 1];
-        let mut later = 0;
-        while later <= LANES {
-            let mut l = later;
-            while l < LANES {
-                masks[later][l] = u64::MAX;
-                l += 1;
-            }
-            later += 1;
-        }
-        masks
-    };
 
     impl<const D: usize> Lanes<D> for Avx2 {
         type Acc = (__m256d, __m256d);
@@ -189,23 +221,27 @@ pub(crate) mod avx2 {
         fn block<const K: usize>(
             self,
             me: &Target<D>,
-            x: [&[[f64; LANES]; K]; D],
-            u: &[[f64; LANES]; K],
-            v: &[[f64; LANES]; K],
-            later: usize,
+            slots: &Slots<D>,
+            at: [usize; K],
             acc: &mut Self::Acc,
-            a: &mut [[f64; LANES]; K],
-            b: &mut [[f64; LANES]; K],
+            sums: &mut Sums,
         ) {
             let Avx2(simd) = self;
             let (avx, fma) = (simd.avx, simd.fma);
             let splat = |x: f64| avx._mm256_set1_pd(x);
-            let g = gaussians_avx2(simd, me, x, later);
+            let g = gaussians_avx2(simd, me, slots, at);
             for k in 0..K {
-                acc.0 = fma._mm256_fmadd_pd(cast(u[k]), g[k], acc.0);
-                acc.1 = fma._mm256_fmadd_pd(cast(v[k]), g[k], acc.1);
-                a[k] = cast(fma._mm256_fmadd_pd(splat(me.strength), g[k], cast(a[k])));
-                b[k] = cast(fma._mm256_fmadd_pd(splat(me.volume), g[k], cast(b[k])));
+                let (u, v) = (
+                    lanes_at(slots.strength, at[k]),
+                    lanes_at(slots.volume, at[k]),
+                );
+                acc.0 = fma._mm256_fmadd_pd(cast(u), g[k], acc.0);
+                acc.1 = fma._mm256_fmadd_pd(cast(v), g[k], acc.1);
+                let i = at[k] - sums.base;
+                let a: &mut [f64; LANES] = (&mut sums.a[i..i + LANES]).try_into().unwrap();
+                *a = cast(fma._mm256_fmadd_pd(splat(me.strength), g[k], cast(*a)));
+                let b: &mut [f64; LANES] = (&mut sums.b[i..i + LANES]).try_into().unwrap();
+                *b = cast(fma._mm256_fmadd_pd(splat(me.volume), g[k], cast(*b)));
             }
         }
 
@@ -213,14 +249,15 @@ pub(crate) mod avx2 {
         fn point_block<const K: usize>(
             self,
             me: &Target<D>,
-            x: [&[[f64; LANES]; K]; D],
-            u: &[[f64; LANES]; K],
+            slots: &Slots<D>,
+            at: [usize; K],
             acc: &mut Self::Acc,
         ) {
             let Avx2(simd) = self;
-            let g = gaussians_avx2(simd, me, x, 0);
+            let g = gaussians_avx2(simd, me, slots, at);
             for k in 0..K {
-                acc.0 = simd.fma._mm256_fmadd_pd(cast(u[k]), g[k], acc.0);
+                let u = lanes_at(slots.strength, at[k]);
+                acc.0 = simd.fma._mm256_fmadd_pd(cast(u), g[k], acc.0);
             }
         }
 
@@ -236,17 +273,16 @@ pub(crate) mod avx2 {
     fn gaussians_avx2<const D: usize, const K: usize>(
         simd: V3,
         me: &Target<D>,
-        x: [&[[f64; LANES]; K]; D],
-        later: usize,
+        slots: &Slots<D>,
+        at: [usize; K],
     ) -> [__m256d; K] {
         let (avx, fma) = (simd.avx, simd.fma);
         let splat = |x: f64| avx._mm256_set1_pd(x);
         let mut d2 = [avx._mm256_setzero_pd(); K];
-        // Index loops: the iterator chains clippy prefers are not unrolled.
-        #[expect(clippy::needless_range_loop, reason = "unrolled by the compiler")]
         for axis in 0..D {
             for k in 0..K {
-                let d = avx._mm256_sub_pd(splat(me.x[axis]), cast(x[axis][k]));
+                let x = lanes_at(slots.coords[axis], at[k]);
+                let d = avx._mm256_sub_pd(splat(me.x[axis]), cast(x));
                 d2[k] = if axis == 0 {
                     avx._mm256_mul_pd(d, d)
                 } else {
@@ -260,7 +296,6 @@ pub(crate) mod avx2 {
             let inside = avx._mm256_cmp_pd::<_CMP_LE_OQ>(d2[k], splat(me.cutoff2));
             g[k] = avx._mm256_and_pd(e[k], inside);
         }
-        g[0] = avx._mm256_and_pd(g[0], cast(LATER[later]));
         g
     }
 

@@ -10,28 +10,25 @@
 //! `V_p a_p - U_p b_p` (the conservative exchange, without `eta_eps(0)`) and
 //! the stiffness is `b_p`. A pair is visited from its earlier line (or, in
 //! one line, from its earlier slot) and credited to both slots, so the
-//! slots a target reaches are runs of whole blocks: in its own line from
-//! its own block to the bin a cut-off ahead along axis 0, and in each
-//! *forward* line within reach (the half of [`Blocks::reach`] whose last
-//! non-zero offset is positive) the bins within that line's half-width of
-//! the target.
+//! slots a target reaches are runs: in its own line from the next slot to
+//! the bin a cut-off ahead along axis 0, and in each *forward* line within
+//! reach (the half of [`Blocks::reach`] whose last non-zero offset is
+//! positive) the bins within that line's half-width of the target.
 //!
-//! Every candidate of a run is evaluated in lanes of four without a
-//! cut-off branch: the Gaussian of a pair beyond the cut-off (or with a
-//! padding slot) is masked to zero. Written lane-wise with fused
-//! multiply-adds only, the loop is compiled twice from one source, for AVX2
-//! with FMA (chosen at run time through `pulp`) and for any target, and the
-//! two give the same bits.
+//! The runs' slots are evaluated in blocks of four from each run's first
+//! slot, two blocks at a time across runs, without a cut-off branch: the
+//! Gaussian of a pair beyond the cut-off (the lanes a run's last block
+//! reaches past its end, in the line or its padding) is masked to zero.
+//! Written lane-wise with fused multiply-adds only, the loop is compiled
+//! twice from one source, for AVX2 with FMA (chosen at run time through
+//! `pulp`) and for any target, and the two give the same bits.
 
 use std::ops::Range;
 
-use pulp::{as_arrays, as_arrays_mut};
-
-use super::blocks::{Blocks, EMPTY, LINES_PER_CUTOFF};
-use super::exp::LANES;
+use super::blocks::{Blocks, LINES_PER_CUTOFF};
 #[cfg(target_arch = "x86_64")]
 use super::lanes::avx2;
-use super::lanes::{Lanes, Portable, Target};
+use super::lanes::{Lanes, Portable, Slots, Sums, Target, visit_blocks};
 
 /// Largest number of slot runs per target: its own line and the forward
 /// half of the lines within reach, `((2S + 1)^(D-1) - 1) / 2` for `D <= 4`
@@ -100,6 +97,16 @@ impl<const D: usize> Job<'_, D> {
     fn run<L: Lanes<D>>(&self, lanes: L, lines: Range<usize>, a: &mut [f64], b: &mut [f64]) {
         const { assert!(D >= 1 && D <= 4, "PSE blocks support 1 to 4 dimensions") };
         let blocks = self.blocks;
+        let slots = Slots {
+            coords: std::array::from_fn(|axis| blocks.coords[axis].as_slice()),
+            strength: self.strength,
+            volume: &blocks.volume,
+        };
+        let mut sums = Sums {
+            a,
+            b,
+            base: self.base,
+        };
         let mut runs = [(0usize, 0usize); MAX_RUNS];
         // The forward lines of the present target line, and their
         // half-widths.
@@ -111,7 +118,7 @@ impl<const D: usize> Job<'_, D> {
             .find(|r| r.offset == [0; D])
             .map_or(0.0, |r| r.half_width);
         for line in lines {
-            let (first, end) = (blocks.line_start(line), blocks.line_start(line + 1));
+            let (first, end) = (blocks.line_start(line), blocks.line_end(line));
             if first == end {
                 continue;
             }
@@ -120,7 +127,7 @@ impl<const D: usize> Job<'_, D> {
             for r in &blocks.reach {
                 if r.offset.iter().rev().find(|&&o| o != 0) > Some(&0) {
                     if let Some(other) = blocks.line_at(&idx, &r.offset) {
-                        if blocks.line_start(other) < blocks.line_start(other + 1) {
+                        if blocks.line_start(other) < blocks.line_end(other) {
                             ahead[count] = (other, r.half_width);
                             count += 1;
                         }
@@ -128,30 +135,25 @@ impl<const D: usize> Job<'_, D> {
                 }
             }
             for p in first..end {
-                // Padding only follows a line's entries.
-                if blocks.source[p] == EMPTY {
-                    break;
-                }
                 let x = blocks.coords[0][p];
-                runs[0] = (p - p % LANES, blocks.run(line, x, x + own).1);
+                runs[0] = (p + 1, blocks.run(line, x, x + own).1);
                 for (run, &(other, half)) in runs[1..].iter_mut().zip(&ahead[..count]) {
                     *run = blocks.run(other, x - half, x + half);
                 }
-                self.target(lanes, p, &runs[..=count], a, b);
+                self.target(lanes, &slots, p, &runs[..=count], &mut sums);
             }
         }
     }
 
-    /// The sums of slot `p` with every later slot of `runs` (the first
-    /// block of the first run holds `p` itself and earlier slots: masked).
+    /// The sums of slot `p` with every slot of `runs` (all later than `p`).
     #[inline(always)]
     fn target<L: Lanes<D>>(
         &self,
         lanes: L,
+        slots: &Slots<D>,
         p: usize,
         runs: &[(usize, usize)],
-        a: &mut [f64],
-        b: &mut [f64],
+        sums: &mut Sums,
     ) {
         let blocks = self.blocks;
         let me = Target {
@@ -161,69 +163,19 @@ impl<const D: usize> Job<'_, D> {
             cutoff2: self.cutoff2,
         };
         let mut acc = lanes.zero();
-        for (k, &(from, to)) in runs.iter().enumerate() {
-            // Whole blocks of every array, sliced once per run so that the
-            // loop below indexes without bounds checks.
-            let xs: [&[[f64; LANES]]; D] =
-                std::array::from_fn(|axis| as_arrays(&blocks.coords[axis][from..to]).0);
-            let us = as_arrays(&self.strength[from..to]).0;
-            let vs = as_arrays(&blocks.volume[from..to]).0;
-            let a_run = as_arrays_mut(&mut a[from - self.base..to - self.base]).0;
-            let b_run = as_arrays_mut(&mut b[from - self.base..to - self.base]).0;
-            let n = us.len();
-            assert!(vs.len() == n && a_run.len() == n && b_run.len() == n);
-            assert!(xs.iter().all(|x| x.len() == n));
-            let mut i = 0;
-            if k == 0 {
-                lanes.block::<1>(
-                    &me,
-                    std::array::from_fn(|axis| std::array::from_ref(&xs[axis][0])),
-                    std::array::from_ref(&us[0]),
-                    std::array::from_ref(&vs[0]),
-                    p - from + 1,
-                    &mut acc,
-                    std::array::from_mut(&mut a_run[0]),
-                    std::array::from_mut(&mut b_run[0]),
-                );
-                i = 1;
-            }
-            // The rest two blocks at a time, then the odd one.
-            let x2: [&[[[f64; LANES]; 2]]; D] =
-                std::array::from_fn(|axis| as_arrays(&xs[axis][i..]).0);
-            let (u2, u_odd) = as_arrays(&us[i..]);
-            let (v2, v_odd) = as_arrays(&vs[i..]);
-            let (a2, a_odd) = as_arrays_mut(&mut a_run[i..]);
-            let (b2, b_odd) = as_arrays_mut(&mut b_run[i..]);
-            let pairs = u2.len();
-            assert!(v2.len() == pairs && a2.len() == pairs && b2.len() == pairs);
-            assert!(x2.iter().all(|x| x.len() == pairs));
-            for j in 0..pairs {
-                lanes.block(
-                    &me,
-                    std::array::from_fn(|axis| &x2[axis][j]),
-                    &u2[j],
-                    &v2[j],
-                    0,
-                    &mut acc,
-                    &mut a2[j],
-                    &mut b2[j],
-                );
-            }
-            if let ([u], [v], [a], [b]) = (u_odd, v_odd, a_odd, b_odd) {
-                lanes.block::<1>(
-                    &me,
-                    std::array::from_fn(|axis| std::array::from_ref(&xs[axis][n - 1])),
-                    std::array::from_ref(u),
-                    std::array::from_ref(v),
-                    0,
-                    &mut acc,
-                    std::array::from_mut(a),
-                    std::array::from_mut(b),
-                );
-            }
-        }
+        visit_blocks(
+            runs,
+            #[inline(always)]
+            |at, both| {
+                if both {
+                    lanes.block(&me, slots, at, &mut acc, sums);
+                } else {
+                    lanes.block(&me, slots, [at[0]], &mut acc, sums);
+                }
+            },
+        );
         let (sum_a, sum_b) = lanes.sums(acc);
-        a[p - self.base] += sum_a;
-        b[p - self.base] += sum_b;
+        sums.a[p - self.base] += sum_a;
+        sums.b[p - self.base] += sum_b;
     }
 }

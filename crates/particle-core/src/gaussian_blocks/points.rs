@@ -3,17 +3,14 @@
 //! reconstruction of eq. (3) without `zeta_eps(0)`).
 //!
 //! A point reaches the lines around its own ([`Blocks::reach`]), in each
-//! one run of whole blocks: the bins within that line's half-width of the
-//! point along axis 0. Evaluated in lanes like the PSE pairs (`lanes`),
-//! with the same bits on every processor.
-
-use pulp::as_arrays;
+//! one run: the bins within that line's half-width of the point along axis
+//! 0. Evaluated in blocks of lanes like the PSE pairs (`lanes`), with the
+//! same bits on every processor.
 
 use super::blocks::{Blocks, LINES_PER_CUTOFF};
-use super::exp::LANES;
 #[cfg(target_arch = "x86_64")]
 use super::lanes::avx2;
-use super::lanes::{Lanes, Portable, Target};
+use super::lanes::{Lanes, Portable, Slots, Target, visit_blocks};
 
 /// Largest number of runs per point: the lines within reach,
 /// `(2S + 1)^(D-1)` for `D <= 4` and `S` lines per cut-off.
@@ -66,6 +63,11 @@ fn run<const D: usize, L: Lanes<D>>(
             "Gaussian blocks support 1 to 4 dimensions"
         )
     };
+    let slots = Slots {
+        coords: std::array::from_fn(|axis| blocks.coords[axis].as_slice()),
+        strength,
+        volume: &blocks.volume,
+    };
     let mut runs = [(0usize, 0usize); MAX_RUNS];
     for (x, value) in points.iter().zip(out.iter_mut()) {
         let x = x.map(|x| x * blocks.unit);
@@ -77,33 +79,17 @@ fn run<const D: usize, L: Lanes<D>>(
             cutoff2,
         };
         let mut acc = lanes.zero();
-        for &(from, to) in &runs[..count] {
-            let xs: [&[[f64; LANES]]; D] =
-                std::array::from_fn(|axis| as_arrays(&blocks.coords[axis][from..to]).0);
-            let us = as_arrays(&strength[from..to]).0;
-            let n = us.len();
-            assert!(xs.iter().all(|x| x.len() == n));
-            // Two blocks at a time, then the odd one.
-            let x2: [&[[[f64; LANES]; 2]]; D] = std::array::from_fn(|axis| as_arrays(xs[axis]).0);
-            let (u2, u_odd) = as_arrays(us);
-            assert!(x2.iter().all(|x| x.len() == u2.len()));
-            for j in 0..u2.len() {
-                lanes.point_block(
-                    &me,
-                    std::array::from_fn(|axis| &x2[axis][j]),
-                    &u2[j],
-                    &mut acc,
-                );
-            }
-            if let [u] = u_odd {
-                lanes.point_block::<1>(
-                    &me,
-                    std::array::from_fn(|axis| std::array::from_ref(&xs[axis][n - 1])),
-                    std::array::from_ref(u),
-                    &mut acc,
-                );
-            }
-        }
+        visit_blocks(
+            &runs[..count],
+            #[inline(always)]
+            |at, both| {
+                if both {
+                    lanes.point_block(&me, &slots, at, &mut acc);
+                } else {
+                    lanes.point_block(&me, &slots, [at[0]], &mut acc);
+                }
+            },
+        );
         *value = lanes.sums(acc).0;
     }
 }
