@@ -1,38 +1,46 @@
-//! `2^t` for `t <= 0` on lanes of four, branch-free, within 3 ulp: the
-//! Gaussian `exp(-|x|^2 / eps^2) = 2^(-|x|^2 log2(e) / eps^2)` of every
-//! candidate pair of the PSE sums, with the factor `log2 e` folded into the
+//! `2^t` for `t <= 0` on lanes of four, branch-free: the Gaussian
+//! `exp(-|x|^2 / eps^2) = 2^(-|x|^2 log2(e) / eps^2)` of every candidate
+//! pair of the Gaussian sums, with the factor `log2 e` folded into the
 //! stored coordinates.
 //!
 //! `t = k + r` with `k = round(t)` and `|r| <= 1/2`, both exact by adding
-//! and subtracting [`SHIFTER`]; `2^r` by the minimax polynomial [`POLY`] of
-//! degree 10 (relative error 2.95e-16), evaluated as `1 + r T(r)` with the
-//! tail `T` by Estrin's scheme (a dependency chain of four fused
-//! multiply-adds instead of Horner's nine: the PSE loop is bound by that
-//! chain's latency as much as by its arithmetic); `2^k` added to the
-//! exponent bits. Every operation is a plain `f64` operation, an integer
-//! operation on the bits, or a fused multiply-add ([`f64::mul_add`],
-//! exactly rounded on every target), so the lane-wise form here and its
-//! AVX2 transcription in `lanes` give the same bits. Arguments below
-//! [`MIN_ARG`] are clamped (callers mask those lanes: the PSE cut-off is
-//! far above).
+//! and subtracting [`SHIFTER`]; `2^r` by a minimax polynomial, evaluated as
+//! `1 + r T(r)` with the tail `T` by Estrin's scheme (a short dependency
+//! chain of fused multiply-adds instead of Horner's long one); `2^k` added
+//! to the exponent bits. Two polynomials, chosen by the sums' cut-off:
+//!
+//! * [`POLY_10`], degree 10, relative error 2.95e-16 (within 3 ulp of the
+//!   library `exp2` after rounding), for cut-off tolerances below
+//!   [`COARSE_TOLERANCE`];
+//! * [`POLY_8`], degree 8, relative error 1.08e-12, for tolerances of
+//!   `COARSE_TOLERANCE` (`1e-9`) and above: every kernel value is then
+//!   exact to within a thousandth of the tolerance, the size of the values
+//!   the cut-off already leaves out (PSE and the reconstruction cut the
+//!   Gaussian where its tail holds a fraction `tolerance` of its mass; the
+//!   VIC solver's `1e-6` is a thousand times coarser still). Two fused
+//!   multiply-adds and a multiply fewer per block of four pairs.
+//!
+//! Both are levelled by the Remez exchange in 60-digit arithmetic
+//! (`python3 docs/derivations/remez_exp2.py 10`, and `8`). Every operation
+//! is a plain `f64` operation, an integer operation on the bits, or a fused
+//! multiply-add ([`f64::mul_add`], exactly rounded on every target), so the
+//! lane-wise form here and its AVX2 transcription in `lanes` give the same
+//! bits. Arguments `d` beyond `[0, 1000]` (where `2^-d` is still a normal
+//! number) give some bits that callers mask: the cut-offs are far below.
 
 /// Lanes evaluated together.
 pub(crate) const LANES: usize = 4;
-
-/// Smallest argument evaluated; `2^MIN_ARG` is still a normal number.
-pub(crate) const MIN_ARG: f64 = -1000.0;
 
 /// `1.5 * 2^52`: adding it to an integer-valued `k` with `|k| < 2^51` leaves
 /// `k` (mod `2^52`) in the low mantissa bits.
 pub(crate) const SHIFTER: f64 = 6_755_399_441_055_744.0;
 
-/// `2^r = 1 + sum_j POLY[j] r^j` on `|r| <= 1/2` (`POLY[0] = 1`): the
-/// polynomial of degree 10 with the least maximal relative error
-/// (2.95e-16, levelled by the Remez exchange in 60-digit arithmetic:
-/// `python3 docs/derivations/remez_exp2.py 10` prints them; the Taylor
-/// coefficients `ln(2)^j / j!` differ from these by at most 1e-6 relative
-/// up to `j = 6`).
-pub(crate) const POLY: [f64; 11] = [
+/// `2^r = 1 + sum_j POLY_10[j] r^j` on `|r| <= 1/2` (`POLY_10[0] = 1`):
+/// the polynomial of degree 10 with the least maximal relative error
+/// (2.95e-16; `python3 docs/derivations/remez_exp2.py 10` prints them; the
+/// Taylor coefficients `ln(2)^j / j!` differ from these by at most 1e-6
+/// relative up to `j = 6`).
+pub(crate) const POLY_10: [f64; 11] = [
     1.0,
     0.6931471805599516,
     0.24022650695910472,
@@ -46,33 +54,51 @@ pub(crate) const POLY: [f64; 11] = [
     7.111758687557852e-09,
 ];
 
-/// `2^t` of one argument `t` in `[MIN_ARG, 0]`; lane for lane the bits of
-/// [`exp2_lanes`].
-#[inline(always)]
-pub(crate) fn exp2_nonpositive(t: f64) -> f64 {
-    exp2_lanes([t; LANES])[0]
+/// As [`POLY_10`] for degree 8: relative error 1.076e-12
+/// (`python3 docs/derivations/remez_exp2.py 8`).
+pub(crate) const POLY_8: [f64; 9] = [
+    1.0,
+    0.6931471805412327,
+    0.2402265069474259,
+    0.05550410959228811,
+    0.009618129558838935,
+    0.0013333434157560176,
+    0.0001540309828656179,
+    1.5314209223349525e-05,
+    1.3344183484134179e-06,
+];
+
+/// The smallest cut-off tolerance for which [`POLY_8`] serves.
+pub(crate) const COARSE_TOLERANCE: f64 = 1e-9;
+
+/// Whether sums cut off at `cutoff2` (squared, in the units where the
+/// Gaussian is `2^-d2`: the tolerance is `2^-cutoff2`) may use [`POLY_8`].
+pub(crate) fn coarse(cutoff2: f64) -> bool {
+    cutoff2 <= -COARSE_TOLERANCE.log2()
 }
 
-/// `2^t` of four lanes (plain loops: everything here must inline into the
-/// caller's target features).
+/// `2^-d` of one `d` in `[0, 1000]` with the polynomial of degree `DEG`;
+/// the bits of the lanes of [`pow2_neg_blocks`].
 #[inline(always)]
-pub(crate) fn exp2_lanes(t: [f64; LANES]) -> [f64; LANES] {
-    let [out] = exp2_blocks([t]);
-    out
+pub(crate) fn pow2_neg<const DEG: usize>(d: f64) -> f64 {
+    pow2_neg_blocks::<1, DEG>([[d; LANES]])[0][0]
 }
 
-/// `2^t` of `K` blocks of four lanes, each lane as in [`exp2_lanes`].
+/// `2^-d` of `K` blocks of four lanes with every `d` in `[0, 1000]`,
+/// by the polynomial of degree `DEG` ([`POLY_8`] or [`POLY_10`]); any other
+/// `d` gives some bits (no panic) that the caller masks. The blocks'
+/// operations interleaved, so that a processor overlaps their polynomial
+/// chains.
 #[inline(always)]
-pub(crate) fn exp2_blocks<const K: usize>(t: [[f64; LANES]; K]) -> [[f64; LANES]; K] {
-    pow2_neg_blocks(t.map(|t| t.map(|t| (-t).min(-MIN_ARG))))
-}
-
-/// `2^-d` of `K` blocks of four lanes with every `d` in `[0, -MIN_ARG]`;
-/// any other `d` gives some bits (no panic) that the caller masks. The
-/// blocks' operations interleaved, so that a processor overlaps their
-/// polynomial chains.
-#[inline(always)]
-pub(crate) fn pow2_neg_blocks<const K: usize>(d: [[f64; LANES]; K]) -> [[f64; LANES]; K] {
+pub(crate) fn pow2_neg_blocks<const K: usize, const DEG: usize>(
+    d: [[f64; LANES]; K],
+) -> [[f64; LANES]; K] {
+    const {
+        assert!(
+            DEG == 8 || DEG == 10,
+            "2^x has polynomials of degree 8 and 10"
+        )
+    };
     // `s = SHIFTER - d` holds `k = round(-d)` (ties to even) in its low
     // mantissa bits; `k = s - SHIFTER` and `x = k + d = -r` are exact.
     let mut s = [[0.0; LANES]; K];
@@ -83,22 +109,36 @@ pub(crate) fn pow2_neg_blocks<const K: usize>(d: [[f64; LANES]; K]) -> [[f64; LA
             x[j][l] = (s[j][l] - SHIFTER) + d[j][l];
         }
     }
-    // `2^r = 1 + r T(r)`, the tail `T` of degree 9 by Estrin's scheme
-    // (pairs, then pairs of pairs: a chain of four fused multiply-adds
-    // after the powers, rather than Horner's nine), the 1 added last; with
-    // `r = -x`, `c r + c'` is `(-c) x + c'` exactly.
+    // `2^r = 1 + r T(r)`, the tail `T` of degree `DEG - 1` by Estrin's
+    // scheme (pairs, then pairs of pairs, the 1 added last; for degree 10
+    // the last pair times `x^8`); with `r = -x`, `c r + c'` is `(-c) x + c'`
+    // exactly.
     let mut p = [[0.0; LANES]; K];
     for j in 0..K {
         for l in 0..LANES {
             let x = x[j][l];
             let x2 = x * x;
             let x4 = x2 * x2;
-            let x8 = x4 * x4;
-            let q: [f64; 5] =
-                std::array::from_fn(|i| (-POLY[2 * i + 2]).mul_add(x, POLY[2 * i + 1]));
-            let s0 = q[1].mul_add(x2, q[0]);
-            let s1 = q[3].mul_add(x2, q[2]);
-            let tail = q[4].mul_add(x8, s1.mul_add(x4, s0));
+            let tail = if DEG == 8 {
+                let c = &POLY_8;
+                let q = [pair(c, 1, x), pair(c, 3, x), pair(c, 5, x), pair(c, 7, x)];
+                let s0 = q[1].mul_add(x2, q[0]);
+                let s1 = q[3].mul_add(x2, q[2]);
+                s1.mul_add(x4, s0)
+            } else {
+                let x8 = x4 * x4;
+                let c = &POLY_10;
+                let q = [
+                    pair(c, 1, x),
+                    pair(c, 3, x),
+                    pair(c, 5, x),
+                    pair(c, 7, x),
+                    pair(c, 9, x),
+                ];
+                let s0 = q[1].mul_add(x2, q[0]);
+                let s1 = q[3].mul_add(x2, q[2]);
+                q[4].mul_add(x8, s1.mul_add(x4, s0))
+            };
             p[j][l] = (-tail).mul_add(x, 1.0);
         }
     }
@@ -115,6 +155,12 @@ pub(crate) fn pow2_neg_blocks<const K: usize>(d: [[f64; LANES]; K]) -> [[f64; LA
     out
 }
 
+/// `c[i] - c[i + 1] x`, a pair of Estrin's scheme.
+#[inline(always)]
+fn pair(c: &[f64], i: usize, x: f64) -> f64 {
+    (-c[i + 1]).mul_add(x, c[i])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,27 +170,37 @@ mod tests {
     }
 
     #[test]
-    fn matches_the_library_exp2_to_three_ulps() {
-        // Dense sweep of the PSE range and a sparse one of the rest.
+    fn degree_10_matches_the_library_exp2_to_three_ulps() {
+        // Dense sweep of the range of the sums and a sparse one of the rest.
         let mut worst = 0;
         for i in 0..=200_000 {
-            let t = -30.0 * f64::from(i) / 200_000.0;
-            worst = worst.max(ulps(exp2_nonpositive(t), t.exp2()));
+            let d = 30.0 * f64::from(i) / 200_000.0;
+            worst = worst.max(ulps(pow2_neg::<10>(d), (-d).exp2()));
         }
         for i in 0..=10_000 {
-            let t = MIN_ARG * f64::from(i) / 10_000.0;
-            worst = worst.max(ulps(exp2_nonpositive(t), t.exp2()));
+            let d = 1000.0 * f64::from(i) / 10_000.0;
+            worst = worst.max(ulps(pow2_neg::<10>(d), (-d).exp2()));
         }
         assert!(worst <= 3, "worst error {worst} ulp");
-        assert_eq!(exp2_nonpositive(0.0), 1.0);
-        assert_eq!(exp2_nonpositive(-0.0), 1.0);
-        assert_eq!(exp2_nonpositive(-3.0), 0.125);
-        assert_eq!(exp2_nonpositive(-1e-300), 1.0);
+        assert_eq!(pow2_neg::<10>(0.0), 1.0);
+        assert_eq!(pow2_neg::<10>(-0.0), 1.0);
+        assert_eq!(pow2_neg::<10>(3.0), 0.125);
+        assert_eq!(pow2_neg::<10>(1e-300), 1.0);
     }
 
     #[test]
-    fn far_arguments_are_clamped_not_garbage() {
-        let far = exp2_lanes([-1e300, -1e5, -1100.0, f64::NEG_INFINITY]);
-        assert!(far.iter().all(|g| (0.0..1e-300).contains(g)), "{far:?}");
+    fn degree_8_is_within_its_levelled_error() {
+        let mut worst = 0.0_f64;
+        for i in 0..=200_000 {
+            let d = 40.0 * f64::from(i) / 200_000.0;
+            let want = (-d).exp2();
+            worst = worst.max((pow2_neg::<8>(d) - want).abs() / want);
+        }
+        // The levelled 1.076e-12 plus the rounding of the evaluation.
+        assert!(worst <= 1.1e-12, "worst relative error {worst:e}");
+        assert!(worst >= 5e-13, "not the degree-8 polynomial: {worst:e}");
+        assert_eq!(pow2_neg::<8>(0.0), 1.0);
+        assert!(coarse(-(1e-6f64).log2()) && coarse(-COARSE_TOLERANCE.log2()));
+        assert!(!coarse(-(1e-12f64).log2()));
     }
 }

@@ -40,7 +40,7 @@ pub(crate) trait Lanes<const D: usize>: Copy {
     fn zero(self) -> Self::Acc;
     /// The pairs of `me` with the blocks of `slots` at `at`: `me`'s sums
     /// into `acc`, the blocks' into `sums`.
-    fn block<const K: usize>(
+    fn block<const K: usize, const DEG: usize>(
         self,
         me: &Target<D>,
         slots: &Slots<D>,
@@ -50,7 +50,7 @@ pub(crate) trait Lanes<const D: usize>: Copy {
     );
     /// One-sided: `me`'s first sum gains the blocks' `u g` (a value of the
     /// field of the slots at `me`); nothing is credited to the blocks.
-    fn point_block<const K: usize>(
+    fn point_block<const K: usize, const DEG: usize>(
         self,
         me: &Target<D>,
         slots: &Slots<D>,
@@ -103,7 +103,7 @@ impl<const D: usize> Lanes<D> for Portable {
     }
 
     #[inline(always)]
-    fn block<const K: usize>(
+    fn block<const K: usize, const DEG: usize>(
         self,
         me: &Target<D>,
         slots: &Slots<D>,
@@ -111,7 +111,7 @@ impl<const D: usize> Lanes<D> for Portable {
         acc: &mut Self::Acc,
         sums: &mut Sums,
     ) {
-        let g = gaussians(me, slots, at);
+        let g = gaussians::<D, K, DEG>(me, slots, at);
         for k in 0..K {
             let (u, v) = (
                 lanes_at(slots.strength, at[k]),
@@ -130,14 +130,14 @@ impl<const D: usize> Lanes<D> for Portable {
     }
 
     #[inline(always)]
-    fn point_block<const K: usize>(
+    fn point_block<const K: usize, const DEG: usize>(
         self,
         me: &Target<D>,
         slots: &Slots<D>,
         at: [usize; K],
         acc: &mut Self::Acc,
     ) {
-        let g = gaussians(me, slots, at);
+        let g = gaussians::<D, K, DEG>(me, slots, at);
         for k in 0..K {
             let u = lanes_at(slots.strength, at[k]);
             for l in 0..LANES {
@@ -155,7 +155,7 @@ impl<const D: usize> Lanes<D> for Portable {
 /// `2^-d2` between `me` and the blocks of `slots` at `at`, zero beyond the
 /// cut-off.
 #[inline(always)]
-fn gaussians<const D: usize, const K: usize>(
+fn gaussians<const D: usize, const K: usize, const DEG: usize>(
     me: &Target<D>,
     slots: &Slots<D>,
     at: [usize; K],
@@ -175,7 +175,7 @@ fn gaussians<const D: usize, const K: usize>(
         }
     }
     // Beyond the cut-off (padding: about 1e200) the bits are masked below.
-    let e = pow2_neg_blocks(d2);
+    let e = pow2_neg_blocks::<K, DEG>(d2);
     let mut g = [[0.0; LANES]; K];
     for k in 0..K {
         for l in 0..LANES {
@@ -218,7 +218,7 @@ pub(crate) mod avx2 {
         }
 
         #[inline(always)]
-        fn block<const K: usize>(
+        fn block<const K: usize, const DEG: usize>(
             self,
             me: &Target<D>,
             slots: &Slots<D>,
@@ -227,9 +227,8 @@ pub(crate) mod avx2 {
             sums: &mut Sums,
         ) {
             let Avx2(simd) = self;
-            let (avx, fma) = (simd.avx, simd.fma);
-            let splat = |x: f64| avx._mm256_set1_pd(x);
-            let g = gaussians_avx2(simd, me, slots, at);
+            let fma = simd.fma;
+            let g = gaussians_avx2::<D, K, DEG>(simd, me, slots, at);
             for k in 0..K {
                 let (u, v) = (
                     lanes_at(slots.strength, at[k]),
@@ -239,14 +238,14 @@ pub(crate) mod avx2 {
                 acc.1 = fma._mm256_fmadd_pd(cast(v), g[k], acc.1);
                 let i = at[k] - sums.base;
                 let a: &mut [f64; LANES] = (&mut sums.a[i..i + LANES]).try_into().unwrap();
-                *a = cast(fma._mm256_fmadd_pd(splat(me.strength), g[k], cast(*a)));
+                *a = cast(fma._mm256_fmadd_pd(splat(simd, me.strength), g[k], cast(*a)));
                 let b: &mut [f64; LANES] = (&mut sums.b[i..i + LANES]).try_into().unwrap();
-                *b = cast(fma._mm256_fmadd_pd(splat(me.volume), g[k], cast(*b)));
+                *b = cast(fma._mm256_fmadd_pd(splat(simd, me.volume), g[k], cast(*b)));
             }
         }
 
         #[inline(always)]
-        fn point_block<const K: usize>(
+        fn point_block<const K: usize, const DEG: usize>(
             self,
             me: &Target<D>,
             slots: &Slots<D>,
@@ -254,7 +253,7 @@ pub(crate) mod avx2 {
             acc: &mut Self::Acc,
         ) {
             let Avx2(simd) = self;
-            let g = gaussians_avx2(simd, me, slots, at);
+            let g = gaussians_avx2::<D, K, DEG>(simd, me, slots, at);
             for k in 0..K {
                 let u = lanes_at(slots.strength, at[k]);
                 acc.0 = simd.fma._mm256_fmadd_pd(cast(u), g[k], acc.0);
@@ -268,21 +267,32 @@ pub(crate) mod avx2 {
         }
     }
 
+    #[inline(always)]
+    fn splat(simd: V3, x: f64) -> __m256d {
+        simd.avx._mm256_set1_pd(x)
+    }
+
+    /// `c[i] - c[i + 1] x`, a pair of Estrin's scheme.
+    #[inline(always)]
+    fn pair(simd: V3, c: &[f64], i: usize, x: __m256d) -> __m256d {
+        simd.fma
+            ._mm256_fmadd_pd(splat(simd, -c[i + 1]), x, splat(simd, c[i]))
+    }
+
     /// [`super::gaussians`] in AVX2 and FMA instructions.
     #[inline(always)]
-    fn gaussians_avx2<const D: usize, const K: usize>(
+    fn gaussians_avx2<const D: usize, const K: usize, const DEG: usize>(
         simd: V3,
         me: &Target<D>,
         slots: &Slots<D>,
         at: [usize; K],
     ) -> [__m256d; K] {
         let (avx, fma) = (simd.avx, simd.fma);
-        let splat = |x: f64| avx._mm256_set1_pd(x);
         let mut d2 = [avx._mm256_setzero_pd(); K];
         for axis in 0..D {
             for k in 0..K {
                 let x = lanes_at(slots.coords[axis], at[k]);
-                let d = avx._mm256_sub_pd(splat(me.x[axis]), cast(x));
+                let d = avx._mm256_sub_pd(splat(simd, me.x[axis]), cast(x));
                 d2[k] = if axis == 0 {
                     avx._mm256_mul_pd(d, d)
                 } else {
@@ -290,10 +300,10 @@ pub(crate) mod avx2 {
                 };
             }
         }
-        let e = pow2_neg_avx2(simd, d2);
+        let e = pow2_neg_avx2::<K, DEG>(simd, d2);
         let mut g = e;
         for k in 0..K {
-            let inside = avx._mm256_cmp_pd::<_CMP_LE_OQ>(d2[k], splat(me.cutoff2));
+            let inside = avx._mm256_cmp_pd::<_CMP_LE_OQ>(d2[k], splat(simd, me.cutoff2));
             g[k] = avx._mm256_and_pd(e[k], inside);
         }
         g
@@ -301,27 +311,44 @@ pub(crate) mod avx2 {
 
     /// [`exp::pow2_neg_blocks`] in AVX2 and FMA instructions.
     #[inline(always)]
-    fn pow2_neg_avx2<const K: usize>(simd: V3, d: [__m256d; K]) -> [__m256d; K] {
+    fn pow2_neg_avx2<const K: usize, const DEG: usize>(simd: V3, d: [__m256d; K]) -> [__m256d; K] {
         let (avx, avx2, fma) = (simd.avx, simd.avx2, simd.fma);
-        let splat = |x: f64| avx._mm256_set1_pd(x);
-        let s = d.map(|d| avx._mm256_sub_pd(splat(exp::SHIFTER), d));
+        let s = d.map(|d| avx._mm256_sub_pd(splat(simd, exp::SHIFTER), d));
         let mut x = d;
         for j in 0..K {
-            x[j] = avx._mm256_add_pd(avx._mm256_sub_pd(s[j], splat(exp::SHIFTER)), d[j]);
+            x[j] = avx._mm256_add_pd(avx._mm256_sub_pd(s[j], splat(simd, exp::SHIFTER)), d[j]);
         }
         let mut p = x;
         for j in 0..K {
             let x = x[j];
             let x2 = avx._mm256_mul_pd(x, x);
             let x4 = avx._mm256_mul_pd(x2, x2);
-            let x8 = avx._mm256_mul_pd(x4, x4);
-            let q: [__m256d; 5] = std::array::from_fn(|i| {
-                fma._mm256_fmadd_pd(splat(-exp::POLY[2 * i + 2]), x, splat(exp::POLY[2 * i + 1]))
-            });
-            let s0 = fma._mm256_fmadd_pd(q[1], x2, q[0]);
-            let s1 = fma._mm256_fmadd_pd(q[3], x2, q[2]);
-            let tail = fma._mm256_fmadd_pd(q[4], x8, fma._mm256_fmadd_pd(s1, x4, s0));
-            p[j] = fma._mm256_fnmadd_pd(tail, x, splat(1.0));
+            let tail = if DEG == 8 {
+                let c = &exp::POLY_8;
+                let q = [
+                    pair(simd, c, 1, x),
+                    pair(simd, c, 3, x),
+                    pair(simd, c, 5, x),
+                    pair(simd, c, 7, x),
+                ];
+                let s0 = fma._mm256_fmadd_pd(q[1], x2, q[0]);
+                let s1 = fma._mm256_fmadd_pd(q[3], x2, q[2]);
+                fma._mm256_fmadd_pd(s1, x4, s0)
+            } else {
+                let x8 = avx._mm256_mul_pd(x4, x4);
+                let c = &exp::POLY_10;
+                let q = [
+                    pair(simd, c, 1, x),
+                    pair(simd, c, 3, x),
+                    pair(simd, c, 5, x),
+                    pair(simd, c, 7, x),
+                    pair(simd, c, 9, x),
+                ];
+                let s0 = fma._mm256_fmadd_pd(q[1], x2, q[0]);
+                let s1 = fma._mm256_fmadd_pd(q[3], x2, q[2]);
+                fma._mm256_fmadd_pd(q[4], x8, fma._mm256_fmadd_pd(s1, x4, s0))
+            };
+            p[j] = fma._mm256_fnmadd_pd(tail, x, splat(simd, 1.0));
         }
         let mut out = p;
         for j in 0..K {

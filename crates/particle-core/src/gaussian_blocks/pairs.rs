@@ -26,6 +26,7 @@
 use std::ops::Range;
 
 use super::blocks::{Blocks, LINES_PER_CUTOFF};
+use super::exp;
 #[cfg(target_arch = "x86_64")]
 use super::lanes::avx2;
 use super::lanes::{Lanes, Portable, Slots, Sums, Target, visit_blocks};
@@ -57,12 +58,44 @@ pub(crate) fn accumulate<const D: usize>(
     };
     #[cfg(target_arch = "x86_64")]
     if let Some(simd) = pulp::x86::V3::try_new() {
-        return simd.vectorize(
-            #[inline(always)]
-            || job.run(avx2::Avx2(simd), lines, a, b),
-        );
+        return simd.vectorize(Avx2Job {
+            job,
+            simd,
+            lines,
+            a,
+            b,
+        });
     }
-    job.run(Portable, lines, a, b);
+    job.run_any(Portable, lines, a, b);
+}
+
+/// [`accumulate`] in AVX2, as an operation whose `call` is always inlined
+/// into `pulp`'s function with the AVX2 target features (a closure's shim
+/// may not be, and its body would then be compiled without them).
+#[cfg(target_arch = "x86_64")]
+struct Avx2Job<'a, 'b, const D: usize> {
+    job: Job<'a, D>,
+    simd: pulp::x86::V3,
+    lines: Range<usize>,
+    a: &'b mut [f64],
+    b: &'b mut [f64],
+}
+
+#[cfg(target_arch = "x86_64")]
+impl<const D: usize> pulp::NullaryFnOnce for Avx2Job<'_, '_, D> {
+    type Output = ();
+
+    #[inline(always)]
+    fn call(self) {
+        let Avx2Job {
+            job,
+            simd,
+            lines,
+            a,
+            b,
+        } = self;
+        job.run_any(avx2::Avx2(simd), lines, a, b);
+    }
 }
 
 /// The portable form of [`accumulate`] (the same bits; for tests).
@@ -82,7 +115,7 @@ pub(crate) fn accumulate_portable<const D: usize>(
         cutoff2,
         base,
     }
-    .run(Portable, lines, a, b);
+    .run_any(Portable, lines, a, b);
 }
 
 struct Job<'a, const D: usize> {
@@ -93,8 +126,24 @@ struct Job<'a, const D: usize> {
 }
 
 impl<const D: usize> Job<'_, D> {
+    /// [`Job::run`] with the polynomial the cut-off allows ([`exp::coarse`]).
     #[inline(always)]
-    fn run<L: Lanes<D>>(&self, lanes: L, lines: Range<usize>, a: &mut [f64], b: &mut [f64]) {
+    fn run_any<L: Lanes<D>>(&self, lanes: L, lines: Range<usize>, a: &mut [f64], b: &mut [f64]) {
+        if exp::coarse(self.cutoff2) {
+            self.run::<L, 8>(lanes, lines, a, b);
+        } else {
+            self.run::<L, 10>(lanes, lines, a, b);
+        }
+    }
+
+    #[inline(always)]
+    fn run<L: Lanes<D>, const DEG: usize>(
+        &self,
+        lanes: L,
+        lines: Range<usize>,
+        a: &mut [f64],
+        b: &mut [f64],
+    ) {
         const { assert!(D >= 1 && D <= 4, "PSE blocks support 1 to 4 dimensions") };
         let blocks = self.blocks;
         let slots = Slots {
@@ -140,14 +189,14 @@ impl<const D: usize> Job<'_, D> {
                 for (run, &(other, half)) in runs[1..].iter_mut().zip(&ahead[..count]) {
                     *run = blocks.run(other, x - half, x + half);
                 }
-                self.target(lanes, &slots, p, &runs[..=count], &mut sums);
+                self.target::<L, DEG>(lanes, &slots, p, &runs[..=count], &mut sums);
             }
         }
     }
 
     /// The sums of slot `p` with every slot of `runs` (all later than `p`).
     #[inline(always)]
-    fn target<L: Lanes<D>>(
+    fn target<L: Lanes<D>, const DEG: usize>(
         &self,
         lanes: L,
         slots: &Slots<D>,
@@ -168,9 +217,9 @@ impl<const D: usize> Job<'_, D> {
             #[inline(always)]
             |at, both| {
                 if both {
-                    lanes.block(&me, slots, at, &mut acc, sums);
+                    lanes.block::<2, DEG>(&me, slots, at, &mut acc, sums);
                 } else {
-                    lanes.block(&me, slots, [at[0]], &mut acc, sums);
+                    lanes.block::<1, DEG>(&me, slots, [at[0]], &mut acc, sums);
                 }
             },
         );

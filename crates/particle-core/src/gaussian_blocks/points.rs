@@ -8,6 +8,7 @@
 //! same bits on every processor.
 
 use super::blocks::{Blocks, LINES_PER_CUTOFF};
+use super::exp;
 #[cfg(target_arch = "x86_64")]
 use super::lanes::avx2;
 use super::lanes::{Lanes, Portable, Slots, Target, visit_blocks};
@@ -28,12 +29,47 @@ pub(crate) fn sums_at<const D: usize>(
 ) {
     #[cfg(target_arch = "x86_64")]
     if let Some(simd) = pulp::x86::V3::try_new() {
-        return simd.vectorize(
-            #[inline(always)]
-            || run(avx2::Avx2(simd), blocks, strength, cutoff2, points, out),
-        );
+        return simd.vectorize(Avx2Sums {
+            simd,
+            blocks,
+            strength,
+            cutoff2,
+            points,
+            out,
+        });
     }
-    run(Portable, blocks, strength, cutoff2, points, out);
+    run_any(Portable, blocks, strength, cutoff2, points, out);
+}
+
+/// [`sums_at`] in AVX2, as an operation whose `call` is always inlined into
+/// `pulp`'s function with the AVX2 target features (a closure's shim may
+/// not be, and its body would then be compiled without them).
+#[cfg(target_arch = "x86_64")]
+struct Avx2Sums<'a, const D: usize> {
+    simd: pulp::x86::V3,
+    blocks: &'a Blocks<D>,
+    strength: &'a [f64],
+    cutoff2: f64,
+    points: &'a [[f64; D]],
+    out: &'a mut [f64],
+}
+
+#[cfg(target_arch = "x86_64")]
+impl<const D: usize> pulp::NullaryFnOnce for Avx2Sums<'_, D> {
+    type Output = ();
+
+    #[inline(always)]
+    fn call(self) {
+        let Avx2Sums {
+            simd,
+            blocks,
+            strength,
+            cutoff2,
+            points,
+            out,
+        } = self;
+        run_any(avx2::Avx2(simd), blocks, strength, cutoff2, points, out);
+    }
 }
 
 /// The portable form of [`sums_at`] (the same bits; for tests).
@@ -45,11 +81,28 @@ pub(crate) fn sums_at_portable<const D: usize>(
     points: &[[f64; D]],
     out: &mut [f64],
 ) {
-    run(Portable, blocks, strength, cutoff2, points, out);
+    run_any(Portable, blocks, strength, cutoff2, points, out);
+}
+
+/// [`run`] with the polynomial the cut-off allows ([`exp::coarse`]).
+#[inline(always)]
+fn run_any<const D: usize, L: Lanes<D>>(
+    lanes: L,
+    blocks: &Blocks<D>,
+    strength: &[f64],
+    cutoff2: f64,
+    points: &[[f64; D]],
+    out: &mut [f64],
+) {
+    if exp::coarse(cutoff2) {
+        run::<D, L, 8>(lanes, blocks, strength, cutoff2, points, out);
+    } else {
+        run::<D, L, 10>(lanes, blocks, strength, cutoff2, points, out);
+    }
 }
 
 #[inline(always)]
-fn run<const D: usize, L: Lanes<D>>(
+fn run<const D: usize, L: Lanes<D>, const DEG: usize>(
     lanes: L,
     blocks: &Blocks<D>,
     strength: &[f64],
@@ -84,9 +137,9 @@ fn run<const D: usize, L: Lanes<D>>(
             #[inline(always)]
             |at, both| {
                 if both {
-                    lanes.point_block(&me, &slots, at, &mut acc);
+                    lanes.point_block::<2, DEG>(&me, &slots, at, &mut acc);
                 } else {
-                    lanes.point_block(&me, &slots, [at[0]], &mut acc);
+                    lanes.point_block::<1, DEG>(&me, &slots, [at[0]], &mut acc);
                 }
             },
         );

@@ -350,7 +350,14 @@ impl<const D: usize> PseOperator<D> {
                 .map(|axis| (blocks.coords[axis][s] - blocks.coords[axis][h]).powi(2))
                 .sum();
             if d2 <= cutoff2 {
-                self.b[h] -= blocks.sign[s] * blocks.volume[h] * exp::exp2_nonpositive(-d2);
+                // The pair sums' own polynomial, so that this cancels their
+                // term.
+                let g = if exp::coarse(cutoff2) {
+                    exp::pow2_neg::<8>(d2)
+                } else {
+                    exp::pow2_neg::<10>(d2)
+                };
+                self.b[h] -= blocks.sign[s] * blocks.volume[h] * g;
             }
         }
         eta0 * blocks.home.iter().fold(0.0_f64, |m, &h| m.max(self.b[h]))
