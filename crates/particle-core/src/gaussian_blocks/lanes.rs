@@ -6,20 +6,81 @@
 
 use super::exp::{LANES, pow2_neg_blocks};
 
-/// The slots a target is summed over: coordinates (one array per axis),
-/// signed strengths and volumes, all of one length.
-#[derive(Clone, Copy)]
-pub(crate) struct Slots<'a, const D: usize> {
-    pub coords: [&'a [f64]; D],
-    pub strength: &'a [f64],
-    pub volume: &'a [f64],
+/// `K` blocks of pairs: a target with `K` blocks of [`LANES`] slots.
+/// Blocks are evaluated `K` at a time so that a processor overlaps their
+/// (long, serial) polynomial chains; the sums are taken block after block,
+/// so every `K` gives the same bits.
+pub(crate) trait Lanes<const D: usize>: Copy {
+    /// The target's running sums `(a, b)`, lane by lane.
+    type Acc: Copy;
+    fn zero(self) -> Self::Acc;
+    /// The pairs of `me` with `K` blocks of slots (coordinates `x`,
+    /// strengths `u`, volumes `v`): `me`'s sums into `acc`, the blocks'
+    /// into `a` and `b`.
+    #[allow(clippy::too_many_arguments)]
+    fn block<const K: usize, const DEG: usize>(
+        self,
+        me: &Target<D>,
+        x: [[[f64; LANES]; K]; D],
+        u: &[[f64; LANES]; K],
+        v: &[[f64; LANES]; K],
+        acc: &mut Self::Acc,
+        a: &mut [[f64; LANES]; K],
+        b: &mut [[f64; LANES]; K],
+    );
+    /// One-sided: `me`'s first sum gains the blocks' `u g` (a value of the
+    /// field of the slots at `me`); nothing is credited to the blocks.
+    fn point_block<const K: usize, const DEG: usize>(
+        self,
+        me: &Target<D>,
+        x: [[[f64; LANES]; K]; D],
+        u: &[[f64; LANES]; K],
+        acc: &mut Self::Acc,
+    );
+    /// `((l0 + l1) + (l2 + l3))` of each sum.
+    fn sums(self, acc: Self::Acc) -> (f64, f64);
 }
 
-/// The slots' sums `a` and `b`, held from slot `base` on.
-pub(crate) struct Sums<'a> {
-    pub a: &'a mut [f64],
-    pub b: &'a mut [f64],
-    pub base: usize,
+/// What a target does with the blocks of its runs ([`walk_runs`]).
+pub(crate) trait Visit {
+    /// The `pairs` pairs of consecutive blocks from slot `at` on.
+    fn together(&mut self, at: usize, pairs: usize);
+    /// Two blocks, at `at[0]` and `at[1]` (the ends of two runs).
+    fn apart(&mut self, at: [usize; 2]);
+    /// The last, odd block.
+    fn single(&mut self, at: usize);
+}
+
+/// The blocks of `runs` (the slots `from..to` of each, in blocks of
+/// [`LANES`] from `from`; the last block of a run may reach past `to` into
+/// slots beyond the cut-off or padding, which the kernels mask), two at a
+/// time: each run's consecutive pairs ([`Visit::together`]), its odd last
+/// block with the next run's first ([`Visit::apart`]), and an odd block
+/// left at the end ([`Visit::single`]).
+#[inline(always)]
+pub(crate) fn walk_runs(runs: &[(usize, usize)], visit: &mut impl Visit) {
+    let mut pending = None;
+    for &(from, to) in runs {
+        if from >= to {
+            continue;
+        }
+        let mut at = from;
+        if let Some(first) = pending.take() {
+            visit.apart([first, at]);
+            at += LANES;
+        }
+        let pairs = to.saturating_sub(at).div_ceil(LANES) / 2;
+        if pairs > 0 {
+            visit.together(at, pairs);
+            at += pairs * 2 * LANES;
+        }
+        if at < to {
+            pending = Some(at);
+        }
+    }
+    if let Some(last) = pending {
+        visit.single(last);
+    }
 }
 
 /// The [`LANES`] values of `values` from slot `at` on.
@@ -28,66 +89,6 @@ pub(crate) fn lanes_at(values: &[f64], at: usize) -> [f64; LANES] {
     let mut out = [0.0; LANES];
     out.copy_from_slice(&values[at..at + LANES]);
     out
-}
-
-/// `K` blocks of pairs: a target with the [`LANES`] slots from each of
-/// `at`. Blocks are evaluated `K` at a time so that a processor overlaps
-/// their (long, serial) polynomial chains; the sums are taken block after
-/// block, so every `K` gives the same bits.
-pub(crate) trait Lanes<const D: usize>: Copy {
-    /// The target's running sums `(a, b)`, lane by lane.
-    type Acc: Copy;
-    fn zero(self) -> Self::Acc;
-    /// The pairs of `me` with the blocks of `slots` at `at`: `me`'s sums
-    /// into `acc`, the blocks' into `sums`.
-    fn block<const K: usize, const DEG: usize>(
-        self,
-        me: &Target<D>,
-        slots: &Slots<D>,
-        at: [usize; K],
-        acc: &mut Self::Acc,
-        sums: &mut Sums,
-    );
-    /// One-sided: `me`'s first sum gains the blocks' `u g` (a value of the
-    /// field of the slots at `me`); nothing is credited to the blocks.
-    fn point_block<const K: usize, const DEG: usize>(
-        self,
-        me: &Target<D>,
-        slots: &Slots<D>,
-        at: [usize; K],
-        acc: &mut Self::Acc,
-    );
-    /// `((l0 + l1) + (l2 + l3))` of each sum.
-    fn sums(self, acc: Self::Acc) -> (f64, f64);
-}
-
-/// The blocks of `runs` (the slots `from..to` of each, in blocks of
-/// [`LANES`] from `from`; the last block of a run may reach past `to` into
-/// slots beyond the cut-off or padding, which the kernels mask), handed to
-/// `visit` two at a time across runs, and the odd one last (`visit(at,
-/// false)`: only `at[0]`).
-#[inline(always)]
-pub(crate) fn visit_blocks(runs: &[(usize, usize)], mut visit: impl FnMut([usize; 2], bool)) {
-    let mut pending = None;
-    for &(from, to) in runs {
-        let mut at = from;
-        if at < to {
-            if let Some(first) = pending.take() {
-                visit([first, at], true);
-                at += LANES;
-            }
-        }
-        while at + LANES < to {
-            visit([at, at + LANES], true);
-            at += 2 * LANES;
-        }
-        if at < to {
-            pending = Some(at);
-        }
-    }
-    if let Some(last) = pending {
-        visit([last, last], false);
-    }
 }
 
 /// Lanes as arrays, for any target; the reference for [`avx2::Avx2`].
@@ -106,25 +107,21 @@ impl<const D: usize> Lanes<D> for Portable {
     fn block<const K: usize, const DEG: usize>(
         self,
         me: &Target<D>,
-        slots: &Slots<D>,
-        at: [usize; K],
+        x: [[[f64; LANES]; K]; D],
+        u: &[[f64; LANES]; K],
+        v: &[[f64; LANES]; K],
         acc: &mut Self::Acc,
-        sums: &mut Sums,
+        a: &mut [[f64; LANES]; K],
+        b: &mut [[f64; LANES]; K],
     ) {
-        let g = gaussians::<D, K, DEG>(me, slots, at);
+        let g = gaussians::<D, K, DEG>(me, x);
         for k in 0..K {
-            let (u, v) = (
-                lanes_at(slots.strength, at[k]),
-                lanes_at(slots.volume, at[k]),
-            );
-            let i = at[k] - sums.base;
-            let (a, b) = (&mut sums.a[i..i + LANES], &mut sums.b[i..i + LANES]);
             for l in 0..LANES {
                 let g = g[k][l];
-                acc.0[l] = u[l].mul_add(g, acc.0[l]);
-                acc.1[l] = v[l].mul_add(g, acc.1[l]);
-                a[l] = me.strength.mul_add(g, a[l]);
-                b[l] = me.volume.mul_add(g, b[l]);
+                acc.0[l] = u[k][l].mul_add(g, acc.0[l]);
+                acc.1[l] = v[k][l].mul_add(g, acc.1[l]);
+                a[k][l] = me.strength.mul_add(g, a[k][l]);
+                b[k][l] = me.volume.mul_add(g, b[k][l]);
             }
         }
     }
@@ -133,15 +130,14 @@ impl<const D: usize> Lanes<D> for Portable {
     fn point_block<const K: usize, const DEG: usize>(
         self,
         me: &Target<D>,
-        slots: &Slots<D>,
-        at: [usize; K],
+        x: [[[f64; LANES]; K]; D],
+        u: &[[f64; LANES]; K],
         acc: &mut Self::Acc,
     ) {
-        let g = gaussians::<D, K, DEG>(me, slots, at);
+        let g = gaussians::<D, K, DEG>(me, x);
         for k in 0..K {
-            let u = lanes_at(slots.strength, at[k]);
             for l in 0..LANES {
-                acc.0[l] = u[l].mul_add(g[k][l], acc.0[l]);
+                acc.0[l] = u[k][l].mul_add(g[k][l], acc.0[l]);
             }
         }
     }
@@ -152,20 +148,17 @@ impl<const D: usize> Lanes<D> for Portable {
     }
 }
 
-/// `2^-d2` between `me` and the blocks of `slots` at `at`, zero beyond the
-/// cut-off.
+/// `2^-d2` between `me` and the blocks `x`, zero beyond the cut-off.
 #[inline(always)]
 fn gaussians<const D: usize, const K: usize, const DEG: usize>(
     me: &Target<D>,
-    slots: &Slots<D>,
-    at: [usize; K],
+    x: [[[f64; LANES]; K]; D],
 ) -> [[f64; LANES]; K] {
     let mut d2 = [[0.0; LANES]; K];
-    for axis in 0..D {
+    for (axis, x) in x.iter().enumerate() {
         for k in 0..K {
-            let x = lanes_at(slots.coords[axis], at[k]);
             for l in 0..LANES {
-                let d = me.x[axis] - x[l];
+                let d = me.x[axis] - x[k][l];
                 d2[k][l] = if axis == 0 {
                     d * d
                 } else {
@@ -187,6 +180,7 @@ fn gaussians<const D: usize, const K: usize, const DEG: usize>(
 
 /// The target of a row of pairs (a slot, or a point with no strength or
 /// volume), and the squared cut-off.
+#[derive(Clone, Copy)]
 pub(crate) struct Target<const D: usize> {
     pub x: [f64; D],
     pub strength: f64,
@@ -203,7 +197,7 @@ pub(crate) mod avx2 {
     use std::arch::x86_64::{__m256d, __m256i, _CMP_LE_OQ};
 
     use super::super::exp::{self, LANES};
-    use super::{Lanes, Slots, Sums, Target, lanes_at};
+    use super::{Lanes, Target};
 
     #[derive(Clone, Copy)]
     pub(crate) struct Avx2(pub V3);
@@ -221,26 +215,21 @@ pub(crate) mod avx2 {
         fn block<const K: usize, const DEG: usize>(
             self,
             me: &Target<D>,
-            slots: &Slots<D>,
-            at: [usize; K],
+            x: [[[f64; LANES]; K]; D],
+            u: &[[f64; LANES]; K],
+            v: &[[f64; LANES]; K],
             acc: &mut Self::Acc,
-            sums: &mut Sums,
+            a: &mut [[f64; LANES]; K],
+            b: &mut [[f64; LANES]; K],
         ) {
             let Avx2(simd) = self;
             let fma = simd.fma;
-            let g = gaussians_avx2::<D, K, DEG>(simd, me, slots, at);
+            let g = gaussians_avx2::<D, K, DEG>(simd, me, x);
             for k in 0..K {
-                let (u, v) = (
-                    lanes_at(slots.strength, at[k]),
-                    lanes_at(slots.volume, at[k]),
-                );
-                acc.0 = fma._mm256_fmadd_pd(cast(u), g[k], acc.0);
-                acc.1 = fma._mm256_fmadd_pd(cast(v), g[k], acc.1);
-                let i = at[k] - sums.base;
-                let a: &mut [f64; LANES] = (&mut sums.a[i..i + LANES]).try_into().unwrap();
-                *a = cast(fma._mm256_fmadd_pd(splat(simd, me.strength), g[k], cast(*a)));
-                let b: &mut [f64; LANES] = (&mut sums.b[i..i + LANES]).try_into().unwrap();
-                *b = cast(fma._mm256_fmadd_pd(splat(simd, me.volume), g[k], cast(*b)));
+                acc.0 = fma._mm256_fmadd_pd(cast(u[k]), g[k], acc.0);
+                acc.1 = fma._mm256_fmadd_pd(cast(v[k]), g[k], acc.1);
+                a[k] = cast(fma._mm256_fmadd_pd(splat(simd, me.strength), g[k], cast(a[k])));
+                b[k] = cast(fma._mm256_fmadd_pd(splat(simd, me.volume), g[k], cast(b[k])));
             }
         }
 
@@ -248,15 +237,14 @@ pub(crate) mod avx2 {
         fn point_block<const K: usize, const DEG: usize>(
             self,
             me: &Target<D>,
-            slots: &Slots<D>,
-            at: [usize; K],
+            x: [[[f64; LANES]; K]; D],
+            u: &[[f64; LANES]; K],
             acc: &mut Self::Acc,
         ) {
             let Avx2(simd) = self;
-            let g = gaussians_avx2::<D, K, DEG>(simd, me, slots, at);
+            let g = gaussians_avx2::<D, K, DEG>(simd, me, x);
             for k in 0..K {
-                let u = lanes_at(slots.strength, at[k]);
-                acc.0 = simd.fma._mm256_fmadd_pd(cast(u), g[k], acc.0);
+                acc.0 = simd.fma._mm256_fmadd_pd(cast(u[k]), g[k], acc.0);
             }
         }
 
@@ -284,15 +272,13 @@ pub(crate) mod avx2 {
     fn gaussians_avx2<const D: usize, const K: usize, const DEG: usize>(
         simd: V3,
         me: &Target<D>,
-        slots: &Slots<D>,
-        at: [usize; K],
+        x: [[[f64; LANES]; K]; D],
     ) -> [__m256d; K] {
         let (avx, fma) = (simd.avx, simd.fma);
         let mut d2 = [avx._mm256_setzero_pd(); K];
-        for axis in 0..D {
+        for (axis, x) in x.iter().enumerate() {
             for k in 0..K {
-                let x = lanes_at(slots.coords[axis], at[k]);
-                let d = avx._mm256_sub_pd(splat(simd, me.x[axis]), cast(x));
+                let d = avx._mm256_sub_pd(splat(simd, me.x[axis]), cast(x[k]));
                 d2[k] = if axis == 0 {
                     avx._mm256_mul_pd(d, d)
                 } else {

@@ -29,7 +29,10 @@ use super::blocks::{Blocks, LINES_PER_CUTOFF};
 use super::exp;
 #[cfg(target_arch = "x86_64")]
 use super::lanes::avx2;
-use super::lanes::{Lanes, Portable, Slots, Sums, Target, visit_blocks};
+use pulp::{as_arrays, as_arrays_mut};
+
+use super::exp::LANES;
+use super::lanes::{Lanes, Portable, Target, Visit, lanes_at, walk_runs};
 
 /// Largest number of slot runs per target: its own line and the forward
 /// half of the lines within reach, `((2S + 1)^(D-1) - 1) / 2` for `D <= 4`
@@ -146,16 +149,6 @@ impl<const D: usize> Job<'_, D> {
     ) {
         const { assert!(D >= 1 && D <= 4, "PSE blocks support 1 to 4 dimensions") };
         let blocks = self.blocks;
-        let slots = Slots {
-            coords: std::array::from_fn(|axis| blocks.coords[axis].as_slice()),
-            strength: self.strength,
-            volume: &blocks.volume,
-        };
-        let mut sums = Sums {
-            a,
-            b,
-            base: self.base,
-        };
         let mut runs = [(0usize, 0usize); MAX_RUNS];
         // The forward lines of the present target line, and their
         // half-widths.
@@ -166,6 +159,19 @@ impl<const D: usize> Job<'_, D> {
             .iter()
             .find(|r| r.offset == [0; D])
             .map_or(0.0, |r| r.half_width);
+        let mut target = TargetPairs::<L, D, DEG> {
+            job: self,
+            lanes,
+            me: Target {
+                x: [0.0; D],
+                strength: 0.0,
+                volume: 0.0,
+                cutoff2: self.cutoff2,
+            },
+            acc: lanes.zero(),
+            a,
+            b,
+        };
         for line in lines {
             let (first, end) = (blocks.line_start(line), blocks.line_end(line));
             if first == end {
@@ -189,42 +195,101 @@ impl<const D: usize> Job<'_, D> {
                 for (run, &(other, half)) in runs[1..].iter_mut().zip(&ahead[..count]) {
                     *run = blocks.run(other, x - half, x + half);
                 }
-                self.target::<L, DEG>(lanes, &slots, p, &runs[..=count], &mut sums);
+                target.sums_of(p, &runs[..=count]);
             }
         }
     }
+}
 
+/// One target slot's pair sums with the blocks of its runs.
+struct TargetPairs<'j, 'a, L: Lanes<D>, const D: usize, const DEG: usize> {
+    job: &'j Job<'j, D>,
+    lanes: L,
+    me: Target<D>,
+    acc: L::Acc,
+    a: &'a mut [f64],
+    b: &'a mut [f64],
+}
+
+impl<L: Lanes<D>, const D: usize, const DEG: usize> TargetPairs<'_, '_, L, D, DEG> {
     /// The sums of slot `p` with every slot of `runs` (all later than `p`).
     #[inline(always)]
-    fn target<L: Lanes<D>, const DEG: usize>(
-        &self,
-        lanes: L,
-        slots: &Slots<D>,
-        p: usize,
-        runs: &[(usize, usize)],
-        sums: &mut Sums,
-    ) {
-        let blocks = self.blocks;
-        let me = Target {
-            x: std::array::from_fn(|axis| blocks.coords[axis][p]),
-            strength: self.strength[p],
-            volume: blocks.volume[p],
-            cutoff2: self.cutoff2,
-        };
-        let mut acc = lanes.zero();
-        visit_blocks(
-            runs,
-            #[inline(always)]
-            |at, both| {
-                if both {
-                    lanes.block::<2, DEG>(&me, slots, at, &mut acc, sums);
-                } else {
-                    lanes.block::<1, DEG>(&me, slots, [at[0]], &mut acc, sums);
-                }
-            },
-        );
-        let (sum_a, sum_b) = lanes.sums(acc);
-        sums.a[p - self.base] += sum_a;
-        sums.b[p - self.base] += sum_b;
+    fn sums_of(&mut self, p: usize, runs: &[(usize, usize)]) {
+        let blocks = self.job.blocks;
+        for (x, coords) in self.me.x.iter_mut().zip(&blocks.coords) {
+            *x = coords[p];
+        }
+        self.me.strength = self.job.strength[p];
+        self.me.volume = blocks.volume[p];
+        self.acc = self.lanes.zero();
+        walk_runs(runs, self);
+        let (sum_a, sum_b) = self.lanes.sums(self.acc);
+        self.a[p - self.job.base] += sum_a;
+        self.b[p - self.job.base] += sum_b;
+    }
+
+    /// The blocks of slots `at`, read apart and written back (plain loops:
+    /// a closure the compiler leaves out of line loses the AVX2 features).
+    #[inline(always)]
+    fn blocks_at<const K: usize>(&mut self, at: [usize; K]) {
+        let (blocks, base) = (self.job.blocks, self.job.base);
+        let mut x = [[[0.0; LANES]; K]; D];
+        let (mut u, mut v) = ([[0.0; LANES]; K], [[0.0; LANES]; K]);
+        let (mut a, mut b) = ([[0.0; LANES]; K], [[0.0; LANES]; K]);
+        for k in 0..K {
+            for (x, coords) in x.iter_mut().zip(&blocks.coords) {
+                x[k] = lanes_at(coords, at[k]);
+            }
+            u[k] = lanes_at(self.job.strength, at[k]);
+            v[k] = lanes_at(&blocks.volume, at[k]);
+            a[k] = lanes_at(self.a, at[k] - base);
+            b[k] = lanes_at(self.b, at[k] - base);
+        }
+        self.lanes
+            .block::<K, DEG>(&self.me, x, &u, &v, &mut self.acc, &mut a, &mut b);
+        for k in 0..K {
+            let i = at[k] - base;
+            self.a[i..i + LANES].copy_from_slice(&a[k]);
+            self.b[i..i + LANES].copy_from_slice(&b[k]);
+        }
+    }
+}
+
+impl<L: Lanes<D>, const D: usize, const DEG: usize> Visit for TargetPairs<'_, '_, L, D, DEG> {
+    #[inline(always)]
+    fn together(&mut self, at: usize, pairs: usize) {
+        // Every array sliced and cut into pairs of blocks once, so that the
+        // loop below indexes without bounds checks.
+        let (blocks, len) = (self.job.blocks, pairs * 2 * LANES);
+        let x: [&[[[f64; LANES]; 2]]; D] = std::array::from_fn(|axis| {
+            as_arrays(as_arrays(&blocks.coords[axis][at..at + len]).0).0
+        });
+        let u = as_arrays(as_arrays(&self.job.strength[at..at + len]).0).0;
+        let v = as_arrays(as_arrays(&blocks.volume[at..at + len]).0).0;
+        let i = at - self.job.base;
+        let a = as_arrays_mut(as_arrays_mut(&mut self.a[i..i + len]).0).0;
+        let b = as_arrays_mut(as_arrays_mut(&mut self.b[i..i + len]).0).0;
+        assert!(u.len() == pairs && v.len() == pairs && a.len() == pairs && b.len() == pairs);
+        assert!(x.iter().all(|x| x.len() == pairs));
+        // The target and its sums in locals (registers), not behind `self`.
+        let (lanes, me, mut acc) = (self.lanes, self.me, self.acc);
+        for j in 0..pairs {
+            let mut xj = [[[0.0; LANES]; 2]; D];
+            for (xj, x) in xj.iter_mut().zip(&x) {
+                *xj = x[j];
+            }
+            lanes.block::<2, DEG>(&me, xj, &u[j], &v[j], &mut acc, &mut a[j], &mut b[j]);
+        }
+        self.acc = acc;
+    }
+
+    #[inline(always)]
+    fn apart(&mut self, at: [usize; 2]) {
+        self.blocks_at(at);
+    }
+
+    #[inline(always)]
+    fn single(&mut self, at: usize) {
+        self.blocks_at([at]);
     }
 }

@@ -11,7 +11,10 @@ use super::blocks::{Blocks, LINES_PER_CUTOFF};
 use super::exp;
 #[cfg(target_arch = "x86_64")]
 use super::lanes::avx2;
-use super::lanes::{Lanes, Portable, Slots, Target, visit_blocks};
+use pulp::as_arrays;
+
+use super::exp::LANES;
+use super::lanes::{Lanes, Portable, Target, Visit, lanes_at, walk_runs};
 
 /// Largest number of runs per point: the lines within reach,
 /// `(2S + 1)^(D-1)` for `D <= 4` and `S` lines per cut-off.
@@ -116,34 +119,84 @@ fn run<const D: usize, L: Lanes<D>, const DEG: usize>(
             "Gaussian blocks support 1 to 4 dimensions"
         )
     };
-    let slots = Slots {
-        coords: std::array::from_fn(|axis| blocks.coords[axis].as_slice()),
-        strength,
-        volume: &blocks.volume,
-    };
     let mut runs = [(0usize, 0usize); MAX_RUNS];
-    for (x, value) in points.iter().zip(out.iter_mut()) {
-        let x = x.map(|x| x * blocks.unit);
-        let count = runs_of(blocks, &x, &mut runs);
-        let me = Target {
-            x,
+    let mut sums = PointSums::<L, D, DEG> {
+        lanes,
+        blocks,
+        strength,
+        me: Target {
+            x: [0.0; D],
             strength: 0.0,
             volume: 0.0,
             cutoff2,
-        };
-        let mut acc = lanes.zero();
-        visit_blocks(
-            &runs[..count],
-            #[inline(always)]
-            |at, both| {
-                if both {
-                    lanes.point_block::<2, DEG>(&me, &slots, at, &mut acc);
-                } else {
-                    lanes.point_block::<1, DEG>(&me, &slots, [at[0]], &mut acc);
-                }
-            },
-        );
-        *value = lanes.sums(acc).0;
+        },
+        acc: lanes.zero(),
+    };
+    for (x, value) in points.iter().zip(out.iter_mut()) {
+        let x = x.map(|x| x * blocks.unit);
+        let count = runs_of(blocks, &x, &mut runs);
+        sums.me.x = x;
+        sums.acc = lanes.zero();
+        walk_runs(&runs[..count], &mut sums);
+        *value = lanes.sums(sums.acc).0;
+    }
+}
+
+/// One point's sum over the blocks of its runs.
+struct PointSums<'a, L: Lanes<D>, const D: usize, const DEG: usize> {
+    lanes: L,
+    blocks: &'a Blocks<D>,
+    strength: &'a [f64],
+    me: Target<D>,
+    acc: L::Acc,
+}
+
+impl<L: Lanes<D>, const D: usize, const DEG: usize> PointSums<'_, L, D, DEG> {
+    /// The blocks of slots `at` (plain loops: a closure the compiler leaves
+    /// out of line loses the AVX2 features).
+    #[inline(always)]
+    fn blocks_at<const K: usize>(&mut self, at: [usize; K]) {
+        let mut x = [[[0.0; LANES]; K]; D];
+        let mut u = [[0.0; LANES]; K];
+        for k in 0..K {
+            for (x, coords) in x.iter_mut().zip(&self.blocks.coords) {
+                x[k] = lanes_at(coords, at[k]);
+            }
+            u[k] = lanes_at(self.strength, at[k]);
+        }
+        self.lanes
+            .point_block::<K, DEG>(&self.me, x, &u, &mut self.acc);
+    }
+}
+
+impl<L: Lanes<D>, const D: usize, const DEG: usize> Visit for PointSums<'_, L, D, DEG> {
+    #[inline(always)]
+    fn together(&mut self, at: usize, pairs: usize) {
+        let len = pairs * 2 * LANES;
+        let x: [&[[[f64; LANES]; 2]]; D] = std::array::from_fn(|axis| {
+            as_arrays(as_arrays(&self.blocks.coords[axis][at..at + len]).0).0
+        });
+        let u = as_arrays(as_arrays(&self.strength[at..at + len]).0).0;
+        assert!(u.len() == pairs && x.iter().all(|x| x.len() == pairs));
+        let (lanes, me, mut acc) = (self.lanes, self.me, self.acc);
+        for (j, u) in u.iter().enumerate() {
+            let mut xj = [[[0.0; LANES]; 2]; D];
+            for (xj, x) in xj.iter_mut().zip(&x) {
+                *xj = x[j];
+            }
+            lanes.point_block::<2, DEG>(&me, xj, u, &mut acc);
+        }
+        self.acc = acc;
+    }
+
+    #[inline(always)]
+    fn apart(&mut self, at: [usize; 2]) {
+        self.blocks_at(at);
+    }
+
+    #[inline(always)]
+    fn single(&mut self, at: usize) {
+        self.blocks_at([at]);
     }
 }
 
