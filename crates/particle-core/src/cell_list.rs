@@ -272,9 +272,26 @@ pub(crate) fn images_into<const D: usize>(
     reach: f64,
     entries: &mut Vec<Entry<D>>,
 ) {
+    let mut own = Vec::new();
+    let mut per_axis = std::array::from_fn(|_| Vec::with_capacity(4));
+    images_and_own_into(domain, positions, reach, entries, &mut own, &mut per_axis);
+}
+
+/// [`images_into`], also writing `own[p]`, the index in `entries` of
+/// particle `p` itself (its wrapped position, sign `+1`, no shift on any
+/// axis: the first entry of `p` with that position and sign), with
+/// `per_axis` as scratch; nothing is allocated once the buffers have grown.
+pub(crate) fn images_and_own_into<const D: usize>(
+    domain: &Domain<D>,
+    positions: &[Vec<f64>; D],
+    reach: f64,
+    entries: &mut Vec<Entry<D>>,
+    own: &mut Vec<usize>,
+    per_axis: &mut [Vec<(f64, f64)>; D],
+) {
     let n = positions[0].len();
     entries.clear();
-    let mut per_axis: [Vec<(f64, f64)>; D] = std::array::from_fn(|_| Vec::with_capacity(4));
+    own.clear();
     #[expect(
         clippy::needless_range_loop,
         reason = "p indexes one coordinate array per axis"
@@ -287,6 +304,7 @@ pub(crate) fn images_into<const D: usize>(
             .zip(x)
             .all(|(axis, xi)| axis.has_no_image_within(xi, reach))
         {
+            own.push(entries.len());
             entries.push(Entry {
                 position: x,
                 source: p,
@@ -297,6 +315,22 @@ pub(crate) fn images_into<const D: usize>(
         for (images, (axis, xi)) in per_axis.iter_mut().zip(domain.axes().iter().zip(x)) {
             axis.images(xi, reach, images);
         }
+        // The particle itself: on every axis the first image at its own
+        // coordinate with sign +1 (the unshifted one; `Axis::images` lists
+        // shifts in increasing order, and no other shift of a coordinate
+        // within the domain lands on it), at its place in the product
+        // below (axis 0 fastest).
+        let mut at = entries.len();
+        let mut stride = 1;
+        for (images, xi) in per_axis.iter().zip(x) {
+            let k = images
+                .iter()
+                .position(|&(y, s)| y == xi && s > 0.0)
+                .unwrap_or(0);
+            at += k * stride;
+            stride *= images.len();
+        }
+        own.push(at);
         // Cartesian product of the per-axis images.
         let mut idx = [0usize; D];
         'product: loop {

@@ -24,7 +24,7 @@
 //! allocates nothing once the buffers have grown.
 
 use crate::Result;
-use crate::cell_list::{Entry, check_positions, images_into};
+use crate::cell_list::{Entry, check_positions, images_and_own_into};
 use crate::domain::Domain;
 
 use super::exp::LANES;
@@ -86,6 +86,9 @@ pub(crate) struct Blocks<const D: usize> {
     /// The slots of images (not of particles themselves), in slot order.
     pub images: Vec<usize>,
     entries: Vec<Entry<D>>,
+    /// The entry of each particle itself (`cell_list::images_and_own_into`).
+    own: Vec<usize>,
+    per_axis: [Vec<(f64, f64)>; D],
     scaled: Vec<[f64; D]>,
     key_of_entry: Vec<usize>,
     fill: Vec<usize>,
@@ -109,6 +112,8 @@ impl<const D: usize> Default for Blocks<D> {
             home: Vec::new(),
             images: Vec::new(),
             entries: Vec::new(),
+            own: Vec::new(),
+            per_axis: std::array::from_fn(|_| Vec::new()),
             scaled: Vec::new(),
             key_of_entry: Vec::new(),
             fill: Vec::new(),
@@ -134,7 +139,14 @@ impl<const D: usize> Blocks<D> {
     ) -> Result<()> {
         debug_assert!(D >= 1);
         let n = check_positions(positions)?;
-        images_into(domain, positions, cutoff, &mut self.entries);
+        images_and_own_into(
+            domain,
+            positions,
+            cutoff,
+            &mut self.entries,
+            &mut self.own,
+            &mut self.per_axis,
+        );
         let unit = std::f64::consts::LOG2_E.sqrt() / width;
         self.unit = unit;
         self.scaled.clear();
@@ -225,24 +237,21 @@ impl<const D: usize> Blocks<D> {
         }
         self.bin_start[lines * (bins + 1)] = at;
         let slots = at;
+        // Every slot is written below: the entries, then the padding.
         for axis in 0..D {
-            self.coords[axis].clear();
             self.coords[axis].resize(slots, FAR);
         }
-        self.volume.clear();
         self.volume.resize(slots, 0.0);
-        self.source.clear();
         self.source.resize(slots, EMPTY);
-        self.sign.clear();
         self.sign.resize(slots, 0.0);
         self.home.clear();
         self.home.resize(n, EMPTY);
-        self.images.clear();
-        for ((e, x), &key) in self
+        for (i, ((e, x), &key)) in self
             .entries
             .iter()
             .zip(&self.scaled)
             .zip(&self.key_of_entry)
+            .enumerate()
         {
             let slot = self.fill[key];
             self.fill[key] += 1;
@@ -252,16 +261,20 @@ impl<const D: usize> Blocks<D> {
             self.volume[slot] = volumes[e.source];
             self.source[slot] = e.source;
             self.sign[slot] = e.sign;
-            // The particle itself is the entry at its own (wrapped)
-            // position with sign +1; images sit at other positions or carry
-            // the odd sign.
-            if self.home[e.source] == EMPTY && e.sign > 0.0 {
-                let x = domain.wrap(std::array::from_fn(|a| positions[a][e.source]));
-                if x == e.position {
-                    self.home[e.source] = slot;
-                }
+            if self.own[e.source] == i {
+                self.home[e.source] = slot;
             }
         }
+        for line in 0..lines {
+            let padding = self.line_end(line)..self.line_start(line + 1);
+            for coords in &mut self.coords {
+                coords[padding.clone()].fill(FAR);
+            }
+            self.volume[padding.clone()].fill(0.0);
+            self.source[padding.clone()].fill(EMPTY);
+            self.sign[padding].fill(0.0);
+        }
+        self.images.clear();
         self.images.extend(
             (0..slots).filter(|&s| self.source[s] != EMPTY && self.home[self.source[s]] != s),
         );
