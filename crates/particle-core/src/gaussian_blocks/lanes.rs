@@ -83,6 +83,22 @@ pub(crate) fn walk_runs(runs: &[(usize, usize)], visit: &mut impl Visit) {
     }
 }
 
+/// A computation over lanes of any kind ([`dispatch`] picks them).
+pub(crate) trait WithLanes<const D: usize> {
+    fn run<L: Lanes<D>>(self, lanes: L);
+}
+
+/// Run `op` with AVX2 and FMA lanes when the processor has them, with
+/// [`Portable`] lanes otherwise (the same bits).
+#[inline(always)]
+pub(crate) fn dispatch<const D: usize>(op: impl WithLanes<D>) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(simd) = pulp::x86::V3::try_new() {
+        return simd.vectorize(avx2::Call { simd, op });
+    }
+    op.run(Portable);
+}
+
 /// The [`LANES`] values of `values` from slot `at` on.
 #[inline(always)]
 pub(crate) fn lanes_at(values: &[f64], at: usize) -> [f64; LANES] {
@@ -197,10 +213,28 @@ pub(crate) mod avx2 {
     use std::arch::x86_64::{__m256d, __m256i, _CMP_LE_OQ};
 
     use super::super::exp::{self, LANES};
-    use super::{Lanes, Target};
+    use super::{Lanes, Target, WithLanes};
 
     #[derive(Clone, Copy)]
     pub(crate) struct Avx2(pub V3);
+
+    /// `op` with [`Avx2`] lanes, as an operation whose `call` is always
+    /// inlined into `pulp`'s function with the AVX2 target features (a
+    /// closure's shim may not be, and its body would then be compiled
+    /// without them).
+    pub(crate) struct Call<Op, const D: usize> {
+        pub simd: V3,
+        pub op: Op,
+    }
+
+    impl<Op: WithLanes<D>, const D: usize> pulp::NullaryFnOnce for Call<Op, D> {
+        type Output = ();
+
+        #[inline(always)]
+        fn call(self) {
+            self.op.run(Avx2(self.simd));
+        }
+    }
 
     impl<const D: usize> Lanes<D> for Avx2 {
         type Acc = (__m256d, __m256d);

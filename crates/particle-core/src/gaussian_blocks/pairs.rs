@@ -27,12 +27,12 @@ use std::ops::Range;
 
 use super::blocks::{Blocks, LINES_PER_CUTOFF};
 use super::exp;
-#[cfg(target_arch = "x86_64")]
-use super::lanes::avx2;
 use pulp::{as_arrays, as_arrays_mut};
 
 use super::exp::LANES;
-use super::lanes::{Lanes, Portable, Target, Visit, lanes_at, walk_runs};
+#[cfg(test)]
+use super::lanes::Portable;
+use super::lanes::{self, Lanes, Target, Visit, WithLanes, lanes_at, walk_runs};
 
 /// Largest number of slot runs per target: its own line and the forward
 /// half of the lines within reach, `((2S + 1)^(D-1) - 1) / 2` for `D <= 4`
@@ -53,51 +53,31 @@ pub(crate) fn accumulate<const D: usize>(
     a: &mut [f64],
     b: &mut [f64],
 ) {
-    let job = Job {
-        blocks,
-        strength,
-        cutoff2,
-        base,
-    };
-    #[cfg(target_arch = "x86_64")]
-    if let Some(simd) = pulp::x86::V3::try_new() {
-        return simd.vectorize(Avx2Job {
-            job,
-            simd,
-            lines,
-            a,
-            b,
-        });
-    }
-    job.run_any(Portable, lines, a, b);
+    lanes::dispatch(PairSums {
+        job: Job {
+            blocks,
+            strength,
+            cutoff2,
+            base,
+        },
+        lines,
+        a,
+        b,
+    });
 }
 
-/// [`accumulate`] in AVX2, as an operation whose `call` is always inlined
-/// into `pulp`'s function with the AVX2 target features (a closure's shim
-/// may not be, and its body would then be compiled without them).
-#[cfg(target_arch = "x86_64")]
-struct Avx2Job<'a, 'b, const D: usize> {
+/// [`accumulate`]'s work, for any lanes.
+struct PairSums<'a, 'b, const D: usize> {
     job: Job<'a, D>,
-    simd: pulp::x86::V3,
     lines: Range<usize>,
     a: &'b mut [f64],
     b: &'b mut [f64],
 }
 
-#[cfg(target_arch = "x86_64")]
-impl<const D: usize> pulp::NullaryFnOnce for Avx2Job<'_, '_, D> {
-    type Output = ();
-
+impl<const D: usize> WithLanes<D> for PairSums<'_, '_, D> {
     #[inline(always)]
-    fn call(self) {
-        let Avx2Job {
-            job,
-            simd,
-            lines,
-            a,
-            b,
-        } = self;
-        job.run_any(avx2::Avx2(simd), lines, a, b);
+    fn run<L: Lanes<D>>(self, lanes: L) {
+        self.job.run_any(lanes, self.lines, self.a, self.b);
     }
 }
 
@@ -112,13 +92,18 @@ pub(crate) fn accumulate_portable<const D: usize>(
     a: &mut [f64],
     b: &mut [f64],
 ) {
-    Job {
-        blocks,
-        strength,
-        cutoff2,
-        base,
+    PairSums {
+        job: Job {
+            blocks,
+            strength,
+            cutoff2,
+            base,
+        },
+        lines,
+        a,
+        b,
     }
-    .run_any(Portable, lines, a, b);
+    .run(Portable);
 }
 
 struct Job<'a, const D: usize> {

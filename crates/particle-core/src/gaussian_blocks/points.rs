@@ -9,12 +9,12 @@
 
 use super::blocks::{Blocks, LINES_PER_CUTOFF};
 use super::exp;
-#[cfg(target_arch = "x86_64")]
-use super::lanes::avx2;
 use pulp::as_arrays;
 
 use super::exp::LANES;
-use super::lanes::{Lanes, Portable, Target, Visit, lanes_at, walk_runs};
+#[cfg(test)]
+use super::lanes::Portable;
+use super::lanes::{self, Lanes, Target, Visit, WithLanes, lanes_at, walk_runs};
 
 /// Largest number of runs per point: the lines within reach,
 /// `(2S + 1)^(D-1)` for `D <= 4` and `S` lines per cut-off.
@@ -30,26 +30,17 @@ pub(crate) fn sums_at<const D: usize>(
     points: &[[f64; D]],
     out: &mut [f64],
 ) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(simd) = pulp::x86::V3::try_new() {
-        return simd.vectorize(Avx2Sums {
-            simd,
-            blocks,
-            strength,
-            cutoff2,
-            points,
-            out,
-        });
-    }
-    run_any(Portable, blocks, strength, cutoff2, points, out);
+    lanes::dispatch(PointJob {
+        blocks,
+        strength,
+        cutoff2,
+        points,
+        out,
+    });
 }
 
-/// [`sums_at`] in AVX2, as an operation whose `call` is always inlined into
-/// `pulp`'s function with the AVX2 target features (a closure's shim may
-/// not be, and its body would then be compiled without them).
-#[cfg(target_arch = "x86_64")]
-struct Avx2Sums<'a, const D: usize> {
-    simd: pulp::x86::V3,
+/// [`sums_at`]'s work, for any lanes.
+struct PointJob<'a, const D: usize> {
     blocks: &'a Blocks<D>,
     strength: &'a [f64],
     cutoff2: f64,
@@ -57,21 +48,22 @@ struct Avx2Sums<'a, const D: usize> {
     out: &'a mut [f64],
 }
 
-#[cfg(target_arch = "x86_64")]
-impl<const D: usize> pulp::NullaryFnOnce for Avx2Sums<'_, D> {
-    type Output = ();
-
+impl<const D: usize> WithLanes<D> for PointJob<'_, D> {
+    /// [`run`] with the polynomial the cut-off allows ([`exp::coarse`]).
     #[inline(always)]
-    fn call(self) {
-        let Avx2Sums {
-            simd,
+    fn run<L: Lanes<D>>(self, lanes: L) {
+        let PointJob {
             blocks,
             strength,
             cutoff2,
             points,
             out,
         } = self;
-        run_any(avx2::Avx2(simd), blocks, strength, cutoff2, points, out);
+        if exp::coarse(cutoff2) {
+            run::<D, L, 8>(lanes, blocks, strength, cutoff2, points, out);
+        } else {
+            run::<D, L, 10>(lanes, blocks, strength, cutoff2, points, out);
+        }
     }
 }
 
@@ -84,24 +76,14 @@ pub(crate) fn sums_at_portable<const D: usize>(
     points: &[[f64; D]],
     out: &mut [f64],
 ) {
-    run_any(Portable, blocks, strength, cutoff2, points, out);
-}
-
-/// [`run`] with the polynomial the cut-off allows ([`exp::coarse`]).
-#[inline(always)]
-fn run_any<const D: usize, L: Lanes<D>>(
-    lanes: L,
-    blocks: &Blocks<D>,
-    strength: &[f64],
-    cutoff2: f64,
-    points: &[[f64; D]],
-    out: &mut [f64],
-) {
-    if exp::coarse(cutoff2) {
-        run::<D, L, 8>(lanes, blocks, strength, cutoff2, points, out);
-    } else {
-        run::<D, L, 10>(lanes, blocks, strength, cutoff2, points, out);
+    PointJob {
+        blocks,
+        strength,
+        cutoff2,
+        points,
+        out,
     }
+    .run(Portable);
 }
 
 #[inline(always)]
