@@ -45,18 +45,17 @@ pub(crate) trait Lanes<const D: usize>: Copy {
 pub(crate) trait Visit {
     /// The `pairs` pairs of consecutive blocks from slot `at` on.
     fn together(&mut self, at: usize, pairs: usize);
-    /// Two blocks, at `at[0]` and `at[1]` (the ends of two runs).
-    fn apart(&mut self, at: [usize; 2]);
-    /// The last, odd block.
-    fn single(&mut self, at: usize);
+    /// `K` blocks anywhere: two at the ends of two runs, or the last, odd
+    /// one.
+    fn apart<const K: usize>(&mut self, at: [usize; K]);
 }
 
 /// The blocks of `runs` (the slots `from..to` of each, in blocks of
 /// [`LANES`] from `from`; the last block of a run may reach past `to` into
 /// slots beyond the cut-off or padding, which the kernels mask), two at a
 /// time: each run's consecutive pairs ([`Visit::together`]), its odd last
-/// block with the next run's first ([`Visit::apart`]), and an odd block
-/// left at the end ([`Visit::single`]).
+/// block with the next run's first, and an odd block left at the end
+/// ([`Visit::apart`]).
 #[inline(always)]
 pub(crate) fn walk_runs(runs: &[(usize, usize)], visit: &mut impl Visit) {
     let mut pending = None;
@@ -79,7 +78,7 @@ pub(crate) fn walk_runs(runs: &[(usize, usize)], visit: &mut impl Visit) {
         }
     }
     if let Some(last) = pending {
-        visit.single(last);
+        visit.apart([last]);
     }
 }
 

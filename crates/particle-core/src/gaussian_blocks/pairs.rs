@@ -212,32 +212,6 @@ impl<L: Lanes<D>, const D: usize, const DEG: usize> TargetPairs<'_, '_, L, D, DE
         self.a[p - self.job.base] += sum_a;
         self.b[p - self.job.base] += sum_b;
     }
-
-    /// The blocks of slots `at`, read apart and written back (plain loops:
-    /// a closure the compiler leaves out of line loses the AVX2 features).
-    #[inline(always)]
-    fn blocks_at<const K: usize>(&mut self, at: [usize; K]) {
-        let (blocks, base) = (self.job.blocks, self.job.base);
-        let mut x = [[[0.0; LANES]; K]; D];
-        let (mut u, mut v) = ([[0.0; LANES]; K], [[0.0; LANES]; K]);
-        let (mut a, mut b) = ([[0.0; LANES]; K], [[0.0; LANES]; K]);
-        for k in 0..K {
-            for (x, coords) in x.iter_mut().zip(&blocks.coords) {
-                x[k] = lanes_at(coords, at[k]);
-            }
-            u[k] = lanes_at(self.job.strength, at[k]);
-            v[k] = lanes_at(&blocks.volume, at[k]);
-            a[k] = lanes_at(self.a, at[k] - base);
-            b[k] = lanes_at(self.b, at[k] - base);
-        }
-        self.lanes
-            .block::<K, DEG>(&self.me, x, &u, &v, &mut self.acc, &mut a, &mut b);
-        for k in 0..K {
-            let i = at[k] - base;
-            self.a[i..i + LANES].copy_from_slice(&a[k]);
-            self.b[i..i + LANES].copy_from_slice(&b[k]);
-        }
-    }
 }
 
 impl<L: Lanes<D>, const D: usize, const DEG: usize> Visit for TargetPairs<'_, '_, L, D, DEG> {
@@ -268,13 +242,29 @@ impl<L: Lanes<D>, const D: usize, const DEG: usize> Visit for TargetPairs<'_, '_
         self.acc = acc;
     }
 
+    /// The blocks at slots `at`, read apart and written back (plain loops:
+    /// a closure the compiler leaves out of line loses the AVX2 features).
     #[inline(always)]
-    fn apart(&mut self, at: [usize; 2]) {
-        self.blocks_at(at);
-    }
-
-    #[inline(always)]
-    fn single(&mut self, at: usize) {
-        self.blocks_at([at]);
+    fn apart<const K: usize>(&mut self, at: [usize; K]) {
+        let (blocks, base) = (self.job.blocks, self.job.base);
+        let mut x = [[[0.0; LANES]; K]; D];
+        let (mut u, mut v) = ([[0.0; LANES]; K], [[0.0; LANES]; K]);
+        let (mut a, mut b) = ([[0.0; LANES]; K], [[0.0; LANES]; K]);
+        for k in 0..K {
+            for (x, coords) in x.iter_mut().zip(&blocks.coords) {
+                x[k] = lanes_at(coords, at[k]);
+            }
+            u[k] = lanes_at(self.job.strength, at[k]);
+            v[k] = lanes_at(&blocks.volume, at[k]);
+            a[k] = lanes_at(self.a, at[k] - base);
+            b[k] = lanes_at(self.b, at[k] - base);
+        }
+        self.lanes
+            .block::<K, DEG>(&self.me, x, &u, &v, &mut self.acc, &mut a, &mut b);
+        for k in 0..K {
+            let i = at[k] - base;
+            self.a[i..i + LANES].copy_from_slice(&a[k]);
+            self.b[i..i + LANES].copy_from_slice(&b[k]);
+        }
     }
 }

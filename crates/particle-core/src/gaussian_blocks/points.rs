@@ -133,24 +133,6 @@ struct PointSums<'a, L: Lanes<D>, const D: usize, const DEG: usize> {
     acc: L::Acc,
 }
 
-impl<L: Lanes<D>, const D: usize, const DEG: usize> PointSums<'_, L, D, DEG> {
-    /// The blocks of slots `at` (plain loops: a closure the compiler leaves
-    /// out of line loses the AVX2 features).
-    #[inline(always)]
-    fn blocks_at<const K: usize>(&mut self, at: [usize; K]) {
-        let mut x = [[[0.0; LANES]; K]; D];
-        let mut u = [[0.0; LANES]; K];
-        for k in 0..K {
-            for (x, coords) in x.iter_mut().zip(&self.blocks.coords) {
-                x[k] = lanes_at(coords, at[k]);
-            }
-            u[k] = lanes_at(self.strength, at[k]);
-        }
-        self.lanes
-            .point_block::<K, DEG>(&self.me, x, &u, &mut self.acc);
-    }
-}
-
 impl<L: Lanes<D>, const D: usize, const DEG: usize> Visit for PointSums<'_, L, D, DEG> {
     #[inline(always)]
     fn together(&mut self, at: usize, pairs: usize) {
@@ -171,14 +153,20 @@ impl<L: Lanes<D>, const D: usize, const DEG: usize> Visit for PointSums<'_, L, D
         self.acc = acc;
     }
 
+    /// The blocks at slots `at` (plain loops: a closure the compiler leaves
+    /// out of line loses the AVX2 features).
     #[inline(always)]
-    fn apart(&mut self, at: [usize; 2]) {
-        self.blocks_at(at);
-    }
-
-    #[inline(always)]
-    fn single(&mut self, at: usize) {
-        self.blocks_at([at]);
+    fn apart<const K: usize>(&mut self, at: [usize; K]) {
+        let mut x = [[[0.0; LANES]; K]; D];
+        let mut u = [[0.0; LANES]; K];
+        for k in 0..K {
+            for (x, coords) in x.iter_mut().zip(&self.blocks.coords) {
+                x[k] = lanes_at(coords, at[k]);
+            }
+            u[k] = lanes_at(self.strength, at[k]);
+        }
+        self.lanes
+            .point_block::<K, DEG>(&self.me, x, &u, &mut self.acc);
     }
 }
 
