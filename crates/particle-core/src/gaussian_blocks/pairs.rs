@@ -53,17 +53,7 @@ pub(crate) fn accumulate<const D: usize>(
     a: &mut [f64],
     b: &mut [f64],
 ) {
-    lanes::dispatch(PairSums {
-        job: Job {
-            blocks,
-            strength,
-            cutoff2,
-            base,
-        },
-        lines,
-        a,
-        b,
-    });
+    lanes::dispatch(PairSums::new(blocks, strength, cutoff2, lines, base, a, b));
 }
 
 /// [`accumulate`]'s work, for any lanes.
@@ -72,6 +62,31 @@ struct PairSums<'a, 'b, const D: usize> {
     lines: Range<usize>,
     a: &'b mut [f64],
     b: &'b mut [f64],
+}
+
+impl<'a, 'b, const D: usize> PairSums<'a, 'b, D> {
+    /// The arguments of [`accumulate`].
+    fn new(
+        blocks: &'a Blocks<D>,
+        strength: &'a [f64],
+        cutoff2: f64,
+        lines: Range<usize>,
+        base: usize,
+        a: &'b mut [f64],
+        b: &'b mut [f64],
+    ) -> Self {
+        PairSums {
+            job: Job {
+                blocks,
+                strength,
+                cutoff2,
+                base,
+            },
+            lines,
+            a,
+            b,
+        }
+    }
 }
 
 impl<const D: usize> WithLanes<D> for PairSums<'_, '_, D> {
@@ -92,18 +107,7 @@ pub(crate) fn accumulate_portable<const D: usize>(
     a: &mut [f64],
     b: &mut [f64],
 ) {
-    PairSums {
-        job: Job {
-            blocks,
-            strength,
-            cutoff2,
-            base,
-        },
-        lines,
-        a,
-        b,
-    }
-    .run(Portable);
+    PairSums::new(blocks, strength, cutoff2, lines, base, a, b).run(Portable);
 }
 
 struct Job<'a, const D: usize> {
