@@ -85,6 +85,58 @@ mod tests {
         }
     }
 
+    /// The pair sums of random points in one, two and three dimensions
+    /// equal the sums over all pairs within the cut-off (the runs cut to
+    /// each target's disc or ball miss no pair and count none twice).
+    #[test]
+    fn pair_sums_equal_all_pairs_sums_in_one_to_three_dimensions() {
+        fn check<const D: usize>(n: usize, cutoff: f64, width: f64) {
+            let mut rnd = crate::test_uniform(7u64 + D as u64);
+            let positions: [Vec<f64>; D] = std::array::from_fn(|_| (0..n).map(|_| rnd()).collect());
+            let domain = Domain::<D>::walls(1.0).unwrap();
+            let mut blocks = Blocks::default();
+            blocks
+                .rebuild(&domain, &positions, &vec![1.0; n], cutoff, width)
+                .unwrap();
+            let cutoff2 = (cutoff / width).powi(2) * std::f64::consts::LOG2_E;
+            let slots = blocks.slots();
+            let real = |s: usize| blocks.source[s] != EMPTY;
+            let ones: Vec<f64> = (0..slots).map(|s| f64::from(u8::from(real(s)))).collect();
+            let (mut a, mut b) = (vec![0.0; slots], vec![0.0; slots]);
+            pairs::accumulate(
+                &blocks,
+                &ones,
+                cutoff2,
+                0..blocks.lines(),
+                0,
+                &mut a,
+                &mut b,
+            );
+            let x = &blocks.coords;
+            for s in (0..slots).filter(|&s| real(s)) {
+                let want: f64 = (0..slots)
+                    .filter(|&t| t != s && real(t))
+                    .map(|t| {
+                        (1..D).fold((x[0][s] - x[0][t]).powi(2), |d2, axis| {
+                            let d = x[axis][s] - x[axis][t];
+                            d.mul_add(d, d2)
+                        })
+                    })
+                    .filter(|&d2| d2 <= cutoff2)
+                    .map(exp::pow2_neg::<8>)
+                    .sum();
+                assert!(
+                    (b[s] - want).abs() <= 1e-13 * want,
+                    "D = {D}, slot {s}: {} against {want}",
+                    b[s]
+                );
+            }
+        }
+        check::<1>(400, 0.05, 0.015);
+        check::<2>(1500, 0.12, 0.035);
+        check::<3>(2500, 0.25, 0.07);
+    }
+
     /// The AVX2 point sums (when this processor has AVX2) and the portable
     /// ones are the same bits (the pair sums are checked in `pse`).
     #[test]
