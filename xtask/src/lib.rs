@@ -4,7 +4,6 @@
 //! Layer: top (it may use every crate of the workspace). It is a tool, not a
 //! library for users: `publish = false`.
 
-pub mod npy;
 pub mod plot;
 pub mod reproduce;
 

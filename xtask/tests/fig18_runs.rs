@@ -153,7 +153,10 @@ fn resuming_needs_a_checkpoint_of_the_same_scenario() {
     )
     .unwrap_err();
     assert!(
-        matches!(err, Error::Checkpoint { .. }) && err.to_string().contains("no checkpoint"),
+        matches!(
+            err,
+            Error::Experiment(experiments::Error::Checkpoint { .. })
+        ) && err.to_string().contains("no checkpoint"),
         "{err}"
     );
 

@@ -1,56 +1,130 @@
-//! The layer rule of SPEC ("Workspace and layers"): `kinetic-enkf` <
-//! `particle-core` < `vic-solver` < `assim` < `validation` < `xtask`. A crate's
-//! `[dependencies]` may name only crates of lower layers (dev-dependencies may
-//! look upward, for tests).
+//! The crate graph of the workspace, as a table of its edges: each crate
+//! and the workspace crates its `[dependencies]` name. The table *is* the
+//! graph: a manifest that adds or drops an edge fails here until the table
+//! (and `docs/ARCHITECTURE.md`, and the commit message) say why.
+//! Dev-dependencies may point anywhere (tests use analytic references).
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
-const LAYERS: [&str; 6] = [
+/// Every workspace crate and the workspace crates it depends on.
+const EDGES: &[(&str, &[&str])] = &[
+    ("kinetic-enkf", &[]),
+    ("particle-core", &[]),
+    ("vic-solver", &["particle-core"]),
+    ("assim", &["kinetic-enkf", "particle-core"]),
+    (
+        "validation",
+        &["assim", "kinetic-enkf", "particle-core", "vic-solver"],
+    ),
+    (
+        "experiments",
+        &["assim", "particle-core", "validation", "vic-solver"],
+    ),
+    (
+        "xtask",
+        &[
+            "assim",
+            "experiments",
+            "kinetic-enkf",
+            "particle-core",
+            "validation",
+            "vic-solver",
+        ],
+    ),
+    ("benches", &[]),
+];
+
+/// The crates users depend on: published, with full metadata.
+const LIBRARIES: [&str; 6] = [
     "kinetic-enkf",
     "particle-core",
     "vic-solver",
     "assim",
     "validation",
-    "xtask",
+    "experiments",
 ];
 
-fn manifest(name: &str) -> toml::Table {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let path = if name == "xtask" {
-        root.join("xtask/Cargo.toml")
-    } else {
-        root.join("crates").join(name).join("Cargo.toml")
-    };
-    std::fs::read_to_string(&path)
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
+
+fn read(path: &Path) -> toml::Table {
+    std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .parse()
         .unwrap()
 }
 
+/// The workspace members' manifests, by package name.
+fn manifests() -> Vec<(String, toml::Table)> {
+    let workspace = read(&root().join("Cargo.toml"));
+    workspace["workspace"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let path: PathBuf = root().join(m.as_str().unwrap()).join("Cargo.toml");
+            let manifest = read(&path);
+            let name = manifest["package"]["name"].as_str().unwrap().to_string();
+            (name, manifest)
+        })
+        .collect()
+}
+
 #[test]
-fn internal_dependencies_point_down_the_layers() {
-    for (layer, name) in LAYERS.iter().enumerate() {
-        let deps = manifest(name)
+fn the_table_of_edges_is_the_crate_graph() {
+    let manifests = manifests();
+    let names: BTreeSet<&str> = manifests.iter().map(|(n, _)| n.as_str()).collect();
+    let listed: BTreeSet<&str> = EDGES.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, listed, "workspace members against the table");
+    for (name, manifest) in &manifests {
+        let used: BTreeSet<&str> = manifest
             .get("dependencies")
             .and_then(|d| d.as_table())
-            .cloned()
+            .map(|deps| {
+                deps.keys()
+                    .map(String::as_str)
+                    .filter(|d| names.contains(d))
+                    .collect()
+            })
             .unwrap_or_default();
-        for dep in deps.keys() {
-            if let Some(dep_layer) = LAYERS.iter().position(|l| l == dep) {
-                assert!(
-                    dep_layer < layer,
-                    "{name} (layer {layer}) depends on {dep} (layer {dep_layer})"
-                );
-            }
-        }
+        let allowed: BTreeSet<&str> = EDGES
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, deps)| deps.iter().copied().collect())
+            .unwrap_or_default();
+        assert_eq!(used, allowed, "{name}: [dependencies] against the table");
+    }
+}
+
+#[test]
+fn the_crate_graph_has_no_cycle() {
+    // Peel crates whose dependencies are all peeled; a cycle leaves some.
+    let mut peeled: BTreeSet<&str> = BTreeSet::new();
+    while peeled.len() < EDGES.len() {
+        let next: Vec<&str> = EDGES
+            .iter()
+            .filter(|(n, deps)| !peeled.contains(n) && deps.iter().all(|d| peeled.contains(d)))
+            .map(|(n, _)| *n)
+            .collect();
+        assert!(!next.is_empty(), "a cycle among {:?}", EDGES);
+        peeled.extend(next);
     }
 }
 
 #[test]
 fn library_crates_carry_publishing_metadata() {
-    for name in &LAYERS[..5] {
-        let m = manifest(name);
-        let package = m["package"].as_table().unwrap();
+    for (name, manifest) in manifests() {
+        let package = manifest["package"].as_table().unwrap();
+        if !LIBRARIES.contains(&name.as_str()) {
+            assert_eq!(
+                package.get("publish").and_then(|p| p.as_bool()),
+                Some(false),
+                "{name} is not a library: publish = false"
+            );
+            continue;
+        }
         for key in ["description", "keywords", "categories", "readme"] {
             assert!(package.contains_key(key), "{name} lacks package.{key}");
         }

@@ -14,8 +14,8 @@ use validation::dipole_box::DipoleBox;
 use vic_solver::{Diagnostics, FlowState, Vic};
 
 use super::{Cell, Context, Error, Outcome, Table};
-use crate::npy;
 use crate::plot::{self, Heatmap};
+use experiments::npy;
 
 /// Output grid of the snapshots: cells per side of the box.
 pub const SNAPSHOT_CELLS: usize = 128;

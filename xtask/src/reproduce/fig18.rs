@@ -11,41 +11,45 @@
 //!
 //! The truth and the three ensembles advance together, window by window.
 //! After every window `fig18.csv` is rewritten and a checkpoint of every
-//! flow is saved ([`checkpoint`](super::checkpoint)), so an interrupted run loses at most one
+//! flow is saved ([`Checkpoints`]), so an interrupted run loses at most one
 //! window: `--resume` continues it with the same final numbers, and
 //! `--stop-after K` splits a run on purpose. A finished run's rows go to the
-//! [run store](super::run_store), where the sweeps find the paper's value.
+//! [run store](RunStore), where the sweeps find the paper's value.
 
 use serde_json::json;
 use validation::dipole_box::DipoleBox;
 
-use super::checkpoint::Checkpoints;
-use super::dipole_assimilation::{
-    FILTERS, Filter, PART_TOLERANCE, Row, Setup, Split, Stage, errors, run_checkpointed,
+use experiments::dipole::{
+    Checkpoints, FILTERS, Filter, PART_TOLERANCE, Row, RunStore, Setup, Split, Stage, errors,
+    run_checkpointed,
 };
-use super::run_store::RunStore;
-use super::{Cell, Context, Error, Outcome, Table};
+
+use super::{Cell, Context, Error, Outcome, Table, code_revision};
 use crate::plot::{self, LineChart, Series};
 
 /// Run the truth and the three ensembles window by window, and write the
 /// figure.
 pub fn run(ctx: &Context) -> Result<Outcome, Error> {
-    let setup = Setup::new(&Setup::scenario(ctx)?);
+    let setup = Setup::new(&ctx.dipole_scenario()?);
+    let revision = code_revision();
     let split = Split {
-        checkpoints: &Checkpoints::new(ctx.file("checkpoint")),
+        checkpoints: &Checkpoints::in_dir(ctx.file("checkpoint")),
         resume: ctx.resume,
         stop_at: ctx.stop_after.unwrap_or(usize::MAX),
+        revision: &revision,
     };
     let per_window = setup.steps_per_window(FILTERS.len());
     let bar = ctx.progress(per_window * setup.analyses as u64, "truth and ensembles");
-    let progress = run_checkpointed(setup.clone(), ctx.seed, &FILTERS, &split, &bar, |p| {
+    let steps = Context::step_counter(&bar);
+    let progress = run_checkpointed(setup.clone(), ctx.seed, &FILTERS, &split, &steps, |p| {
         write_csv(ctx, &p.rows)
     })?;
     bar.finish_and_clear();
     let complete = progress.completed == setup.analyses;
     write_csv(ctx, &progress.rows)?;
     if complete {
-        RunStore::new(ctx).save(&setup, ctx.seed, &progress)?;
+        RunStore::new(ctx.shared_dir("dipole-runs"), &revision, ctx.resume)
+            .save(&setup, ctx.seed, &progress)?;
     }
     let mut outcome = outcome(ctx, &setup, &progress.rows, complete)?;
     outcome.parameters["revisions"] = json!(progress.revisions);

@@ -13,16 +13,17 @@
 use serde_json::json;
 use validation::dipole_box::DipoleBox;
 
-use super::dipole_assimilation::{Experiment, FILTERS, Filter, Setup, Stage};
+use experiments::dipole::{Experiment, FILTERS, Filter, Setup, Stage};
+
 use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, Heatmap};
 
 /// Run the first window and draw the chosen member.
 pub fn run(ctx: &Context) -> Result<Outcome, Error> {
-    let setup = Setup::new(&Setup::scenario(ctx)?);
+    let setup = Setup::new(&ctx.dipole_scenario()?);
     let (mut experiment, mut progress) = Experiment::start(setup, ctx.seed, &FILTERS)?;
     let bar = ctx.progress(experiment.setup.steps_per_window(1), "first window");
-    experiment.advance_window(&mut progress, &bar)?;
+    experiment.advance_window(&mut progress, &Context::step_counter(&bar))?;
     bar.finish_and_clear();
 
     let analysis_errors = |filter: Filter| {

@@ -10,9 +10,7 @@
 //! entry in [`registry::FIGURES`] from `planned` to `implemented`.
 
 mod advection1d;
-mod checkpoint;
 mod diffusion_accuracy;
-mod dipole_assimilation;
 mod fig1;
 mod fig10;
 mod fig11;
@@ -36,7 +34,6 @@ mod fig9;
 mod kinetic_elliptic;
 mod kinetic_phase;
 pub mod registry;
-mod run_store;
 mod sweep;
 
 use std::fs;
@@ -46,6 +43,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
+use validation::dipole_experiment::DipoleExperiment;
 
 pub use registry::{FIGURES, Figure, Paper, Status};
 
@@ -114,28 +112,15 @@ pub enum Error {
     /// An analysis refused its input.
     #[error("assimilation: {0}")]
     Assim(#[from] assim::Error),
-    /// A checkpoint of an interrupted run cannot be used.
-    #[error("checkpoint {path}: {reason}")]
-    Checkpoint {
-        /// The checkpoint file or directory.
-        path: PathBuf,
-        /// What is wrong with it.
-        reason: String,
-    },
     /// Options that do not go together.
     #[error("{0}")]
     Usage(String),
     /// A rayon thread pool could not be built.
     #[error("cannot build a thread pool: {0}")]
     ThreadPool(String),
-    /// One ensemble member's flow stopped.
-    #[error("member {member}: {source}")]
-    Member {
-        /// The member.
-        member: usize,
-        /// Why its flow stopped.
-        source: vic_solver::Error,
-    },
+    /// An experiment could not run, resume or keep its results.
+    #[error(transparent)]
+    Experiment(#[from] experiments::Error),
 }
 
 /// Options shared by every reproduction of one invocation.
@@ -183,6 +168,25 @@ pub struct Context {
 }
 
 impl Context {
+    /// The 2D scenario of `--config FILE` if given, else the paper's file
+    /// (or the quick one).
+    ///
+    /// # Errors
+    /// [`Error::Io`] for an unreadable file, [`Error::Validation`] naming a
+    /// bad key.
+    pub fn dipole_scenario(&self) -> Result<DipoleExperiment, Error> {
+        Ok(match self.config_text()? {
+            Some(text) => DipoleExperiment::from_toml(&text)?,
+            None if self.quick => DipoleExperiment::quick()?,
+            None => DipoleExperiment::paper()?,
+        })
+    }
+
+    /// The progress bar's callback: `n` more steps done.
+    pub fn step_counter(bar: &ProgressBar) -> impl Fn(u64) + Sync + '_ {
+        move |n| bar.inc(n)
+    }
+
     /// Path of `ID.csv`.
     pub fn csv_path(&self) -> PathBuf {
         self.dir.join(format!("{}.csv", self.id))
@@ -440,7 +444,10 @@ pub(crate) fn code_revision() -> String {
     match git_revision() {
         (revision, Some(true)) => {
             let diff = git(&["diff", "HEAD", "--binary"]).unwrap_or_default();
-            format!("{revision}+changes.{:016x}", fnv1a(&diff))
+            format!(
+                "{revision}+changes.{:016x}",
+                experiments::hash::fnv1a(&diff)
+            )
         }
         (revision, _) => revision,
     }
@@ -465,14 +472,6 @@ fn git(args: &[&str]) -> Option<Vec<u8>> {
         .ok()
         .filter(|o| o.status.success())
         .map(|o| o.stdout)
-}
-
-/// The 64-bit FNV-1a hash: a stable name for a text (file names of stored
-/// runs, revisions with changes), the same on every platform and release.
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
-        (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 /// Write a whole text file.

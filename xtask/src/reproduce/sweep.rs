@@ -4,26 +4,26 @@
 //! `d_p`), with box plots of the members' vorticity errors after the last
 //! analysis, for Remesh-EnKF and Part-EnKF.
 //!
-//! Each value is a whole run of [`dipole_assimilation`](super::dipole_assimilation)
+//! Each value is a whole run of [`experiments::dipole`]
 //! (the truth and both filters from the prior; no free run). Where the
 //! paper fits a convergence order (Figs. 19 and 20), `summary.json` holds
 //! ours, the least-squares slope of `log e_omega` against the log of the
 //! abscissa, beside the paper's. `--quick` runs the coarse scenario with 8
 //! members and 5 analyses, on fewer values.
 //!
-//! A filter's run already in the [run store](super::run_store) (from `fig18`
+//! A filter's run already in the [run store](RunStore) (from `fig18`
 //! or another sweep, with the same setup, seed and code) is reused, not
 //! rerun: the paper's own value of each sweep is `fig18`'s setup.
 
 use serde_json::json;
 use validation::dipole_experiment::DipoleExperiment;
 
-use super::checkpoint::{Record, Records};
-use super::dipole_assimilation::{
-    Filter, Progress, Row, Setup, Split, Stage, fingerprint, rows_of, run_checkpointed,
+use experiments::dipole::{
+    Filter, Record, Records, Row, RunState, RunStore, Setup, Split, Stage, fingerprint, rows_of,
+    run_checkpointed,
 };
-use super::run_store::RunStore;
-use super::{Cell, Context, Error, Outcome, Table};
+
+use super::{Cell, Context, Error, Outcome, Table, code_revision};
 use crate::plot::{self, BoxPlot};
 
 /// The filters compared, in legend order.
@@ -63,7 +63,7 @@ pub struct Order {
 /// and starts the others; `--stop-after K` stops once `K` windows of the
 /// whole sweep are complete.
 pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
-    let mut base = Setup::scenario(ctx)?;
+    let mut base = ctx.dipole_scenario()?;
     let values = if ctx.quick {
         if ctx.config.is_none() {
             base.assimilation.members = 8;
@@ -73,8 +73,9 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
     } else {
         sweep.values
     };
-    let records = Records::new(ctx)?;
-    let store = RunStore::new(ctx);
+    let records = Records::in_dir(&ctx.dir, ctx.resume)?;
+    let revision = code_revision();
+    let store = RunStore::new(ctx.shared_dir("dipole-runs"), &revision, ctx.resume);
     let mut table = Table::new(&[
         sweep.name,
         "filter",
@@ -126,15 +127,21 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
                         resume: ctx.resume && checkpoints.exist(),
                         checkpoints: &checkpoints,
                         stop_at: stop_at - windows_done,
+                        revision: &revision,
                     };
                     let bar = ctx.progress(
                         setup.steps_per_window(missing.len()) * setup.analyses as u64,
                         &format!("{} = {}", sweep.name, (sweep.label)(value)),
                     );
-                    let progress =
-                        run_checkpointed(setup.clone(), ctx.seed, &missing, &split, &bar, |_| {
-                            Ok(())
-                        })?;
+                    let steps = Context::step_counter(&bar);
+                    let progress = run_checkpointed(
+                        setup.clone(),
+                        ctx.seed,
+                        &missing,
+                        &split,
+                        &steps,
+                        |_| Ok::<(), Error>(()),
+                    )?;
                     bar.finish_and_clear();
                     if progress.completed < analyses {
                         break;
@@ -255,7 +262,7 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
 /// the names of the reused filters.
 fn combine(
     stored: Vec<Option<Record>>,
-    computed: Option<&Progress>,
+    computed: Option<&RunState>,
 ) -> (Vec<Row>, Vec<String>, Vec<&'static str>) {
     let mut rows = Vec::new();
     let mut revisions: Vec<String> = Vec::new();

@@ -4,15 +4,20 @@
 //! window, with the ensemble L2 error `e_omega` of every ensemble before
 //! and after every analysis ([`Row`]).
 //!
-//! `fig18` runs it once with all three ensembles (and checkpoints it);
-//! `fig19`–`fig21`, `fig23` and `fig24` run it for every value of a swept
-//! parameter. The truth is simulated at a finer `d_p` than the members
-//! (the scenario file says which). `e_omega = 1/N sum_i int (omega_i -
+//! `cargo xtask reproduce fig18` runs it once with all three ensembles
+//! (and checkpoints it); `fig19`–`fig21`, `fig23` and `fig24` run it for
+//! every value of a swept parameter. The truth is simulated at a finer
+//! `d_p` than the members (the scenario file says which). `e_omega = 1/N sum_i int (omega_i -
 //! omega_gt)^2` is a midpoint rule on the quadrature cells, each field being
 //! the `M4'` interpolant of its particles' projection.
 
+mod checkpoint;
+mod run_store;
+
+pub use checkpoint::{Checkpoints, Record, Records};
+pub use run_store::RunStore;
+
 use assim::{ObservationNoise, coefficients, part_update, perturbations, remesh_update};
-use indicatif::ProgressBar;
 use particle_core::kernels::Width;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -21,8 +26,7 @@ use validation::dipole_experiment::DipoleExperiment;
 use validation::norms::{CellGrid2d, EnsembleL2Error, ensemble_l2_error};
 use vic_solver::{FlowState, Vic};
 
-use super::checkpoint::Checkpoints;
-use super::{Context, Error, code_revision};
+use crate::Error;
 
 /// Cut-off of the Gaussian in Part-EnKF's field evaluations (eq. 12).
 pub const PART_TOLERANCE: f64 = 1e-6;
@@ -30,28 +34,28 @@ pub const PART_TOLERANCE: f64 = 1e-6;
 /// The experiment's parameters.
 #[derive(Debug, Clone)]
 pub struct Setup {
+    /// The truth's dipole, viscosity and discretisation.
     pub truth: DipoleBox,
+    /// The members' discretisation (their dipole and viscosity are drawn
+    /// from [`Setup::prior`]).
     pub member: DipoleBox,
+    /// The prior of the members' dipoles and viscosities.
     pub prior: DipolePrior,
+    /// Ensemble size `N`.
     pub members: usize,
+    /// Number of analyses (windows).
     pub analyses: usize,
+    /// Length of an assimilation window.
     pub window: f64,
+    /// Where the truth's velocity is observed (both components).
     pub points: Vec<[f64; 2]>,
+    /// Standard deviation of the observation noise.
     pub sigma_obs: f64,
+    /// Cells per side of the midpoint rule of `e_omega`.
     pub quadrature_cells: usize,
 }
 
 impl Setup {
-    /// The scenario of `--config FILE` if given, else the paper's file (or
-    /// the quick one).
-    pub fn scenario(ctx: &Context) -> Result<DipoleExperiment, Error> {
-        Ok(match ctx.config_text()? {
-            Some(text) => DipoleExperiment::from_toml(&text)?,
-            None if ctx.quick => DipoleExperiment::quick()?,
-            None => DipoleExperiment::paper()?,
-        })
-    }
-
     /// The parameters of a (checked) scenario.
     pub fn new(experiment: &DipoleExperiment) -> Self {
         let a = &experiment.assimilation;
@@ -78,8 +82,11 @@ impl Setup {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Filter {
+    /// No analysis: the prior ensemble run forward.
     FreeRun,
+    /// Remesh-EnKF (eq. 11): the analysed field remeshed to fresh particles.
     RemeshEnkf,
+    /// Part-EnKF (eq. 12): new strengths on each member's own particles.
     PartEnkf,
 }
 
@@ -87,6 +94,8 @@ pub enum Filter {
 pub const FILTERS: [Filter; 3] = [Filter::FreeRun, Filter::RemeshEnkf, Filter::PartEnkf];
 
 impl Filter {
+    /// The ensemble's name in files (`free_run`, `remesh_enkf`,
+    /// `part_enkf`).
     pub fn name(self) -> &'static str {
         match self {
             Filter::FreeRun => "free_run",
@@ -100,12 +109,16 @@ impl Filter {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
+    /// At `t = 0`, before any window.
     Prior,
+    /// At the end of a window, before its analysis.
     Forecast,
+    /// Just after an analysis.
     Analysis,
 }
 
 impl Stage {
+    /// The stage's name in files (`prior`, `forecast`, `analysis`).
     pub fn name(self) -> &'static str {
         match self {
             Stage::Prior => "prior",
@@ -118,14 +131,19 @@ impl Stage {
 /// One line of `fig18.csv`: the error of one ensemble at one time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
+    /// The ensemble.
     pub filter: Filter,
+    /// Windows completed (0 for the prior).
     pub analysis: usize,
+    /// The flows' time.
     pub time: f64,
+    /// Before or after the analysis.
     pub stage: Stage,
     /// `e_omega`, the mean of `per_member`.
     pub e_omega: f64,
     /// `int (omega_i - omega_gt)^2` of each member.
     pub per_member: Vec<f64>,
+    /// The mean number of particles of the members.
     pub mean_particles: f64,
 }
 
@@ -154,8 +172,10 @@ impl Row {
 /// Everything a run has computed after `completed` analysis windows: what
 /// a checkpoint holds, and all that a figure is made of.
 #[derive(Debug, Clone)]
-pub struct Progress {
+pub struct RunState {
+    /// Windows completed.
     pub completed: usize,
+    /// The truth's flow.
     pub truth: FlowState,
     /// The noisy data of every completed window.
     pub observations: Vec<Vec<f64>>,
@@ -164,6 +184,7 @@ pub struct Progress {
     pub truth_fields: Vec<Vec<f64>>,
     /// Each ensemble's filter and members.
     pub ensembles: Vec<(Filter, Vec<FlowState>)>,
+    /// Every error measured, in time order.
     pub rows: Vec<Row>,
     /// The git revisions of the code that computed the windows, in order
     /// (more than one when a run was resumed after a change).
@@ -175,6 +196,7 @@ pub struct Progress {
 /// window at once (solvers hold no state between steps: the first row also
 /// serves the analyses and errors of every ensemble).
 pub struct Experiment {
+    /// The experiment's parameters.
     pub setup: Setup,
     seed: u64,
     quadrature: CellGrid2d,
@@ -186,7 +208,7 @@ impl Experiment {
     /// The solvers, and the progress of a run that has not started: the
     /// truth and every ensemble at `t = 0` (all ensembles from the same
     /// prior draws), with the prior rows.
-    pub fn start(setup: Setup, seed: u64, filters: &[Filter]) -> Result<(Self, Progress), Error> {
+    pub fn start(setup: Setup, seed: u64, filters: &[Filter]) -> Result<(Self, RunState), Error> {
         let quadrature = CellGrid2d::new(
             [0.0, 0.0],
             [DipoleBox::LENGTH, DipoleBox::LENGTH],
@@ -219,7 +241,7 @@ impl Experiment {
             .iter()
             .map(|&f| Row::new(f, 0, 0.0, Stage::Prior, error.clone(), &prior))
             .collect();
-        let progress = Progress {
+        let progress = RunState {
             completed: 0,
             truth,
             observations: Vec::new(),
@@ -237,11 +259,11 @@ impl Experiment {
     /// analysis, in ensemble order. Every ensemble starts from the same
     /// prior, so the first forecast is computed once and copied before the
     /// first analysis (an ensemble's rows do not depend on which ensembles
-    /// run beside it). `bar` counts the steps.
+    /// run beside it). `on_steps(n)` is called as `n` more steps are done.
     pub fn advance_window(
         &mut self,
-        progress: &mut Progress,
-        bar: &ProgressBar,
+        progress: &mut RunState,
+        on_steps: &(dyn Fn(u64) + Sync),
     ) -> Result<(), Error> {
         let setup = &self.setup;
         let k = progress.completed;
@@ -260,7 +282,7 @@ impl Experiment {
                 self.truth_vic.advance(
                     &mut progress.truth,
                     setup.truth.steps_to(setup.window),
-                    |_| bar.inc(1),
+                    |_| on_steps(1),
                 )
             },
             || {
@@ -268,7 +290,7 @@ impl Experiment {
                     &mut self.vics[..forecasting],
                     &mut progress.ensembles[..forecasting],
                     member_steps,
-                    bar,
+                    on_steps,
                 )
             },
         );
@@ -278,7 +300,7 @@ impl Experiment {
             let (first, rest) = progress.ensembles.split_at_mut(1);
             for (_, flows) in rest {
                 flows.clone_from(&first[0].1);
-                bar.inc(member_steps * setup.members as u64);
+                on_steps(member_steps * setup.members as u64);
             }
         }
         let velocity = self
@@ -379,12 +401,12 @@ impl Experiment {
 
 /// Every member of every given ensemble through `steps` steps, all in
 /// parallel, the largest members first (so that no long forecast starts
-/// last); `bar` counts each member's steps when it is done.
+/// last); `on_steps` is told each member's steps when it is done.
 fn forecast(
     vics: &mut [Vec<Vic>],
     ensembles: &mut [(Filter, Vec<FlowState>)],
     steps: u64,
-    bar: &ProgressBar,
+    on_steps: &(dyn Fn(u64) + Sync),
 ) -> Result<(), Error> {
     let mut work: Vec<(usize, &mut Vic, &mut FlowState)> = vics
         .iter_mut()
@@ -398,7 +420,7 @@ fn forecast(
         .try_for_each(|(member, vic, state)| {
             vic.advance(state, steps, |_| {})
                 .map_err(|source| Error::Member { member, source })?;
-            bar.inc(steps);
+            on_steps(steps);
             Ok(())
         })
 }
@@ -440,11 +462,15 @@ pub fn fingerprint(setup: &Setup, seed: u64, filters: &[Filter]) -> String {
 
 /// Where a long run keeps its checkpoints and how far this invocation goes.
 pub struct Split<'a> {
+    /// Where the checkpoints are.
     pub checkpoints: &'a Checkpoints,
     /// Continue from the newest checkpoint instead of starting over.
     pub resume: bool,
     /// Stop once this many windows are complete.
     pub stop_at: usize,
+    /// The revision of the code running, recorded with the results (see
+    /// [`RunStore::new`]).
+    pub revision: &'a str,
 }
 
 /// A run of `filters` window by window with a checkpoint after each one
@@ -456,14 +482,19 @@ pub struct Split<'a> {
 /// once `split.stop_at` windows are complete (or all of them), calling
 /// `after_window` with the progress after every window. A finished run
 /// removes its checkpoints; a stopped one keeps the newest.
-pub fn run_checkpointed(
+///
+/// # Errors
+/// This crate's [`Error`] (converted to `E`) for a checkpoint that cannot
+/// be written or resumed, or a flow or analysis that fails; `after_window`'s
+/// own errors.
+pub fn run_checkpointed<E: From<Error>>(
     setup: Setup,
     seed: u64,
     filters: &[Filter],
     split: &Split,
-    bar: &ProgressBar,
-    mut after_window: impl FnMut(&Progress) -> Result<(), Error>,
-) -> Result<Progress, Error> {
+    on_steps: &(dyn Fn(u64) + Sync),
+    mut after_window: impl FnMut(&RunState) -> Result<(), E>,
+) -> Result<RunState, E> {
     let fingerprint = fingerprint(&setup, seed, filters);
     let checkpoints = split.checkpoints;
     if !split.resume {
@@ -475,15 +506,14 @@ pub fn run_checkpointed(
     } else {
         fresh
     };
-    let revision = code_revision();
-    if progress.revisions.last() != Some(&revision) {
-        progress.revisions.push(revision);
+    if progress.revisions.last().map(String::as_str) != Some(split.revision) {
+        progress.revisions.push(split.revision.to_string());
     }
     let setup = &experiment.setup;
     let last = split.stop_at.min(setup.analyses);
-    bar.inc(setup.steps_per_window(filters.len()) * progress.completed as u64);
+    on_steps(setup.steps_per_window(filters.len()) * progress.completed as u64);
     while progress.completed < last {
-        experiment.advance_window(&mut progress, bar)?;
+        experiment.advance_window(&mut progress, on_steps)?;
         checkpoints.save(&progress, &fingerprint)?;
         after_window(&progress)?;
     }

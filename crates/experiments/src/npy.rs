@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::reproduce::Error;
+use crate::Error;
 
 /// Write `values` (C order, last index fastest) as an array of `shape`.
 ///

@@ -11,16 +11,17 @@
 //! it runs a value: at the paper's parameters that spares an hour per sweep.
 //!
 //! A stored run is reused only if its fingerprint (setup, seed, filter)
-//! matches and it was computed by the code running now, one revision with
-//! the same uncommitted changes ([`code_revision`]); with `--resume`, as for
-//! a checkpoint, any revision is accepted and reported.
+//! matches and it was computed by the code running now (one revision, the
+//! store's); a store that accepts any revision (a resumed run, as for a
+//! checkpoint) reuses the runs of other revisions too, which they name.
 
 use std::fs;
 use std::path::PathBuf;
 
-use super::checkpoint::{Record, io, read_json, write_json_atomically};
-use super::dipole_assimilation::{Filter, Progress, Setup, fingerprint, rows_of};
-use super::{Context, Error, code_revision, fnv1a};
+use super::checkpoint::{Record, read_json, write_json_atomically};
+use super::{Filter, RunState, Setup, fingerprint, rows_of};
+use crate::error::io;
+use crate::{Error, hash::fnv1a};
 
 /// The store of an output directory.
 pub struct RunStore {
@@ -32,12 +33,15 @@ pub struct RunStore {
 }
 
 impl RunStore {
-    /// The store beside `ctx`'s output directory (`OUT/dipole-runs/`).
-    pub fn new(ctx: &Context) -> Self {
+    /// The store in `dir` for the code at `revision` (a name that changes
+    /// with the code, such as a version control revision; `"unknown"` is
+    /// never reused), reusing the runs of other revisions too if
+    /// `any_revision`.
+    pub fn new(dir: PathBuf, revision: &str, any_revision: bool) -> Self {
         RunStore {
-            dir: ctx.shared_dir("dipole-runs"),
-            revision: code_revision(),
-            any_revision: ctx.resume,
+            dir,
+            revision: revision.to_string(),
+            any_revision,
         }
     }
 
@@ -59,19 +63,19 @@ impl RunStore {
         Ok(reusable.then_some(run))
     }
 
-    /// Keep the rows of every filter of the finished run `progress`, one
+    /// Keep the rows of every filter of the finished run `state`, one
     /// file each.
     ///
     /// # Errors
     /// [`Error::Io`] if a file cannot be written.
-    pub fn save(&self, setup: &Setup, seed: u64, progress: &Progress) -> Result<(), Error> {
+    pub fn save(&self, setup: &Setup, seed: u64, state: &RunState) -> Result<(), Error> {
         fs::create_dir_all(&self.dir).map_err(|e| io(&self.dir, e))?;
-        for &(filter, _) in &progress.ensembles {
+        for &(filter, _) in &state.ensembles {
             let key = fingerprint(setup, seed, &[filter]);
             let path = self.path(filter, &key);
             let run = Record {
-                rows: rows_of(&progress.rows, filter),
-                revisions: progress.revisions.clone(),
+                rows: rows_of(&state.rows, filter),
+                revisions: state.revisions.clone(),
                 fingerprint: key,
             };
             write_json_atomically(&path, &run)?;
@@ -114,13 +118,5 @@ mod tests {
         );
         assert!(!reusable_revisions(&r(&[]), "abc"));
         assert!(!reusable_revisions(&r(&["unknown"]), "unknown"));
-    }
-
-    #[test]
-    fn the_file_names_hash_is_fnv1a() {
-        // Published test vectors of 64-bit FNV-1a.
-        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
     }
 }

@@ -1,10 +1,10 @@
-//! Checkpoints of a 2D assimilation run (`fig18`, and each value of a
-//! sweep): after every analysis window, the state of every flow (the truth
-//! and each member of each ensemble) and everything measured so far, so
-//! that `--resume` continues with the same numbers.
+//! Checkpoints of a 2D assimilation run: after every analysis window, the
+//! state of every flow (the truth and each member of each ensemble) and
+//! everything measured so far, so that a resumed run continues with the
+//! same numbers.
 //!
-//! Layout of a checkpoint directory (`OUT/fig18/checkpoint/`,
-//! `OUT/fig19/checkpoint/run-KK/`, ...):
+//! Layout of a checkpoint directory (`fig18` of `cargo xtask reproduce`
+//! uses `OUT/fig18/checkpoint/`, a sweep `OUT/fig19/checkpoint/run-KK/`):
 //!
 //! * `latest.json` names the newest complete checkpoint directory;
 //! * `after-KKK/` holds the state after `KKK` windows: `state.json` (the
@@ -26,9 +26,9 @@ use particle_core::ParticleSet;
 use serde::{Deserialize, Serialize};
 use vic_solver::FlowState;
 
-use super::dipole_assimilation::{Filter, Progress, Row};
-use crate::npy;
-use crate::reproduce::{Context, Error};
+use super::{Filter, Row, RunState};
+use crate::error::io;
+use crate::{Error, npy};
 
 /// The checkpoints of one output directory.
 pub struct Checkpoints {
@@ -75,10 +75,6 @@ struct Latest {
 }
 
 impl Checkpoints {
-    pub fn new(dir: PathBuf) -> Self {
-        Checkpoints { dir }
-    }
-
     /// Remove every checkpoint (a fresh run, or a finished one).
     pub fn clear(&self) -> Result<(), Error> {
         remove_dir(&self.dir)
@@ -89,34 +85,42 @@ impl Checkpoints {
         self.dir.join("latest.json").is_file()
     }
 
-    /// Save `progress` as the newest checkpoint and drop the older ones.
-    pub fn save(&self, progress: &Progress, fingerprint: &str) -> Result<(), Error> {
-        let name = format!("after-{:03}", progress.completed);
+    /// The checkpoints in `dir` (created when the first is saved).
+    pub fn in_dir(dir: PathBuf) -> Self {
+        Checkpoints { dir }
+    }
+
+    /// Save `run` as the newest checkpoint and drop the older ones.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if a file cannot be written.
+    pub fn save(&self, run: &RunState, fingerprint: &str) -> Result<(), Error> {
+        let name = format!("after-{:03}", run.completed);
         let partial = self.dir.join(format!("{name}.partial"));
         let _ = fs::remove_dir_all(&partial);
         fs::create_dir_all(&partial).map_err(|e| io(&partial, e))?;
 
-        write_particles(&partial.join("truth.npy"), &progress.truth.particles)?;
-        for (filter, members) in &progress.ensembles {
+        write_particles(&partial.join("truth.npy"), &run.truth.particles)?;
+        for (filter, members) in &run.ensembles {
             for (m, state) in members.iter().enumerate() {
                 let path = partial.join(format!("{}-{m:03}.npy", filter.name()));
                 write_particles(&path, &state.particles)?;
             }
         }
-        write_rows(&partial.join("observations.npy"), &progress.observations)?;
-        write_rows(&partial.join("truth_fields.npy"), &progress.truth_fields)?;
+        write_rows(&partial.join("observations.npy"), &run.observations)?;
+        write_rows(&partial.join("truth_fields.npy"), &run.truth_fields)?;
         let state = State {
             fingerprint: fingerprint.to_string(),
-            completed: progress.completed,
-            truth: Clock::of(&progress.truth),
-            filters: progress.ensembles.iter().map(|(f, _)| *f).collect(),
-            members: progress
+            completed: run.completed,
+            truth: Clock::of(&run.truth),
+            filters: run.ensembles.iter().map(|(f, _)| *f).collect(),
+            members: run
                 .ensembles
                 .iter()
                 .map(|(_, m)| m.iter().map(Clock::of).collect())
                 .collect(),
-            rows: progress.rows.clone(),
-            revisions: progress.revisions.clone(),
+            rows: run.rows.clone(),
+            revisions: run.revisions.clone(),
         };
         write_json(&partial.join("state.json"), &state)?;
 
@@ -140,13 +144,18 @@ impl Checkpoints {
     }
 
     /// The newest checkpoint, if it was written for `fingerprint`.
-    pub fn load(&self, fingerprint: &str) -> Result<Progress, Error> {
+    ///
+    /// # Errors
+    /// [`Error::Checkpoint`] if there is none, or it was written for
+    /// another fingerprint, or a file of it is damaged; [`Error::Io`] if a
+    /// file cannot be read.
+    pub fn load(&self, fingerprint: &str) -> Result<RunState, Error> {
         let latest_path = self.dir.join("latest.json");
         if !latest_path.is_file() {
             return Err(Error::Checkpoint {
                 path: latest_path,
                 reason: "no checkpoint to resume from (a finished run removes its checkpoint; \
-                         run without --resume to start)"
+                         start a new run instead)"
                     .into(),
             });
         }
@@ -158,7 +167,7 @@ impl Checkpoints {
             return Err(Error::Checkpoint {
                 path: state_path,
                 reason: format!(
-                    "written by another scenario or seed ({}); run without --resume to start over",
+                    "written by another scenario or seed ({}); start a new run instead",
                     state.fingerprint
                 ),
             });
@@ -189,7 +198,7 @@ impl Checkpoints {
             .collect::<Result<Vec<_>, Error>>()?;
         let observations = read_rows(&dir.join("observations.npy"), state.completed)?;
         let truth_fields = read_rows(&dir.join("truth_fields.npy"), state.completed + 1)?;
-        Ok(Progress {
+        Ok(RunState {
             completed: state.completed,
             truth,
             observations,
@@ -210,10 +219,10 @@ pub struct Records {
 }
 
 /// A finished run: of a sweep's value (`runs/run-KK.json`), or of one
-/// filter in the [run store](super::run_store).
+/// filter in the [run store](super::RunStore).
 #[derive(Serialize, Deserialize)]
 pub struct Record {
-    /// What the run was computed for ([`fingerprint`](super::dipole_assimilation::fingerprint)).
+    /// What the run was computed for ([`fingerprint`](super::fingerprint)).
     pub fingerprint: String,
     /// Every row of the run.
     pub rows: Vec<Row>,
@@ -222,21 +231,25 @@ pub struct Record {
 }
 
 impl Records {
-    /// The records of `ctx`'s output directory. Without `--resume` an
-    /// earlier run's are removed; with it there must be some.
-    pub fn new(ctx: &Context) -> Result<Self, Error> {
+    /// The records in `dir` (`runs/` and `checkpoint/`). Unless `resume`
+    /// an earlier sweep's are removed; with it there must be some.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if old records cannot be removed;
+    /// [`Error::Checkpoint`] if `resume` finds nothing to resume.
+    pub fn in_dir(dir: &Path, resume: bool) -> Result<Self, Error> {
         let records = Records {
-            runs: ctx.file("runs"),
-            checkpoints: ctx.file("checkpoint"),
+            runs: dir.join("runs"),
+            checkpoints: dir.join("checkpoint"),
         };
-        if !ctx.resume {
+        if !resume {
             remove_dir(&records.runs)?;
             remove_dir(&records.checkpoints)?;
         } else if !records.runs.is_dir() && !records.checkpoints.is_dir() {
             return Err(Error::Checkpoint {
                 path: records.checkpoints,
-                reason: "no finished run and no checkpoint to resume from; run without --resume \
-                         to start"
+                reason: "no finished run and no checkpoint to resume from; start a new sweep \
+                         instead"
                     .into(),
             });
         }
@@ -254,7 +267,7 @@ impl Records {
             return Err(bad(
                 &path,
                 format!(
-                    "written by another scenario or seed ({}); run without --resume to start over",
+                    "written by another scenario or seed ({}); start a new sweep instead",
                     record.fingerprint
                 ),
             ));
@@ -282,7 +295,7 @@ impl Records {
 
     /// The checkpoints of run `run`.
     pub fn checkpoints(&self, run: usize) -> Checkpoints {
-        Checkpoints::new(self.checkpoints.join(format!("run-{run:02}")))
+        Checkpoints::in_dir(self.checkpoints.join(format!("run-{run:02}")))
     }
 
     /// Remove every checkpoint (the sweep is finished).
@@ -300,13 +313,6 @@ fn remove_dir(dir: &Path) -> Result<(), Error> {
     match fs::remove_dir_all(dir) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(dir, e)),
         _ => Ok(()),
-    }
-}
-
-pub(super) fn io(path: &Path, source: std::io::Error) -> Error {
-    Error::Io {
-        path: path.to_path_buf(),
-        source,
     }
 }
 

@@ -1,0 +1,56 @@
+//! The error of every fallible function of this crate.
+
+use std::path::PathBuf;
+
+/// Why an experiment could not run, resume or keep its results.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing a file or directory failed.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A checkpoint, a stored run or a NumPy file cannot be used.
+    #[error("checkpoint {path}: {reason}")]
+    Checkpoint {
+        /// The file or directory.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A scenario, reference or norm refused its input.
+    #[error(transparent)]
+    Validation(#[from] validation::Error),
+    /// The Vortex-In-Cell solver refused its input or stopped.
+    #[error("vortex-in-cell: {0}")]
+    Vic(#[from] vic_solver::Error),
+    /// A particle operation refused its input.
+    #[error("particles: {0}")]
+    Particles(#[from] particle_core::Error),
+    /// An analysis refused its input.
+    #[error("assimilation: {0}")]
+    Assim(#[from] assim::Error),
+    /// One ensemble member's flow stopped.
+    #[error("member {member}: {source}")]
+    Member {
+        /// The member.
+        member: usize,
+        /// Why its flow stopped.
+        source: vic_solver::Error,
+    },
+}
+
+/// The result of this crate's fallible functions.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// [`Error::Io`] for `path`.
+pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
