@@ -41,6 +41,7 @@ use crate::dipole_experiment::{Normal, Uniform};
 use crate::error::{Error, Result};
 use crate::heat_kernel::AdvectionDiffusion;
 use crate::norms::PeriodicGrid1d;
+use crate::scenario_file::{self, bad};
 
 /// The paper's experiment (`scenarios/advection1d.toml`).
 pub const PAPER: &str = include_str!("../../../scenarios/advection1d.toml");
@@ -199,12 +200,6 @@ fn sample_uniform(key: &str, u: Uniform, rng: &mut Xoshiro256PlusPlus) -> Result
     Ok(dist.sample(rng))
 }
 
-fn bad(key: &str, value: impl std::fmt::Display, why: &str) -> Error {
-    Error::Scenario {
-        message: format!("{key} = {value}: {why}"),
-    }
-}
-
 fn positive(key: &str, v: f64) -> Result<()> {
     if v.is_finite() && v > 0.0 {
         Ok(())
@@ -253,9 +248,7 @@ impl Advection1dScenario {
     /// [`Error::Scenario`] naming an unknown key, a missing one, a value of
     /// the wrong type (with its line), or a value out of range.
     pub fn from_toml(text: &str) -> Result<Self> {
-        let scenario: Self = toml::from_str(text).map_err(|e| Error::Scenario {
-            message: e.to_string(),
-        })?;
+        let scenario: Self = scenario_file::parse(text)?;
         scenario.validate()?;
         Ok(scenario)
     }

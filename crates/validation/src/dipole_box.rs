@@ -24,7 +24,7 @@ use crate::error::Result;
 use crate::lamb_chaplygin::LambChaplygin;
 
 /// A dipole in the stress-free box and the discretisation that simulates it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct DipoleBox {
     /// The initial dipole.
     pub dipole: LambChaplygin,
@@ -109,7 +109,7 @@ impl DipoleBox {
 
 /// The prior of the 2D ensemble, paper 2 Table 2 (`N(mean, variance)`,
 /// `U(low, high)`; SPEC, "Conventions").
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct DipolePrior {
     /// Radius `R ~ N(mean, sd^2)`: `(mean, sd)`.
     pub radius: (f64, f64),

@@ -11,8 +11,9 @@ use std::f64::consts::PI;
 use serde::Deserialize;
 
 use crate::dipole_box::{DipoleBox, DipolePrior, observation_points};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::lamb_chaplygin::LambChaplygin;
+use crate::scenario_file::{self, bad};
 
 /// The paper's experiment (`scenarios/dipole2d.toml`).
 pub const PAPER: &str = include_str!("../../../scenarios/dipole2d.toml");
@@ -140,14 +141,20 @@ impl DipoleExperiment {
     /// Parse and check a scenario.
     ///
     /// # Errors
-    /// [`Error::Scenario`] naming an unknown key, a missing one, a value of
+    /// [`crate::Error::Scenario`] naming an unknown key, a missing one, a value of
     /// the wrong type (with its line), or a value out of range.
     pub fn from_toml(text: &str) -> Result<Self> {
-        let experiment: DipoleExperiment = toml::from_str(text).map_err(|e| Error::Scenario {
-            message: e.to_string(),
-        })?;
+        let experiment: DipoleExperiment = scenario_file::parse(text)?;
         experiment.validate()?;
         Ok(experiment)
+    }
+
+    /// Read and check the scenario file `path`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Scenario`] naming the file, the key and the value.
+    pub fn from_file(path: &std::path::Path) -> Result<Self> {
+        scenario_file::read(path, Self::from_toml)
     }
 
     /// The paper's experiment.
@@ -170,13 +177,9 @@ impl DipoleExperiment {
     /// scenario changed in code (a parameter sweep).
     ///
     /// # Errors
-    /// [`Error::Scenario`] naming the first value out of range.
+    /// [`crate::Error::Scenario`] naming the first value out of range.
     pub fn validate(&self) -> Result<()> {
-        let bad = |key: &str, value: String, why: &str| {
-            Err(Error::Scenario {
-                message: format!("{key} = {value}: {why}"),
-            })
-        };
+        let bad = |key: &str, value: String, why: &str| Err(bad(key, value, why));
         let positive = |key: &str, v: f64| {
             if v.is_finite() && v > 0.0 {
                 Ok(())
@@ -203,6 +206,18 @@ impl DipoleExperiment {
             }
         }
         inside("flow.center", f.center)?;
+        let wall = f
+            .center
+            .iter()
+            .fold(f64::INFINITY, |m, &c| m.min(c).min(DipoleBox::LENGTH - c));
+        if f.radius >= wall {
+            return bad(
+                "flow.radius",
+                f.radius.to_string(),
+                &format!("the dipole reaches the walls (its centre is {wall} from the nearest)"),
+            );
+        }
+        positive("assimilation.window", self.assimilation.window)?;
         for (name, d) in [("truth", &self.truth), ("members", &self.members)] {
             if d.particles_per_side < 2 || d.particles_per_side % 2 != 0 {
                 return bad(
@@ -212,12 +227,30 @@ impl DipoleExperiment {
                 );
             }
             positive(&format!("{name}.dt"), d.dt)?;
+            let steps = self.assimilation.window / d.dt;
+            if !(steps.round() >= 1.0 && (steps - steps.round()).abs() <= 1e-9 * steps) {
+                return bad(
+                    &format!("{name}.dt"),
+                    d.dt.to_string(),
+                    &format!(
+                        "does not divide assimilation.window = {} into whole steps ({steps} steps)",
+                        self.assimilation.window
+                    ),
+                );
+            }
             positive(&format!("{name}.pse_width_over_dp"), d.pse_width_over_dp)?;
             non_negative(&format!("{name}.eps_omega"), d.eps_omega)?;
         }
         let p = &self.prior;
         non_negative("prior.radius.variance", p.radius.variance)?;
         positive("prior.radius.mean", p.radius.mean)?;
+        if p.radius.mean >= DipoleBox::LENGTH / 2.0 {
+            return bad(
+                "prior.radius.mean",
+                p.radius.mean.to_string(),
+                "a dipole this large does not fit in the box [0, pi]^2",
+            );
+        }
         non_negative("prior.center.variance", p.center.variance)?;
         non_negative("prior.viscosity.variance", p.viscosity.variance)?;
         positive("prior.viscosity.mean", p.viscosity.mean)?;
@@ -241,7 +274,13 @@ impl DipoleExperiment {
                 "the EnKF needs at least 2",
             );
         }
-        positive("assimilation.window", a.window)?;
+        if a.analyses == 0 {
+            return bad(
+                "assimilation.analyses",
+                "0".into(),
+                "must be at least 1 (a run without analyses measures nothing)",
+            );
+        }
         positive("assimilation.sigma_obs", a.sigma_obs)?;
         if a.quadrature_cells == 0 {
             return bad(
@@ -268,7 +307,96 @@ impl DipoleExperiment {
                 "observation_side / observation_points".into(),
                 "give exactly one of them, non-empty",
             ),
+        }?;
+        self.check_memory(available_memory())
+    }
+
+    /// Refuse a scenario whose run cannot fit in `available` bytes, naming
+    /// the key that drives the largest part of the need.
+    fn check_memory(&self, available: f64) -> Result<()> {
+        let needs = self.memory_needs();
+        let total: f64 = needs.iter().map(|(_, _, bytes)| bytes).sum();
+        if total <= available {
+            return Ok(());
         }
+        let (key, value, _) = needs
+            .iter()
+            .max_by(|a, b| a.2.total_cmp(&b.2))
+            .expect("four parts");
+        Err(bad(
+            key,
+            value,
+            &format!(
+                "the run would need about {:.3e} bytes, more than the {:.3e} of this machine",
+                total, available
+            ),
+        ))
+    }
+
+    /// A lower bound of the memory a run needs, in bytes, by the key that
+    /// drives each part: the members of up to three ensembles and the truth
+    /// (particles over the whole box at worst, and their grids), the
+    /// analysis (`N x K` matrices of `K` observed values), the error
+    /// quadrature (a field per member).
+    fn memory_needs(&self) -> [(&'static str, String, f64); 4] {
+        /// Particle data, PSE blocks and images per particle.
+        const PER_PARTICLE: f64 = 128.0;
+        /// Vorticity, velocity (on the periodic continuation), transform
+        /// and stencil arrays per grid node.
+        const PER_NODE: f64 = 400.0;
+        let a = &self.assimilation;
+        let flow = |d: &Discretisation| {
+            let n = d.particles_per_side as f64;
+            n * n * PER_PARTICLE + (n / 2.0 + 1.0).powi(2) * PER_NODE
+        };
+        let members = a.members as f64;
+        let observed = 2.0
+            * match (&a.observation_points, a.observation_side) {
+                (Some(points), _) => points.len() as f64,
+                (None, Some(side)) => (side as f64).powi(2),
+                (None, None) => 0.0,
+            };
+        let cells = (a.quadrature_cells as f64).powi(2);
+        // The members' part is named by its larger factor against the
+        // paper's 32 members of 256^2 particles.
+        let per_side = self.members.particles_per_side as f64;
+        let (member_key, member_value) = if members / 32.0 >= (per_side / 256.0).powi(2) {
+            ("assimilation.members", a.members.to_string())
+        } else {
+            (
+                "members.particles_per_side",
+                self.members.particles_per_side.to_string(),
+            )
+        };
+        [
+            (
+                member_key,
+                member_value,
+                3.0 * members * flow(&self.members),
+            ),
+            (
+                "truth.particles_per_side",
+                self.truth.particles_per_side.to_string(),
+                flow(&self.truth),
+            ),
+            (
+                if a.observation_points.is_some() {
+                    "assimilation.observation_points"
+                } else {
+                    "assimilation.observation_side"
+                },
+                a.observation_side.map_or_else(
+                    || format!("{} points", observed / 2.0),
+                    |side| side.to_string(),
+                ),
+                4.0 * 8.0 * observed * (members + 1.0),
+            ),
+            (
+                "assimilation.quadrature_cells",
+                a.quadrature_cells.to_string(),
+                8.0 * cells * (members + 2.0),
+            ),
+        ]
     }
 
     /// The truth's flow and discretisation.
@@ -334,11 +462,23 @@ fn inside(key: &str, p: [f64; 2]) -> Result<()> {
     if ok(p[0]) && ok(p[1]) {
         Ok(())
     } else {
-        Err(Error::Scenario {
-            message: format!(
-                "{key} = [{}, {}]: lies outside the box [0, pi]^2",
-                p[0], p[1]
-            ),
-        })
+        Err(bad(
+            key,
+            format!("[{}, {}]", p[0], p[1]),
+            "lies outside the box [0, pi]^2",
+        ))
     }
+}
+
+/// The machine's memory in bytes (`MemTotal` of `/proc/meminfo`), or 1 TiB
+/// where that cannot be read.
+fn available_memory() -> f64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+            let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024.0)
+        })
+        .unwrap_or(1024.0_f64.powi(4))
 }

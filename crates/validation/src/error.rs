@@ -61,10 +61,20 @@ pub enum Error {
         /// Upper end (excluded).
         upper: f64,
     },
-    /// A scenario file was refused (unknown key, wrong type, bad value).
-    #[error("scenario: {message}")]
+    /// A scenario was refused (unknown key, wrong type, bad value).
+    #[error(
+        "scenario{}: {key}{}: {message}",
+        file.as_ref().map(|f| format!(" {}", f.display())).unwrap_or_default(),
+        value.as_ref().map(|v| format!(" = {v}")).unwrap_or_default()
+    )]
     Scenario {
-        /// What was wrong, naming the key.
+        /// The file, when the scenario was read from one.
+        file: Option<std::path::PathBuf>,
+        /// The key path (`members.dt`; `.` for the whole file).
+        key: String,
+        /// The value refused, when it was read.
+        value: Option<String>,
+        /// What was wrong.
         message: String,
     },
     /// A filter or the ensemble runner refused (names the member or

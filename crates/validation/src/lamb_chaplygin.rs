@@ -35,7 +35,7 @@ use crate::error::{Result, finite, positive};
 /// [`LambChaplygin::validate`] check them. The evaluation methods do not
 /// fail: on a dipole that does not validate they return NaN or meaningless
 /// values, never panic.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct LambChaplygin {
     /// Centre of the dipole.
     pub center: [f64; 2],

@@ -84,6 +84,7 @@ pub mod error;
 pub mod heat_kernel;
 pub mod lamb_chaplygin;
 pub mod norms;
+pub mod scenario_file;
 pub mod spectral_box;
 
 pub use error::{Error, Result};

@@ -175,8 +175,8 @@ impl Context {
     /// [`Error::Io`] for an unreadable file, [`Error::Validation`] naming a
     /// bad key.
     pub fn dipole_scenario(&self) -> Result<DipoleExperiment, Error> {
-        Ok(match self.config_text()? {
-            Some(text) => DipoleExperiment::from_toml(&text)?,
+        Ok(match &self.config {
+            Some(path) => DipoleExperiment::from_file(path)?,
             None if self.quick => DipoleExperiment::quick()?,
             None => DipoleExperiment::paper()?,
         })

@@ -32,7 +32,7 @@ use crate::Error;
 pub const PART_TOLERANCE: f64 = 1e-6;
 
 /// The experiment's parameters.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Setup {
     /// The truth's dipole, viscosity and discretisation.
     pub truth: DipoleBox,
@@ -454,10 +454,29 @@ pub fn errors(rows: &[Row], filter: Filter, stage: Stage) -> Vec<f64> {
         .collect()
 }
 
+/// Version of the [`fingerprint`]'s form: raised when what determines a
+/// run's numbers is serialised differently.
+pub const FINGERPRINT_VERSION: u32 = 1;
+
 /// What identifies a run's results: everything in the setup, the seed and
-/// the filters. Saved results are reused only by a run with the same one.
+/// the filters, serialised as JSON (floats exactly, field by field) with
+/// [`FINGERPRINT_VERSION`]. Saved results are reused only by a run with the
+/// same one.
 pub fn fingerprint(setup: &Setup, seed: u64, filters: &[Filter]) -> String {
-    format!("{setup:?}, seed {seed}, filters {filters:?}")
+    #[derive(Serialize)]
+    struct Key<'a> {
+        version: u32,
+        setup: &'a Setup,
+        seed: u64,
+        filters: &'a [Filter],
+    }
+    serde_json::to_string(&Key {
+        version: FINGERPRINT_VERSION,
+        setup,
+        seed,
+        filters,
+    })
+    .expect("a setup of numbers serialises")
 }
 
 /// Where a long run keeps its checkpoints and how far this invocation goes.
@@ -521,4 +540,25 @@ pub fn run_checkpointed<E: From<Error>>(
         checkpoints.clear()?;
     }
     Ok(progress)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_tell_apart_setups_one_bit_apart() {
+        let setup = Setup::new(&DipoleExperiment::quick().unwrap());
+        let key = fingerprint(&setup, 1, &FILTERS);
+        assert_eq!(key, fingerprint(&setup.clone(), 1, &FILTERS));
+        assert!(key.starts_with(&format!("{{\"version\":{FINGERPRINT_VERSION},")));
+        let mut nudged = setup.clone();
+        nudged.member.dt = f64::from_bits(nudged.member.dt.to_bits() + 1);
+        assert_ne!(key, fingerprint(&nudged, 1, &FILTERS));
+        let mut moved = setup.clone();
+        moved.points[3][1] = f64::from_bits(moved.points[3][1].to_bits() - 1);
+        assert_ne!(key, fingerprint(&moved, 1, &FILTERS));
+        assert_ne!(key, fingerprint(&setup, 2, &FILTERS));
+        assert_ne!(key, fingerprint(&setup, 1, &FILTERS[..2]));
+    }
 }
