@@ -1,5 +1,5 @@
-//! Validation of the Vortex-In-Cell solver against exact solutions:
-//! manufactured Poisson modes, the translating Lamb–Chaplygin dipole, the
+//! The Vortex-In-Cell solver against exact solutions: manufactured
+//! Poisson modes (and any sum of them, by property test), the translating Lamb–Chaplygin dipole, the
 //! viscous Lamb–Oseen vortex, self-convergence under refinement, thread
 //! independence and refused input.
 
@@ -78,6 +78,43 @@ fn poisson_is_exact_on_fourier_modes_of_the_periodic_square() {
             },
         );
         assert!(err < 1e-12, "mode ({a}, {b}): relative error {err:e}");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// The solve inverts the Laplacian: any sum of sine modes of the box
+    /// (each an eigenfunction, `-Laplace psi = (a^2 + b^2) psi`), with any
+    /// amplitudes, any grid and any box size, gives the exact velocity of
+    /// its stream function at every node.
+    #[test]
+    fn poisson_inverts_the_laplacian_on_any_sum_of_box_modes(
+        cells in 4usize..40,
+        length in 0.5f64..6.0,
+        modes in proptest::collection::vec((1usize..64, 1usize..64, -2.0f64..2.0), 1..6),
+    ) {
+        let g = grid(length, Boundary::StressFreeWalls, length / (2 * cells) as f64);
+        // Modes the grid resolves (below its Nyquist index).
+        let modes: Vec<(f64, f64, f64)> = modes
+            .into_iter()
+            .map(|(i, j, amp)| ((1 + i % (cells - 1)) as f64, (1 + j % (cells - 1)) as f64, amp))
+            .map(|(i, j, amp)| (i * PI / length, j * PI / length, amp))
+            .collect();
+        let err = poisson_error(
+            &g,
+            |[x, y]| modes.iter().map(|&(a, b, c)| c * (a * x).sin() * (b * y).sin()).sum(),
+            |[x, y]| {
+                modes.iter().fold([0.0, 0.0], |[u, v], &(a, b, c)| {
+                    let psi = c / (a * a + b * b);
+                    [
+                        u + psi * b * (a * x).sin() * (b * y).cos(),
+                        v - psi * a * (a * x).cos() * (b * y).sin(),
+                    ]
+                })
+            },
+        );
+        proptest::prop_assert!(err < 1e-11, "relative error {err:e}");
     }
 }
 
