@@ -16,7 +16,7 @@ fn scenario(dir: &Path) -> PathBuf {
 
 /// The quick scenario cut to `members` and `analyses`.
 fn small_scenario(dir: &Path, members: usize, analyses: usize) -> PathBuf {
-    let text = validation::dipole_experiment::QUICK
+    let text = experiments::dipole::QUICK
         .replacen("members = 12", &format!("members = {members}"), 1)
         .replacen("analyses = 10", &format!("analyses = {analyses}"), 1);
     assert!(

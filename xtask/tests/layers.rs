@@ -15,7 +15,7 @@ const EDGES: &[(&str, &[&str])] = &[
     ("assim", &["kinetic-enkf", "particle-core"]),
     (
         "validation",
-        &["assim", "kinetic-enkf", "particle-core", "vic-solver"],
+        &["kinetic-enkf", "particle-core", "vic-solver"],
     ),
     (
         "experiments",

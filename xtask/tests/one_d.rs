@@ -8,8 +8,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use experiments::advection::Advection1dScenario;
 use serde_json::Value;
-use validation::advection_scenario::Advection1dScenario;
 use validation::heat_kernel::AdvectionDiffusion;
 use xtask::reproduce::{self, Request};
 
@@ -200,13 +200,13 @@ fn a_one_d_scenario_file_is_read_and_checked() {
     let out = scratch("config");
     fs::create_dir_all(&out).unwrap();
     let good = out.join("small.toml");
-    let text = validation::advection_scenario::QUICK.replacen("members = 25", "members = 5", 1);
+    let text = experiments::advection::QUICK.replacen("members = 25", "members = 5", 1);
     fs::write(&good, text).unwrap();
     reproduce::run(&["fig9".into()], &request(out.clone(), Some(good))).unwrap();
     assert_eq!(summary(&out, "fig9")["parameters"]["members"], 5);
 
     let bad = out.join("bad.toml");
-    let text = validation::advection_scenario::QUICK.replacen("noise_variance", "noise_var", 1);
+    let text = experiments::advection::QUICK.replacen("noise_variance", "noise_var", 1);
     fs::write(&bad, text).unwrap();
     let err = reproduce::run(&["fig7".into()], &request(out.join("b"), Some(bad))).unwrap_err();
     assert!(err.to_string().contains("noise_var"), "{err}");

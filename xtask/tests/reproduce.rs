@@ -220,7 +220,7 @@ fn a_scenario_file_with_a_wrong_key_is_refused() {
     let out = scratch("bad-config");
     fs::create_dir_all(&out).unwrap();
     let file = out.join("bad.toml");
-    let text = validation::dipole_experiment::PAPER.replacen("sigma_obs", "sigma_observed", 1);
+    let text = experiments::dipole::PAPER.replacen("sigma_obs", "sigma_observed", 1);
     fs::write(&file, text).unwrap();
     let request = Request {
         config: Some(file),

@@ -9,11 +9,11 @@
 
 use std::f64::consts::PI;
 
+use experiments::dipole::DipoleScenario;
 use experiments::dipole::{Experiment, FILTERS, Setup};
-use validation::dipole_experiment::DipoleExperiment;
 
 fn main() -> Result<(), experiments::Error> {
-    let mut setup = Setup::new(&DipoleExperiment::quick()?);
+    let mut setup = Setup::new(&DipoleScenario::quick()?);
     setup.members = 8;
     setup.analyses = 4;
     // Our prior: a wider spread of centres and a known viscosity range.

@@ -22,7 +22,23 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
-    /// A scenario, reference or norm refused its input.
+    /// A scenario was refused (unknown key, wrong type, bad value).
+    #[error(
+        "scenario{}: {key}{}: {message}",
+        file.as_ref().map(|f| format!(" {}", f.display())).unwrap_or_default(),
+        value.as_ref().map(|v| format!(" = {v}")).unwrap_or_default()
+    )]
+    Scenario {
+        /// The file, when the scenario was read from one.
+        file: Option<PathBuf>,
+        /// The key path (`members.dt`; `.` for the whole file).
+        key: String,
+        /// The value refused, when it was read.
+        value: Option<String>,
+        /// What was wrong.
+        message: String,
+    },
+    /// A reference, flow or norm refused its input.
     #[error(transparent)]
     Validation(#[from] validation::Error),
     /// The Vortex-In-Cell solver refused its input or stopped.

@@ -18,10 +18,10 @@
 //!
 //! ```no_run
 //! use experiments::dipole::{Experiment, FILTERS, Setup};
-//! use validation::dipole_experiment::DipoleExperiment;
+//! use experiments::dipole::DipoleScenario;
 //!
 //! # fn main() -> Result<(), experiments::Error> {
-//! let mut setup = Setup::new(&DipoleExperiment::quick()?);
+//! let mut setup = Setup::new(&DipoleScenario::quick()?);
 //! // Observe on a 3 x 3 lattice instead of the scenario's points.
 //! setup.points = (1..=3)
 //!     .flat_map(|j| (1..=3).map(move |i| [i as f64 * 0.8, j as f64 * 0.8]))
@@ -36,6 +36,18 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! The scenario is a TOML file ([`dipole::DipoleScenario`]; the paper's is
+//! `scenarios/dipole2d.toml`), checked key by key: every refusal names the
+//! file, the key path and the value.
+//!
+//! # The 1D advection–diffusion experiment
+//!
+//! [`advection::run`] runs paper 2's Section 4 (scenario
+//! [`advection::Advection1dScenario`], `scenarios/advection1d.toml`): one
+//! filter (Grid-, Remesh- or Part-EnKF) or the free run on particle
+//! members with uncertain velocity and diffusion, with the rRMSE of the
+//! state and of both parameters after every analysis.
 //!
 //! Long runs save a checkpoint after every window and resume from it with
 //! the same numbers ([`dipole::run_checkpointed`], [`dipole::Checkpoints`]);
@@ -52,9 +64,11 @@
 //! plots. This crate prints nothing and exits nowhere: progress goes to a
 //! callback and every failure is an [`Error`] naming the file or member.
 
+pub mod advection;
 pub mod dipole;
 mod error;
 pub mod hash;
 pub mod npy;
+pub mod scenario;
 
 pub use error::{Error, Result};

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use validation::dipole_experiment::DipoleExperiment;
+use experiments::dipole::DipoleScenario;
 
 #[test]
 fn every_broken_scenario_is_refused_naming_its_file_and_key() {
@@ -24,9 +24,9 @@ fn every_broken_scenario_is_refused_naming_its_file_and_key() {
             .next()
             .and_then(|l| l.strip_prefix("# expect: "))
             .unwrap_or_else(|| panic!("{}: no `# expect:` line", path.display()));
-        let err = DipoleExperiment::from_file(path).expect_err(&path.display().to_string());
+        let err = DipoleScenario::from_file(path).expect_err(&path.display().to_string());
         match &err {
-            validation::Error::Scenario { file, key, .. } => {
+            experiments::Error::Scenario { file, key, .. } => {
                 assert_eq!(file.as_deref(), Some(path.as_path()), "{err}");
                 assert_eq!(key, expected, "{}: {err}", path.display());
             }
@@ -42,6 +42,6 @@ fn every_broken_scenario_is_refused_naming_its_file_and_key() {
 fn the_shipped_scenarios_pass_the_same_checks() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
     for name in ["dipole2d.toml", "dipole2d-quick.toml"] {
-        DipoleExperiment::from_file(&root.join(name)).unwrap();
+        DipoleScenario::from_file(&root.join(name)).unwrap();
     }
 }

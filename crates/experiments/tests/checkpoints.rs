@@ -6,8 +6,8 @@ use std::fs;
 use std::path::PathBuf;
 
 use experiments::Error;
+use experiments::dipole::DipoleScenario;
 use experiments::dipole::{Checkpoints, Experiment, FILTERS, RunState, Setup, fingerprint};
-use validation::dipole_experiment::DipoleExperiment;
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("experiments-{}-{name}", std::process::id()));
@@ -17,7 +17,7 @@ fn scratch(name: &str) -> PathBuf {
 
 /// The quick experiment with three members, after one window.
 fn one_window() -> (Setup, RunState) {
-    let mut setup = Setup::new(&DipoleExperiment::quick().unwrap());
+    let mut setup = Setup::new(&DipoleScenario::quick().unwrap());
     setup.members = 3;
     setup.analyses = 2;
     let (mut experiment, mut state) = Experiment::start(setup.clone(), 5, &FILTERS).unwrap();

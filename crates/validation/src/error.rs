@@ -61,26 +61,6 @@ pub enum Error {
         /// Upper end (excluded).
         upper: f64,
     },
-    /// A scenario was refused (unknown key, wrong type, bad value).
-    #[error(
-        "scenario{}: {key}{}: {message}",
-        file.as_ref().map(|f| format!(" {}", f.display())).unwrap_or_default(),
-        value.as_ref().map(|v| format!(" = {v}")).unwrap_or_default()
-    )]
-    Scenario {
-        /// The file, when the scenario was read from one.
-        file: Option<std::path::PathBuf>,
-        /// The key path (`members.dt`; `.` for the whole file).
-        key: String,
-        /// The value refused, when it was read.
-        value: Option<String>,
-        /// What was wrong.
-        message: String,
-    },
-    /// A filter or the ensemble runner refused (names the member or
-    /// observation).
-    #[error("assimilation: {0}")]
-    Assim(#[from] assim::Error),
     /// A particle operation refused.
     #[error("particles: {0}")]
     Particle(#[from] particle_core::Error),

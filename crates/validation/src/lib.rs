@@ -12,21 +12,14 @@
 //! * [`bessel`]: `J0`, `J1` and the first zero `j_{1,1}` of `J1`;
 //! * [`lamb_chaplygin`]: vorticity, stream function and velocity of the
 //!   Lamb–Chaplygin dipole of Section 5.1.2;
-//! * [`dipole_box`]: the 2D scenario of Section 5.1 (the dipole in the
+//! * [`dipole_box`]: the 2D flow of Section 5.1 (the dipole in the
 //!   stress-free box, truth and member discretisations) on `vic-solver`,
-//!   and [`dipole_experiment`]: the whole assimilation experiment as a TOML
-//!   scenario file;
+//!   the prior of its members and the noisy observations of its velocity;
 //! * [`spectral_box`]: an independent pseudo-spectral solver of the same
 //!   box (double sine series, 2/3 dealiasing, integrating-factor RK4; no
 //!   code shared with the particle solvers), and [`diffusion_accuracy`]:
 //!   the member's Vortex-In-Cell flow with PSE and with grid diffusion
 //!   against it (relative L2 vorticity error and energy at report times);
-//! * [`advection_scenario`]: the 1D experiment of Section 4 as a TOML
-//!   scenario file (`scenarios/advection1d.toml`, Table 1's prior as
-//!   `N(mean, variance)`, data, models and filters of `assim`), and
-//!   [`advection_assimilation`]: one run of it (Grid-, Remesh-, Part-EnKF
-//!   or the free-running ensemble) with the rRMSE of state, `v` and `D`
-//!   after every analysis;
 //! * [`elliptic`] (paper 1's "example from the literature", our
 //!   reconstruction): Schillings & Stuart's linear elliptic inverse problem
 //!   `-p'' + p = u` on `(0, 1)` by P1 finite elements observed at points,
@@ -35,11 +28,13 @@
 //!   ensemble L2 error `e_omega` (Section 5.1.4), by quadrature on uniform
 //!   grids.
 //!
+//! The papers' twin experiments (scenario files, runs) are in the
+//! `experiments` crate, which is checked against this one.
+//!
 //! Layer 4 of the workspace: it may depend on every lower crate
 //! (`kinetic-enkf`, `particle-core`, `vic-solver`, `assim`); it uses
-//! `vic-solver` for the 2D scenario and `assim` (with `particle-core`) for
-//! the 1D experiment. Otherwise it evaluates closed-form solutions and
-//! integrates sampled fields.
+//! `vic-solver` for the 2D flow. Otherwise it evaluates closed-form
+//! solutions and integrates sampled fields.
 //!
 //! Every fallible entry point returns [`Result`] with a typed [`Error`];
 //! nothing here prints or panics on user input.
@@ -73,18 +68,14 @@
 //! }
 //! ```
 
-pub mod advection_assimilation;
-pub mod advection_scenario;
 pub mod bessel;
 pub mod diffusion_accuracy;
 pub mod dipole_box;
-pub mod dipole_experiment;
 pub mod elliptic;
 pub mod error;
 pub mod heat_kernel;
 pub mod lamb_chaplygin;
 pub mod norms;
-pub mod scenario_file;
 pub mod spectral_box;
 
 pub use error::{Error, Result};

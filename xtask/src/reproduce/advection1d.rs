@@ -7,11 +7,11 @@
 
 use std::path::Path;
 
+use experiments::advection::{Advection1dScenario, MemberDraw};
+use experiments::advection::{Scheme, Step, run};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde_json::{Value, json};
-use validation::advection_assimilation::{Scheme, Step, run};
-use validation::advection_scenario::{Advection1dScenario, MemberDraw};
 
 use crate::plot::{self, LineChart, Series};
 use crate::reproduce::{Cell, Context, Error, Table};

@@ -4,8 +4,8 @@
 //! `eps_cut = 0` and `1e-11`, and the cut-offs that give its mean counts
 //! of 70 and 60 particles per member under SPEC's definitions.
 
+use experiments::advection::{Scheme, run as assimilate};
 use serde_json::json;
-use validation::advection_assimilation::{Scheme, run as assimilate};
 
 use crate::plot::{self, LineChart, Series};
 use crate::reproduce::advection1d::{eps_cut_for_mean, parameters, scenario};

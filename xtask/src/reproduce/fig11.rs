@@ -4,8 +4,8 @@
 //! initial threshold `eps_cut` (Section 4.2.1). The paper finds a plateau
 //! from about 70 particles (70 % of the domain covered).
 
+use experiments::advection::{Scheme, run as assimilate};
 use serde_json::json;
-use validation::advection_assimilation::{Scheme, run as assimilate};
 
 use crate::plot::{self, BoxPlot};
 use crate::reproduce::advection1d::{

@@ -3,8 +3,8 @@
 //! paper: 60 particles), and for the cut-off that gives 60 particles per
 //! member under SPEC's definitions (Section 4.2.1).
 
+use experiments::advection::{Scheme, run as assimilate};
 use serde_json::json;
-use validation::advection_assimilation::{Scheme, run as assimilate};
 
 use crate::reproduce::advection1d::{
     Panel, eps_cut_for_mean, panels, parameters, scenario, thinned,

@@ -7,7 +7,7 @@
 
 use std::f64::consts::PI;
 
-use validation::dipole_experiment::DipoleExperiment;
+use experiments::dipole::DipoleScenario;
 
 use super::sweep::{self, Order, Sweep};
 use super::{Context, Error, Outcome};
@@ -103,7 +103,7 @@ pub fn fig24(ctx: &Context) -> Result<Outcome, Error> {
             values: &[96.0, 128.0, 256.0],
             quick_values: &[32.0, 64.0],
             label: |n| format!("{:.4}", PI / n),
-            apply: |e: &mut DipoleExperiment, n| e.members.particles_per_side = n as usize,
+            apply: |e: &mut DipoleScenario, n| e.members.particles_per_side = n as usize,
             order: None,
         },
     )

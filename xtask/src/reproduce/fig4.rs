@@ -45,7 +45,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         let curve = xs
             .iter()
             .map(|&x| Ok((x, d.initial(x)?)))
-            .collect::<Result<Vec<_>, validation::Error>>()?;
+            .collect::<Result<Vec<_>, experiments::Error>>()?;
         for &(x, u) in &curve {
             table.row(&[
                 Cell::Text("initial_states"),
@@ -76,7 +76,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     panels(&ctx.svg_path(), &[params, states], 2)?;
 
     let n = draws.len() as f64;
-    let moments = |f: &dyn Fn(&validation::advection_scenario::MemberDraw) -> f64| {
+    let moments = |f: &dyn Fn(&experiments::advection::MemberDraw) -> f64| {
         let m = draws.iter().map(f).sum::<f64>() / n;
         let v = draws.iter().map(|d| (f(d) - m).powi(2)).sum::<f64>() / (n - 1.0);
         json!({ "mean": m, "variance": v })

@@ -2,8 +2,8 @@
 //! assimilation steps of the 1D problem (Section 4.2), with the truth and
 //! the data of that step.
 
+use experiments::advection::{Scheme, run as assimilate};
 use serde_json::json;
-use validation::advection_assimilation::{Scheme, run as assimilate};
 
 use crate::reproduce::advection1d::{Panel, panels, parameters, scenario, thinned};
 use crate::reproduce::{Cell, Context, Error, Outcome, Table};

@@ -2,8 +2,8 @@
 //! `D_i` over the assimilation steps of the Remesh-EnKF (Section 4.2),
 //! piecewise constant between analyses, with the truth.
 
+use experiments::advection::{Scheme, run as assimilate};
 use serde_json::json;
-use validation::advection_assimilation::{Scheme, run as assimilate};
 
 use crate::reproduce::advection1d::{Panel, panels, parameters, scenario};
 use crate::reproduce::{Cell, Context, Error, Outcome, Table};

@@ -6,10 +6,10 @@
 //! spread of the final values over further seeds.
 
 use assim::{ExtendAndPad, Members};
+use experiments::advection::Advection1dScenario;
+use experiments::advection::Step;
 use particle_core::ParticleSet;
 use serde_json::{Value, json};
-use validation::advection_assimilation::Step;
-use validation::advection_scenario::Advection1dScenario;
 
 use crate::reproduce::advection1d::{self, FILTERS, Quantity, compare_filters, parameters};
 use crate::reproduce::{Context, Error, Outcome};

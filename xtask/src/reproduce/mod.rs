@@ -41,9 +41,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use experiments::dipole::DipoleScenario;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
-use validation::dipole_experiment::DipoleExperiment;
 
 pub use registry::{FIGURES, Figure, Paper, Status};
 
@@ -174,11 +174,11 @@ impl Context {
     /// # Errors
     /// [`Error::Io`] for an unreadable file, [`Error::Validation`] naming a
     /// bad key.
-    pub fn dipole_scenario(&self) -> Result<DipoleExperiment, Error> {
+    pub fn dipole_scenario(&self) -> Result<DipoleScenario, Error> {
         Ok(match &self.config {
-            Some(path) => DipoleExperiment::from_file(path)?,
-            None if self.quick => DipoleExperiment::quick()?,
-            None => DipoleExperiment::paper()?,
+            Some(path) => DipoleScenario::from_file(path)?,
+            None if self.quick => DipoleScenario::quick()?,
+            None => DipoleScenario::paper()?,
         })
     }
 

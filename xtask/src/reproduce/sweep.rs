@@ -15,8 +15,8 @@
 //! or another sweep, with the same setup, seed and code) is reused, not
 //! rerun: the paper's own value of each sweep is `fig18`'s setup.
 
+use experiments::dipole::DipoleScenario;
 use serde_json::json;
-use validation::dipole_experiment::DipoleExperiment;
 
 use experiments::dipole::{
     Filter, Record, Records, Row, RunState, RunStore, Setup, Split, Stage, fingerprint, rows_of,
@@ -42,7 +42,7 @@ pub struct Sweep {
     /// A value's label on the x axis.
     pub label: fn(f64) -> String,
     /// The scenario for a value.
-    pub apply: fn(&mut DipoleExperiment, f64),
+    pub apply: fn(&mut DipoleScenario, f64),
     /// The convergence order fitted, where the paper reports one.
     pub order: Option<Order>,
 }

@@ -13,16 +13,17 @@
 
 mod checkpoint;
 mod run_store;
+mod scenario;
 
 pub use checkpoint::{Checkpoints, Record, Records};
 pub use run_store::RunStore;
+pub use scenario::*;
 
 use assim::{ObservationNoise, coefficients, part_update, perturbations, remesh_update};
 use particle_core::kernels::Width;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use validation::dipole_box::{DipoleBox, DipolePrior, noisy_observations};
-use validation::dipole_experiment::DipoleExperiment;
 use validation::norms::{CellGrid2d, EnsembleL2Error, ensemble_l2_error};
 use vic_solver::{FlowState, Vic};
 
@@ -57,7 +58,7 @@ pub struct Setup {
 
 impl Setup {
     /// The parameters of a (checked) scenario.
-    pub fn new(experiment: &DipoleExperiment) -> Self {
+    pub fn new(experiment: &DipoleScenario) -> Self {
         let a = &experiment.assimilation;
         Setup {
             truth: experiment.truth_box(),
@@ -548,7 +549,7 @@ mod tests {
 
     #[test]
     fn fingerprints_tell_apart_setups_one_bit_apart() {
-        let setup = Setup::new(&DipoleExperiment::quick().unwrap());
+        let setup = Setup::new(&DipoleScenario::quick().unwrap());
         let key = fingerprint(&setup, 1, &FILTERS);
         assert_eq!(key, fingerprint(&setup.clone(), 1, &FILTERS));
         assert!(key.starts_with(&format!("{{\"version\":{FINGERPRINT_VERSION},")));

@@ -1,5 +1,5 @@
 //! One run of the 1D experiment of paper 2, Section 4 (scenario in
-//! [`crate::advection_scenario`]): the prior ensemble, then
+//! [`Advection1dScenario`]): the prior ensemble, then
 //! `N_assim` cycles of forecast over `t_f / N_assim` and analysis, with the
 //! errors of Section 4.1.2 after every analysis:
 //!
@@ -20,9 +20,13 @@ use assim::{EnsembleRunner, Filter, ForecastModel, Members, PointObservations};
 use particle_core::ParticleSet;
 use rayon::prelude::*;
 
-use crate::advection_scenario::Advection1dScenario;
-use crate::error::Result;
-use crate::norms::{rrmse_parameter, rrmse_state};
+use validation::norms::{rrmse_parameter, rrmse_state};
+
+use crate::Result;
+
+mod scenario;
+
+pub use scenario::*;
 
 /// Which filter runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -123,7 +127,7 @@ impl Sampled for ParticleSet<1> {
 /// ensemble after analysis `k` (for the free run, the forecast at `t_k`).
 ///
 /// # Errors
-/// The runner's errors (naming the member), [`crate::Error::Particle`] if
+/// The runner's errors (naming the member), [`crate::Error::Particles`] if
 /// a member has no particle above `eps_cut`.
 pub fn run(scenario: &Advection1dScenario, seed: u64, scheme: Scheme) -> Result<Vec<Step>> {
     let draws = scenario.prior_draws(seed)?;
@@ -218,7 +222,7 @@ fn measure<S: Sampled>(
         .points()
         .into_iter()
         .map(|x| truth_model.exact(x, time))
-        .collect::<Result<Vec<f64>>>()?;
+        .collect::<Result<Vec<f64>, validation::Error>>()?;
     let fields = members
         .states
         .par_iter()
@@ -235,7 +239,7 @@ fn measure<S: Sampled>(
     let discrepancy = fields
         .iter()
         .map(|f| rrmse_state(&grid, std::slice::from_ref(f), &truth))
-        .collect::<Result<Vec<f64>>>()?;
+        .collect::<Result<Vec<f64>, validation::Error>>()?;
     let velocities: Vec<f64> = members.parameters.iter().map(|p| p[0]).collect();
     let diffusions: Vec<f64> = members.parameters.iter().map(|p| p[1]).collect();
     Ok(Step {

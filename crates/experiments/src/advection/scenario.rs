@@ -23,11 +23,11 @@
 
 use std::f64::consts::TAU;
 
+use assim::rng::{Stream, member_stream};
 use assim::{
     EnsembleRunner, FiniteDifference1d, GridEnkf, Members, ObservationNoise, OnViolation,
     ParameterBound, PartEnkf, ParticleObservations, PointObservations, RemeshEnkf,
 };
-use kinetic_enkf::rng::{Stream, member_stream};
 use particle_core::advection_diffusion::AdvectionDiffusion1d;
 use particle_core::kernels::Width;
 use particle_core::remesh::RemeshGrid;
@@ -36,17 +36,17 @@ use rand_distr::{Distribution, StandardNormal, Uniform as UniformDist};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::Deserialize;
 
-use crate::dipole_box::OBSERVATION_STREAM;
-use crate::dipole_experiment::{Normal, Uniform};
-use crate::error::{Error, Result};
-use crate::heat_kernel::AdvectionDiffusion;
-use crate::norms::PeriodicGrid1d;
-use crate::scenario_file::{self, bad};
+use validation::dipole_box::OBSERVATION_STREAM;
+use validation::heat_kernel::AdvectionDiffusion;
+use validation::norms::PeriodicGrid1d;
+
+use crate::scenario::{self, Normal, Uniform, bad};
+use crate::{Error, Result};
 
 /// The paper's experiment (`scenarios/advection1d.toml`).
-pub const PAPER: &str = include_str!("../../../scenarios/advection1d.toml");
+pub const PAPER: &str = include_str!("../../../../scenarios/advection1d.toml");
 /// A smaller version for smoke runs (`scenarios/advection1d-quick.toml`).
-pub const QUICK: &str = include_str!("../../../scenarios/advection1d-quick.toml");
+pub const QUICK: &str = include_str!("../../../../scenarios/advection1d-quick.toml");
 
 /// The whole 1D experiment.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -166,13 +166,13 @@ impl MemberDraw {
     /// # Errors
     /// Those of [`AdvectionDiffusion::exact`].
     pub fn initial(&self, x: f64) -> Result<f64> {
-        AdvectionDiffusion {
+        Ok(AdvectionDiffusion {
             velocity: 0.0,
             diffusion: 0.0,
             x0: self.x0,
             sigma0_sq: self.sigma0 * self.sigma0,
         }
-        .exact(x, 0.0)
+        .exact(x, 0.0)?)
     }
 
     /// `[v, D]`, the analysed parameters.
@@ -248,7 +248,7 @@ impl Advection1dScenario {
     /// [`Error::Scenario`] naming an unknown key, a missing one, a value of
     /// the wrong type (with its line), or a value out of range.
     pub fn from_toml(text: &str) -> Result<Self> {
-        let scenario: Self = scenario_file::parse(text)?;
+        let scenario: Self = scenario::parse(text)?;
         scenario.validate()?;
         Ok(scenario)
     }
@@ -447,7 +447,7 @@ impl Advection1dScenario {
     /// # Errors
     /// Never for a validated scenario.
     pub fn quadrature(&self) -> Result<PeriodicGrid1d> {
-        PeriodicGrid1d::new(self.quadrature.nodes, TAU)
+        Ok(PeriodicGrid1d::new(self.quadrature.nodes, TAU)?)
     }
 
     /// The Grid-EnKF's model.
@@ -530,7 +530,7 @@ impl Advection1dScenario {
     /// The particle members, thresholded at `eps_cut` at initialisation.
     ///
     /// # Errors
-    /// [`Error::Particle`] if a member has no particle above `eps_cut`.
+    /// [`Error::Particles`] if a member has no particle above `eps_cut`.
     pub fn particle_members(
         &self,
         draws: &[MemberDraw],

@@ -1,12 +1,12 @@
 //! The 2D scenario files: the shipped ones parse to the paper's values, and
 //! bad files are refused with a message naming the key.
 
+use experiments::dipole::{DipoleScenario, PAPER};
 use validation::dipole_box::{DipoleBox, DipolePrior, observation_points};
-use validation::dipole_experiment::{DipoleExperiment, PAPER};
 
 #[test]
 fn the_paper_file_holds_tables_2_and_3() {
-    let e = DipoleExperiment::paper().unwrap();
+    let e = DipoleScenario::paper().unwrap();
     assert_eq!(e.truth_box(), DipoleBox::paper_truth());
     assert_eq!(
         e.member_box().particle_spacing,
@@ -25,12 +25,12 @@ fn the_paper_file_holds_tables_2_and_3() {
     assert_eq!(e.assimilation.members, 32);
     assert_eq!(e.assimilation.analyses, 10);
     assert_eq!(e.assimilation.sigma_obs, 0.05);
-    DipoleExperiment::quick().unwrap();
+    DipoleScenario::quick().unwrap();
 }
 
 fn refused(from: &str, to: &str) -> String {
     assert!(PAPER.contains(from), "{from}");
-    DipoleExperiment::from_toml(&PAPER.replacen(from, to, 1))
+    DipoleScenario::from_toml(&PAPER.replacen(from, to, 1))
         .unwrap_err()
         .to_string()
 }

@@ -10,20 +10,21 @@ use std::f64::consts::PI;
 
 use serde::Deserialize;
 
-use crate::dipole_box::{DipoleBox, DipolePrior, observation_points};
-use crate::error::Result;
-use crate::lamb_chaplygin::LambChaplygin;
-use crate::scenario_file::{self, bad};
+use validation::dipole_box::{DipoleBox, DipolePrior, observation_points};
+use validation::lamb_chaplygin::LambChaplygin;
+
+use crate::Result;
+use crate::scenario::{self, Normal, Normal2, Uniform, bad};
 
 /// The paper's experiment (`scenarios/dipole2d.toml`).
-pub const PAPER: &str = include_str!("../../../scenarios/dipole2d.toml");
+pub const PAPER: &str = include_str!("../../../../scenarios/dipole2d.toml");
 /// A coarse version for smoke runs (`scenarios/dipole2d-quick.toml`).
-pub const QUICK: &str = include_str!("../../../scenarios/dipole2d-quick.toml");
+pub const QUICK: &str = include_str!("../../../../scenarios/dipole2d-quick.toml");
 
 /// The whole experiment.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DipoleExperiment {
+pub struct DipoleScenario {
     /// The truth's dipole and viscosity.
     pub flow: FlowSpec,
     /// The truth's discretisation.
@@ -69,36 +70,6 @@ pub struct Discretisation {
     pub remesh_every: u64,
 }
 
-/// `N(mean, variance)`.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Normal {
-    /// Mean.
-    pub mean: f64,
-    /// Variance.
-    pub variance: f64,
-}
-
-/// `N(mean, variance I)` in the plane.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Normal2 {
-    /// Mean.
-    pub mean: [f64; 2],
-    /// Variance of each coordinate.
-    pub variance: f64,
-}
-
-/// `U(low, high)`.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Uniform {
-    /// Lower end.
-    pub low: f64,
-    /// Upper end.
-    pub high: f64,
-}
-
 /// The prior of Table 2.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -137,14 +108,14 @@ pub struct AssimilationSpec {
     pub quadrature_cells: usize,
 }
 
-impl DipoleExperiment {
+impl DipoleScenario {
     /// Parse and check a scenario.
     ///
     /// # Errors
     /// [`crate::Error::Scenario`] naming an unknown key, a missing one, a value of
     /// the wrong type (with its line), or a value out of range.
     pub fn from_toml(text: &str) -> Result<Self> {
-        let experiment: DipoleExperiment = scenario_file::parse(text)?;
+        let experiment: DipoleScenario = scenario::parse(text)?;
         experiment.validate()?;
         Ok(experiment)
     }
@@ -154,7 +125,7 @@ impl DipoleExperiment {
     /// # Errors
     /// [`crate::Error::Scenario`] naming the file, the key and the value.
     pub fn from_file(path: &std::path::Path) -> Result<Self> {
-        scenario_file::read(path, Self::from_toml)
+        scenario::read(path, Self::from_toml)
     }
 
     /// The paper's experiment.
@@ -173,7 +144,7 @@ impl DipoleExperiment {
         Self::from_toml(QUICK)
     }
 
-    /// Check every value, as [`DipoleExperiment::from_toml`] does: for a
+    /// Check every value, as [`DipoleScenario::from_toml`] does: for a
     /// scenario changed in code (a parameter sweep).
     ///
     /// # Errors

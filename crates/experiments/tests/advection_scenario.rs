@@ -6,8 +6,8 @@
 
 use std::f64::consts::PI;
 
-use validation::advection_assimilation::{Scheme, run};
-use validation::advection_scenario::{Advection1dScenario, PAPER, QUICK};
+use experiments::advection::{Advection1dScenario, PAPER, QUICK};
+use experiments::advection::{Scheme, run};
 
 const SEED: u64 = 0x1d_5eed;
 
@@ -133,7 +133,7 @@ fn the_prior_is_table_1_with_variances() {
     s.assimilation.members = 20_000;
     let draws = s.prior_draws(SEED).unwrap();
     let n = draws.len() as f64;
-    let moments = |f: &dyn Fn(&validation::advection_scenario::MemberDraw) -> f64| {
+    let moments = |f: &dyn Fn(&experiments::advection::MemberDraw) -> f64| {
         let m = draws.iter().map(f).sum::<f64>() / n;
         let v = draws.iter().map(|d| (f(d) - m).powi(2)).sum::<f64>() / (n - 1.0);
         (m, v)

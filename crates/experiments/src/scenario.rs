@@ -1,12 +1,14 @@
-//! Reading scenario files: TOML into checked structures, every refusal an
+//! Reading scenario files: TOML into checked structures (and the
+//! distributions both scenarios use), every refusal an
 //! [`Error::Scenario`] naming the file (when there is one), the key path
 //! (`members.dt`) and the value.
 
 use std::path::Path;
 
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, Result};
+use crate::{Error, Result};
 
 /// Parse `text` into `T`, naming the key path of the first value that does
 /// not fit (an unknown key, a missing one, a wrong type).
@@ -68,4 +70,34 @@ pub(crate) fn bad(key: &str, value: impl std::fmt::Display, why: &str) -> Error 
         value: Some(value.to_string()),
         message: why.to_string(),
     }
+}
+
+/// `N(mean, variance)`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Normal {
+    /// Mean.
+    pub mean: f64,
+    /// Variance.
+    pub variance: f64,
+}
+
+/// `N(mean, variance I)` in the plane.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Normal2 {
+    /// Mean.
+    pub mean: [f64; 2],
+    /// Variance of each coordinate.
+    pub variance: f64,
+}
+
+/// `U(low, high)`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Uniform {
+    /// Lower end.
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
 }
