@@ -14,17 +14,19 @@ pub(crate) trait Lanes<const D: usize>: Copy {
     /// The target's running sums `(a, b)`, lane by lane.
     type Acc: Copy;
     fn zero(self) -> Self::Acc;
-    /// The pairs of `me` with `K` blocks of slots (coordinates `x`,
-    /// strengths `u`, volumes `v`): `me`'s sums into `acc`, the blocks'
-    /// into `a` and `b`.
+    /// The pairs of `N` targets `me` with `K` blocks of slots (coordinates
+    /// `x`, strengths `u`, volumes `v`): target `n`'s sums into `acc[n]`,
+    /// the blocks' into `a` and `b` (target 0's terms first). With
+    /// `SELF`, the last target's pair with lane 0 of block 0 is masked:
+    /// that slot is the target itself.
     #[allow(clippy::too_many_arguments)]
-    fn block<const K: usize, const DEG: usize>(
+    fn block<const N: usize, const K: usize, const DEG: usize, const SELF: bool>(
         self,
-        me: &Target<D>,
+        me: &[Target<D>; N],
         x: [[[f64; LANES]; K]; D],
         u: &[[f64; LANES]; K],
         v: &[[f64; LANES]; K],
-        acc: &mut Self::Acc,
+        acc: &mut [Self::Acc; N],
         a: &mut [[f64; LANES]; K],
         b: &mut [[f64; LANES]; K],
     );
@@ -119,24 +121,31 @@ impl<const D: usize> Lanes<D> for Portable {
     }
 
     #[inline(always)]
-    fn block<const K: usize, const DEG: usize>(
+    fn block<const N: usize, const K: usize, const DEG: usize, const SELF: bool>(
         self,
-        me: &Target<D>,
+        me: &[Target<D>; N],
         x: [[[f64; LANES]; K]; D],
         u: &[[f64; LANES]; K],
         v: &[[f64; LANES]; K],
-        acc: &mut Self::Acc,
+        acc: &mut [Self::Acc; N],
         a: &mut [[f64; LANES]; K],
         b: &mut [[f64; LANES]; K],
     ) {
-        let g = gaussians::<D, K, DEG>(me, x);
-        for k in 0..K {
-            for l in 0..LANES {
-                let g = g[k][l];
-                acc.0[l] = u[k][l].mul_add(g, acc.0[l]);
-                acc.1[l] = v[k][l].mul_add(g, acc.1[l]);
-                a[k][l] = me.strength.mul_add(g, a[k][l]);
-                b[k][l] = me.volume.mul_add(g, b[k][l]);
+        let mut g = me.map(|me| gaussians::<D, K, DEG>(&me, x));
+        if SELF {
+            for (n, g) in g.iter_mut().enumerate() {
+                g[0][..n].fill(0.0);
+            }
+        }
+        for (n, me) in me.iter().enumerate() {
+            for k in 0..K {
+                for l in 0..LANES {
+                    let g = g[n][k][l];
+                    acc[n].0[l] = u[k][l].mul_add(g, acc[n].0[l]);
+                    acc[n].1[l] = v[k][l].mul_add(g, acc[n].1[l]);
+                    a[k][l] = me.strength.mul_add(g, a[k][l]);
+                    b[k][l] = me.volume.mul_add(g, b[k][l]);
+                }
             }
         }
     }
@@ -245,24 +254,42 @@ pub(crate) mod avx2 {
         }
 
         #[inline(always)]
-        fn block<const K: usize, const DEG: usize>(
+        fn block<const N: usize, const K: usize, const DEG: usize, const SELF: bool>(
             self,
-            me: &Target<D>,
+            me: &[Target<D>; N],
             x: [[[f64; LANES]; K]; D],
             u: &[[f64; LANES]; K],
             v: &[[f64; LANES]; K],
-            acc: &mut Self::Acc,
+            acc: &mut [Self::Acc; N],
             a: &mut [[f64; LANES]; K],
             b: &mut [[f64; LANES]; K],
         ) {
             let Avx2(simd) = self;
             let fma = simd.fma;
-            let g = gaussians_avx2::<D, K, DEG>(simd, me, x);
+            // Plain loops, no closures: a closure the compiler leaves out of
+            // line loses the AVX2 features.
+            let mut g = [[simd.avx._mm256_setzero_pd(); K]; N];
+            for n in 0..N {
+                g[n] = gaussians_avx2::<D, K, DEG>(simd, &me[n], x);
+            }
+            if SELF {
+                for (n, g) in g.iter_mut().enumerate().skip(1) {
+                    let mut later = [u64::MAX; LANES];
+                    later[..n].fill(0);
+                    g[0] = simd.avx._mm256_and_pd(g[0], cast(later));
+                }
+            }
             for k in 0..K {
-                acc.0 = fma._mm256_fmadd_pd(cast(u[k]), g[k], acc.0);
-                acc.1 = fma._mm256_fmadd_pd(cast(v[k]), g[k], acc.1);
-                a[k] = cast(fma._mm256_fmadd_pd(splat(simd, me.strength), g[k], cast(a[k])));
-                b[k] = cast(fma._mm256_fmadd_pd(splat(simd, me.volume), g[k], cast(b[k])));
+                let (mut a_k, mut b_k): (__m256d, __m256d) = (cast(a[k]), cast(b[k]));
+                for n in 0..N {
+                    let g = g[n][k];
+                    acc[n].0 = fma._mm256_fmadd_pd(cast(u[k]), g, acc[n].0);
+                    acc[n].1 = fma._mm256_fmadd_pd(cast(v[k]), g, acc[n].1);
+                    a_k = fma._mm256_fmadd_pd(splat(simd, me[n].strength), g, a_k);
+                    b_k = fma._mm256_fmadd_pd(splat(simd, me[n].volume), g, b_k);
+                }
+                a[k] = cast(a_k);
+                b[k] = cast(b_k);
             }
         }
 

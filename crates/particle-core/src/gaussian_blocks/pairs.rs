@@ -15,8 +15,12 @@
 //! reach (the half of [`Blocks::reach`] whose last non-zero offset is
 //! positive) the bins within that line's half-width of the target.
 //!
-//! The runs' slots are evaluated in blocks of four from each run's first
-//! slot, two blocks at a time across runs, without a cut-off branch: the
+//! Two consecutive targets of a line are taken together, over the union
+//! of their runs (the second's own run then starts at the second itself,
+//! whose lane is masked for it): the blocks are loaded and written back
+//! once for both. The runs' slots are evaluated in blocks of four from
+//! each run's first slot, two blocks at a time across runs, without a
+//! cut-off branch: the
 //! Gaussian of a pair beyond the cut-off (the lanes a run's last block
 //! reaches past its end, in the line or its padding) is masked to zero.
 //! Written lane-wise with fused multiply-adds only, the loop is compiled
@@ -33,6 +37,13 @@ use super::exp::LANES;
 #[cfg(test)]
 use super::lanes::Portable;
 use super::lanes::{self, Lanes, Target, Visit, WithLanes, lanes_at, walk_runs};
+
+/// Consecutive targets of a line evaluated together over the union of
+/// their runs: each block's slots are loaded and stored once for both, and
+/// the per-target work (runs, walking them, the horizontal sums) is
+/// shared. Three or four save few more instructions and no time (issue 15,
+/// sixth part of docs/performance.md).
+const TOGETHER: usize = 2;
 
 /// Largest number of slot runs per target: its own line and the forward
 /// half of the lines within reach, `((2S + 1)^(D-1) - 1) / 2` for `D <= 4`
@@ -148,16 +159,9 @@ impl<const D: usize> Job<'_, D> {
             .iter()
             .find(|r| r.offset == [0; D])
             .map_or(0.0, |r| r.half_width);
-        let mut target = TargetPairs::<L, D, DEG> {
+        let mut targets = Targets {
             job: self,
             lanes,
-            me: Target {
-                x: [0.0; D],
-                strength: 0.0,
-                volume: 0.0,
-                cutoff2: self.cutoff2,
-            },
-            acc: lanes.zero(),
             a,
             b,
         };
@@ -178,97 +182,197 @@ impl<const D: usize> Job<'_, D> {
                     }
                 }
             }
-            for p in first..end {
+            let ahead = &ahead[..count];
+            let runs = &mut runs[..=count];
+            let mut p = first;
+            while p + TOGETHER <= end {
+                let x = &blocks.coords[0][p..p + TOGETHER];
+                let lo = x.iter().fold(f64::INFINITY, |m, &x| m.min(x));
+                let hi = x.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x));
+                runs_of(blocks, line, own, ahead, (p, lo, hi), runs);
+                Group::<L, D, DEG, TOGETHER>::new(&mut targets, p).sums(runs);
+                p += TOGETHER;
+            }
+            for p in p..end {
                 let x = blocks.coords[0][p];
-                runs[0] = (p + 1, blocks.run(line, x, x + own).1);
-                for (run, &(other, half)) in runs[1..].iter_mut().zip(&ahead[..count]) {
-                    *run = blocks.run(other, x - half, x + half);
-                }
-                target.sums_of(p, &runs[..=count]);
+                runs_of(blocks, line, own, ahead, (p, x, x), runs);
+                Group::<L, D, DEG, 1>::new(&mut targets, p).sums(runs);
             }
         }
     }
 }
 
-/// One target slot's pair sums with the blocks of its runs.
-struct TargetPairs<'j, 'a, L: Lanes<D>, const D: usize, const DEG: usize> {
+/// Into `runs`, the runs of the targets from slot `p` on in `line` whose
+/// axis-0 coordinates span `lo..=hi`: in the own line from the next slot
+/// to `own` beyond `hi`, in each forward line of `ahead` (with its
+/// half-width) around them.
+#[inline(always)]
+fn runs_of<const D: usize>(
+    blocks: &Blocks<D>,
+    line: usize,
+    own: f64,
+    ahead: &[(usize, f64)],
+    (p, lo, hi): (usize, f64, f64),
+    runs: &mut [(usize, usize)],
+) {
+    runs[0] = (p + 1, blocks.run(line, hi, hi + own).1);
+    for (run, &(other, half)) in runs[1..].iter_mut().zip(ahead) {
+        *run = blocks.run(other, lo - half, hi + half);
+    }
+}
+
+/// The job's sums: the slots' `a` and `b` from `job.base` on.
+struct Targets<'j, 'a, L, const D: usize> {
     job: &'j Job<'j, D>,
     lanes: L,
-    me: Target<D>,
-    acc: L::Acc,
     a: &'a mut [f64],
     b: &'a mut [f64],
 }
 
-impl<L: Lanes<D>, const D: usize, const DEG: usize> TargetPairs<'_, '_, L, D, DEG> {
-    /// The sums of slot `p` with every slot of `runs` (all later than `p`).
-    #[inline(always)]
-    fn sums_of(&mut self, p: usize, runs: &[(usize, usize)]) {
-        let blocks = self.job.blocks;
-        for (x, coords) in self.me.x.iter_mut().zip(&blocks.coords) {
-            *x = coords[p];
-        }
-        self.me.strength = self.job.strength[p];
-        self.me.volume = blocks.volume[p];
-        self.acc = self.lanes.zero();
-        walk_runs(runs, self);
-        let (sum_a, sum_b) = self.lanes.sums(self.acc);
-        self.a[p - self.job.base] += sum_a;
-        self.b[p - self.job.base] += sum_b;
-    }
+/// `N` consecutive target slots of a line and their pair sums with the
+/// blocks of the union of their runs. The own line's run starts at the
+/// second target: target `n` masks the first `n` lanes of its first block
+/// (itself and the targets before it, whose pairs with it are theirs).
+struct Group<'t, 'j, 'a, L: Lanes<D>, const D: usize, const DEG: usize, const N: usize> {
+    targets: &'t mut Targets<'j, 'a, L, D>,
+    me: [Target<D>; N],
+    acc: [L::Acc; N],
+    /// The first slot of the own line's run.
+    own_run: usize,
 }
 
-impl<L: Lanes<D>, const D: usize, const DEG: usize> Visit for TargetPairs<'_, '_, L, D, DEG> {
+impl<'t, 'j, 'a, L: Lanes<D>, const D: usize, const DEG: usize, const N: usize>
+    Group<'t, 'j, 'a, L, D, DEG, N>
+{
+    /// The targets `p..p + N`.
     #[inline(always)]
-    fn together(&mut self, at: usize, pairs: usize) {
+    fn new(targets: &'t mut Targets<'j, 'a, L, D>, p: usize) -> Self {
+        const { assert!(N >= 1 && N <= LANES, "one to four targets at a time") };
+        let (job, zero) = (targets.job, targets.lanes.zero());
+        let me = std::array::from_fn(|n| Target {
+            x: std::array::from_fn(|axis| job.blocks.coords[axis][p + n]),
+            strength: job.strength[p + n],
+            volume: job.blocks.volume[p + n],
+            cutoff2: job.cutoff2,
+        });
+        Group {
+            targets,
+            me,
+            acc: [zero; N],
+            own_run: p + 1,
+        }
+    }
+
+    /// The targets' sums with every slot of `runs` (the own line's first).
+    #[inline(always)]
+    fn sums(mut self, runs: &[(usize, usize)]) {
+        walk_runs(runs, &mut self);
+        let Targets { job, lanes, a, b } = self.targets;
+        let p = self.own_run - 1 - job.base;
+        for (n, acc) in self.acc.into_iter().enumerate() {
+            let (sum_a, sum_b) = lanes.sums(acc);
+            a[p + n] += sum_a;
+            b[p + n] += sum_b;
+        }
+    }
+
+    /// The `pairs` pairs of consecutive blocks from slot `at` on, the
+    /// first with the targets' own lanes masked when `OWN` (and more than
+    /// one target).
+    #[inline(always)]
+    fn together_from<const OWN: bool>(&mut self, at: usize, pairs: usize) {
         // Every array sliced and cut into pairs of blocks once, so that the
         // loop below indexes without bounds checks.
-        let (blocks, len) = (self.job.blocks, pairs * 2 * LANES);
+        let Targets { job, lanes, a, b } = &mut *self.targets;
+        let (blocks, len) = (job.blocks, pairs * 2 * LANES);
         let x: [&[[[f64; LANES]; 2]]; D] = std::array::from_fn(|axis| {
             as_arrays(as_arrays(&blocks.coords[axis][at..at + len]).0).0
         });
-        let u = as_arrays(as_arrays(&self.job.strength[at..at + len]).0).0;
+        let u = as_arrays(as_arrays(&job.strength[at..at + len]).0).0;
         let v = as_arrays(as_arrays(&blocks.volume[at..at + len]).0).0;
-        let i = at - self.job.base;
-        let a = as_arrays_mut(as_arrays_mut(&mut self.a[i..i + len]).0).0;
-        let b = as_arrays_mut(as_arrays_mut(&mut self.b[i..i + len]).0).0;
+        let i = at - job.base;
+        let a = as_arrays_mut(as_arrays_mut(&mut a[i..i + len]).0).0;
+        let b = as_arrays_mut(as_arrays_mut(&mut b[i..i + len]).0).0;
         assert!(u.len() == pairs && v.len() == pairs && a.len() == pairs && b.len() == pairs);
         assert!(x.iter().all(|x| x.len() == pairs));
-        // The target and its sums in locals (registers), not behind `self`.
-        let (lanes, me, mut acc) = (self.lanes, self.me, self.acc);
-        for j in 0..pairs {
-            let mut xj = [[[0.0; LANES]; 2]; D];
-            for (xj, x) in xj.iter_mut().zip(&x) {
-                *xj = x[j];
-            }
-            lanes.block::<2, DEG>(&me, xj, &u[j], &v[j], &mut acc, &mut a[j], &mut b[j]);
+        // The targets and their sums in locals (registers), not behind
+        // `self`.
+        let (lanes, me, mut acc) = (*lanes, self.me, self.acc);
+        let mut from = 0;
+        if OWN && N > 1 && pairs > 0 {
+            let (a, b) = (&mut a[0], &mut b[0]);
+            lanes.block::<N, 2, DEG, true>(&me, gather(&x, 0), &u[0], &v[0], &mut acc, a, b);
+            from = 1;
+        }
+        for j in from..pairs {
+            let (a, b) = (&mut a[j], &mut b[j]);
+            lanes.block::<N, 2, DEG, false>(&me, gather(&x, j), &u[j], &v[j], &mut acc, a, b);
         }
         self.acc = acc;
+    }
+
+    /// [`Visit::apart`], the first block with the targets' own lanes
+    /// masked when `OWN` (and more than one target).
+    #[inline(always)]
+    fn apart_from<const K: usize, const OWN: bool>(&mut self, at: [usize; K]) {
+        let Targets { job, lanes, a, b } = &mut *self.targets;
+        let (blocks, base) = (job.blocks, job.base);
+        let mut x = [[[0.0; LANES]; K]; D];
+        let (mut u, mut v) = ([[0.0; LANES]; K], [[0.0; LANES]; K]);
+        let (mut a_k, mut b_k) = ([[0.0; LANES]; K], [[0.0; LANES]; K]);
+        for k in 0..K {
+            for (x, coords) in x.iter_mut().zip(&blocks.coords) {
+                x[k] = lanes_at(coords, at[k]);
+            }
+            u[k] = lanes_at(job.strength, at[k]);
+            v[k] = lanes_at(&blocks.volume, at[k]);
+            a_k[k] = lanes_at(a, at[k] - base);
+            b_k[k] = lanes_at(b, at[k] - base);
+        }
+        let (me, acc) = (&self.me, &mut self.acc);
+        if OWN && N > 1 {
+            lanes.block::<N, K, DEG, true>(me, x, &u, &v, acc, &mut a_k, &mut b_k);
+        } else {
+            lanes.block::<N, K, DEG, false>(me, x, &u, &v, acc, &mut a_k, &mut b_k);
+        }
+        for k in 0..K {
+            let i = at[k] - base;
+            a[i..i + LANES].copy_from_slice(&a_k[k]);
+            b[i..i + LANES].copy_from_slice(&b_k[k]);
+        }
+    }
+}
+
+impl<L: Lanes<D>, const D: usize, const DEG: usize, const N: usize> Visit
+    for Group<'_, '_, '_, L, D, DEG, N>
+{
+    #[inline(always)]
+    fn together(&mut self, at: usize, pairs: usize) {
+        if at == self.own_run {
+            self.together_from::<true>(at, pairs);
+        } else {
+            self.together_from::<false>(at, pairs);
+        }
     }
 
     /// The blocks at slots `at`, read apart and written back (plain loops:
     /// a closure the compiler leaves out of line loses the AVX2 features).
     #[inline(always)]
     fn apart<const K: usize>(&mut self, at: [usize; K]) {
-        let (blocks, base) = (self.job.blocks, self.job.base);
-        let mut x = [[[0.0; LANES]; K]; D];
-        let (mut u, mut v) = ([[0.0; LANES]; K], [[0.0; LANES]; K]);
-        let (mut a, mut b) = ([[0.0; LANES]; K], [[0.0; LANES]; K]);
-        for k in 0..K {
-            for (x, coords) in x.iter_mut().zip(&blocks.coords) {
-                x[k] = lanes_at(coords, at[k]);
-            }
-            u[k] = lanes_at(self.job.strength, at[k]);
-            v[k] = lanes_at(&blocks.volume, at[k]);
-            a[k] = lanes_at(self.a, at[k] - base);
-            b[k] = lanes_at(self.b, at[k] - base);
-        }
-        self.lanes
-            .block::<K, DEG>(&self.me, x, &u, &v, &mut self.acc, &mut a, &mut b);
-        for k in 0..K {
-            let i = at[k] - base;
-            self.a[i..i + LANES].copy_from_slice(&a[k]);
-            self.b[i..i + LANES].copy_from_slice(&b[k]);
+        if at[0] == self.own_run {
+            self.apart_from::<K, true>(at);
+        } else {
+            self.apart_from::<K, false>(at);
         }
     }
+}
+
+/// The coordinates of pair of blocks `j`, axis by axis.
+#[inline(always)]
+fn gather<const D: usize>(x: &[&[[[f64; LANES]; 2]]; D], j: usize) -> [[[f64; LANES]; 2]; D] {
+    let mut out = [[[0.0; LANES]; 2]; D];
+    for (out, x) in out.iter_mut().zip(x) {
+        *out = x[j];
+    }
+    out
 }
