@@ -1,8 +1,8 @@
 //! The ensemble runner: one assimilation cycle of paper 2, Section 2.1,
 //! for any forecast model and any filter.
 //!
-//! * [`ForecastModel`] — a user's model: `(state, parameters, horizon) ->
-//!   state`. Implemented here for the Grid-EnKF's finite-difference solver
+//! * [`ForecastModel`] — a user's model, one per member: advances a state
+//!   in place by a horizon with the member's parameters. Implemented here for the Grid-EnKF's finite-difference solver
 //!   ([`crate::FiniteDifference1d`], state = nodal values) and for the
 //!   particle model [`particle_core::advection_diffusion::AdvectionDiffusion1d`]
 //!   (state = particle set); both read `parameters = [v, D]`.
@@ -10,7 +10,8 @@
 //!   coefficients `F` of eq. (2) update the states of all members (Grid-,
 //!   Remesh-, Part-EnKF, extend-and-pad in [`crate::filters`]).
 //! * [`EnsembleRunner`] — forecasts [`Members`] in parallel (rayon, one
-//!   task per member), and analyses them: predicted observations, the
+//!   task per member, each with its own model; several ensembles at once
+//!   with [`EnsembleRunner::forecast_together`]), and analyses them: predicted observations, the
 //!   perturbations `eps_i ~ N(0, R)` of analysis `k` from
 //!   [`crate::rng::member_stream`]`(seed, i, Stream::Perturbation(k))`
 //!   ([`crate::perturbations`]), `F` ([`crate::coefficients`]), then the
@@ -44,8 +45,9 @@
 //! struct Decay;
 //! impl ForecastModel for Decay {
 //!     type State = f64;
-//!     fn forecast(&self, u: &f64, rate: &[f64], t: f64) -> Result<f64, ModelError> {
-//!         Ok(u * (-rate[0] * t).exp())
+//!     fn forecast(&mut self, u: &mut f64, rate: &[f64], t: f64) -> Result<(), ModelError> {
+//!         *u *= (-rate[0] * t).exp();
+//!         Ok(())
 //!     }
 //! }
 //!
@@ -62,11 +64,13 @@
 //!
 //! let runner = EnsembleRunner::new(42, ObservationNoise::diagonal(&[0.01])?);
 //! let mut members = Members::new(vec![1.0, 1.2, 0.8, 1.1], vec![vec![0.5], vec![1.0], vec![1.5], vec![0.7]])?;
-//! runner.forecast(&Decay, &mut members, 1.0)?;
+//! runner.forecast(&mut [Decay, Decay, Decay, Decay], &mut members, 1.0)?;
 //! let report = runner.analyse(&Direct, &mut members, &[0.4], 0)?;
 //! assert_eq!(report.coefficients.n_members(), 4);
 //! # Ok::<(), assim::Error>(())
 //! ```
+
+use std::sync::Arc;
 
 use particle_core::ParticleSet;
 use particle_core::advection_diffusion::AdvectionDiffusion1d;
@@ -124,6 +128,10 @@ pub enum ModelError {
         /// The value there.
         value: f64,
     },
+    /// The model's own solver refused its input or stopped (a blown-up
+    /// flow, naming its step): that solver's error.
+    #[error(transparent)]
+    Solver(SolverError),
     /// An observation operator refused the state.
     #[error("observation {observation}: {reason}")]
     Observation {
@@ -134,23 +142,70 @@ pub enum ModelError {
     },
 }
 
-/// A forecast model a user can plug into [`EnsembleRunner::forecast`].
-///
-/// `Sync` because members are forecast in parallel on one shared model.
-pub trait ForecastModel: Sync {
-    /// One member's state.
-    type State: Clone + Send + Sync;
+/// The error of a model's own solver, kept whole (its message, and its
+/// source chain) inside [`ModelError::Solver`]. Equal when the messages
+/// are.
+#[derive(Debug, Clone)]
+pub struct SolverError(Arc<dyn std::error::Error + Send + Sync>);
 
-    /// The state advanced by `horizon` with this member's `parameters`.
+impl SolverError {
+    /// Wrap a solver's error.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        SolverError(Arc::new(error))
+    }
+
+    /// The solver's error (downcast it to read its fields).
+    pub fn get(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+impl std::fmt::Display for SolverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SolverError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for SolverError {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0.to_string() == other.0.to_string()
+    }
+}
+
+/// A forecast model a user can plug into [`EnsembleRunner::forecast`]:
+/// one per member, so that a model may keep its own settings (a member's
+/// viscosity) and scratch (grids, FFT plans) from one forecast to the
+/// next. Members are forecast in parallel, each by its own model.
+pub trait ForecastModel: Send {
+    /// One member's state.
+    type State: Send + Sync;
+
+    /// Advance `state` by `horizon` with this member's `parameters`.
     ///
     /// # Errors
-    /// Whatever the model refuses; the runner names the member.
+    /// Whatever the model refuses; the runner names the member. The state
+    /// may then be partly advanced.
     fn forecast(
-        &self,
-        state: &Self::State,
+        &mut self,
+        state: &mut Self::State,
         parameters: &[f64],
         horizon: f64,
-    ) -> std::result::Result<Self::State, ModelError>;
+    ) -> std::result::Result<(), ModelError>;
+
+    /// The relative cost of forecasting `state` (for instance its number
+    /// of particles): the runner starts the costliest members first, so
+    /// that no long forecast starts last. Only the order of the work
+    /// depends on it, never the results. All members cost the same unless
+    /// a model says otherwise.
+    fn cost(&self, _state: &Self::State) -> usize {
+        1
+    }
 }
 
 impl ForecastModel for AdvectionDiffusion1d {
@@ -158,16 +213,40 @@ impl ForecastModel for AdvectionDiffusion1d {
 
     /// `parameters = [v, D]`; the particles are checked finite afterwards.
     fn forecast(
-        &self,
-        state: &ParticleSet<1>,
+        &mut self,
+        state: &mut ParticleSet<1>,
         parameters: &[f64],
         horizon: f64,
-    ) -> std::result::Result<ParticleSet<1>, ModelError> {
+    ) -> std::result::Result<(), ModelError> {
         let [velocity, diffusion] = velocity_diffusion(parameters)?;
         let next = AdvectionDiffusion1d::forecast(self, state, velocity, diffusion, horizon)?;
         next.check_finite()?;
-        Ok(next)
+        *state = next;
+        Ok(())
     }
+
+    fn cost(&self, state: &ParticleSet<1>) -> usize {
+        state.len()
+    }
+}
+
+/// One ensemble to forecast with [`EnsembleRunner::forecast_together`]:
+/// its members and a model for each.
+pub struct Forecast<'a, M: ForecastModel> {
+    /// One model per member.
+    pub models: &'a mut [M],
+    /// The members.
+    pub members: &'a mut Members<M::State>,
+}
+
+/// A member whose forecast is done ([`EnsembleRunner::forecast_together`]'s
+/// progress).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forecasted {
+    /// Index of the ensemble in the call.
+    pub ensemble: usize,
+    /// Index of the member in its ensemble.
+    pub member: usize,
 }
 
 /// How a filter observes a state and updates all members with `F`.
@@ -340,30 +419,88 @@ impl EnsembleRunner {
         &self.noise
     }
 
-    /// Advance every member by `horizon` with its own parameters, in
-    /// parallel (rayon).
+    /// Advance every member by `horizon` with its own model and
+    /// parameters, in parallel (rayon): [`EnsembleRunner::forecast_together`]
+    /// for one ensemble.
     ///
     /// # Errors
-    /// [`Error::Forecast`] naming the lowest-indexed member whose forecast
-    /// failed (the members are left unchanged then).
+    /// As [`EnsembleRunner::forecast_together`].
     pub fn forecast<M: ForecastModel>(
         &self,
-        model: &M,
+        models: &mut [M],
         members: &mut Members<M::State>,
         horizon: f64,
     ) -> Result<()> {
-        let next: Vec<std::result::Result<M::State, ModelError>> = members
-            .states
-            .par_iter()
-            .zip(members.parameters.par_iter())
-            .map(|(state, theta)| model.forecast(state, theta, horizon))
-            .collect();
-        let mut states = Vec::with_capacity(next.len());
-        for (member, result) in next.into_iter().enumerate() {
-            states.push(result.map_err(|source| Error::Forecast { member, source })?);
+        self.forecast_together(&mut [Forecast { models, members }], horizon, &|_| {})
+    }
+
+    /// Advance every member of every ensemble by `horizon`, each with its
+    /// own model and parameters, all in one parallel loop (rayon, one task
+    /// per member, the costliest first: see [`ForecastModel::cost`]).
+    /// `done` is told of each member as its forecast ends (from any
+    /// thread, in any order). Every member's forecast depends on its own
+    /// model, state and parameters only, so the results are the same bits
+    /// for any number of threads.
+    ///
+    /// # Errors
+    /// [`Error::MemberCount`] if an ensemble has not one model per member;
+    /// [`Error::Forecast`] naming the ensemble and member whose forecast
+    /// failed (the lowest ensemble, then the lowest member, if several
+    /// did; members may then be partly advanced).
+    pub fn forecast_together<M: ForecastModel>(
+        &self,
+        ensembles: &mut [Forecast<'_, M>],
+        horizon: f64,
+        done: &(dyn Fn(Forecasted) + Sync),
+    ) -> Result<()> {
+        for e in ensembles.iter() {
+            if e.models.len() != e.members.len() {
+                return Err(Error::MemberCount {
+                    what: "forecast models",
+                    expected: e.members.len(),
+                    found: e.models.len(),
+                });
+            }
         }
-        members.states = states;
-        Ok(())
+        let mut work: Vec<_> = ensembles
+            .iter_mut()
+            .enumerate()
+            .flat_map(|(ensemble, e)| {
+                let Members { states, parameters } = &mut *e.members;
+                e.models
+                    .iter_mut()
+                    .zip(states.iter_mut().zip(parameters.iter()))
+                    .enumerate()
+                    .map(move |(member, (model, (state, theta)))| {
+                        let at = Forecasted { ensemble, member };
+                        (at, model.cost(state), model, state, theta)
+                    })
+            })
+            .collect();
+        work.sort_by_key(|&(at, cost, ..)| (std::cmp::Reverse(cost), at.ensemble, at.member));
+        let failed = std::sync::Mutex::new(None::<(Forecasted, ModelError)>);
+        work.into_par_iter()
+            .with_max_len(1)
+            .for_each(
+                |(at, _, model, state, theta)| match model.forecast(state, theta, horizon) {
+                    Ok(()) => done(at),
+                    Err(source) => {
+                        let mut first = failed.lock().unwrap_or_else(|e| e.into_inner());
+                        let key = |f: &Forecasted| (f.ensemble, f.member);
+                        if first.as_ref().is_none_or(|(f, _)| key(&at) < key(f)) {
+                            *first = Some((at, source));
+                        }
+                    }
+                },
+            );
+        match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some((at, source)) => Err(Error::Forecast {
+                ensemble: at.ensemble,
+                member: at.member,
+                source,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Analysis number `analysis` of `data` (eq. (2)): states by the

@@ -14,8 +14,10 @@ pub enum Error {
         source: particle_core::Error,
     },
     /// A member's forecast failed (a refused parameter, a blown-up state).
-    #[error("forecast of member {member}: {source}")]
+    #[error("forecast of member {member} of ensemble {ensemble}: {source}")]
     Forecast {
+        /// Index of the ensemble (0 when one ensemble was forecast).
+        ensemble: usize,
         /// Index of the member.
         member: usize,
         /// What the model reported.

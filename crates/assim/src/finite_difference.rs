@@ -162,13 +162,14 @@ impl ForecastModel for FiniteDifference1d {
 
     /// `parameters = [v, D]`.
     fn forecast(
-        &self,
-        state: &Vec<f64>,
+        &mut self,
+        state: &mut Vec<f64>,
         parameters: &[f64],
         horizon: f64,
-    ) -> Result<Vec<f64>, ModelError> {
+    ) -> Result<(), ModelError> {
         let [velocity, diffusion] = velocity_diffusion(parameters)?;
-        self.advance(state, velocity, diffusion, horizon)
+        *state = self.advance(state, velocity, diffusion, horizon)?;
+        Ok(())
     }
 }
 

@@ -48,10 +48,11 @@
 //!   any dimension.
 //!
 //! * [`ensemble`] — the interface a user calls with their own model: a
-//!   [`ForecastModel`] (`(state, parameters, horizon) -> state`), a
-//!   [`Filter`] (`H` and the update of all states by `F`), [`Members`]
-//!   (states and parameter vectors) and the [`EnsembleRunner`], which
-//!   forecasts members in parallel and analyses them with perturbations
+//!   [`ForecastModel`] per member (advances a state in place by a
+//!   horizon), a [`Filter`] (`H` and the update of all states by `F`),
+//!   [`Members`] (states and parameter vectors) and the [`EnsembleRunner`],
+//!   which forecasts members in parallel (several ensembles at once if
+//!   asked) and analyses them with perturbations
 //!   from `rng::member_stream(seed, member, Perturbation(k))`; parameters
 //!   (`v`, `D`) are analysed with the state (augmentation) and checked by
 //!   [`ParameterBound`]s (clamp and report, or refuse).
@@ -100,8 +101,8 @@ pub use analysis::{
     Coefficients, Form, ObservationNoise, coefficients, coefficients_with, perturbations,
 };
 pub use ensemble::{
-    AnalysisReport, Clamped, EnsembleRunner, Filter, ForecastModel, Members, ModelError,
-    OnViolation, ParameterBound,
+    AnalysisReport, Clamped, EnsembleRunner, Filter, Forecast, ForecastModel, Forecasted, Members,
+    ModelError, OnViolation, ParameterBound, SolverError,
 };
 pub use error::{Error, Result};
 pub use extend_pad::extend_and_pad;
@@ -109,3 +110,8 @@ pub use filters::{ExtendAndPad, GridEnkf, PartEnkf, ParticleObservations, Remesh
 pub use finite_difference::FiniteDifference1d;
 pub use observation::PointObservations;
 pub use particle_filters::{part_update, remesh_update};
+
+/// The crate README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,15 +1,16 @@
 //! The ensemble runner (paper 2, Section 2.1) with the 1D models and
 //! filters of Section 4: bit-identical results for 1 and 2 threads, the
 //! Grid-EnKF analysis against a naive dense textbook EnKF with the same
-//! perturbations, parameter bounds, and refusals that name the member or
-//! the observation.
+//! perturbations, parameter bounds, refusals that name the member or the
+//! observation, and several ensembles forecast together, each member by
+//! its own model.
 
 use std::f64::consts::TAU;
 
 use assim::{
-    EnsembleRunner, Error, FiniteDifference1d, GridEnkf, Members, ModelError, ObservationNoise,
-    OnViolation, ParameterBound, PartEnkf, ParticleObservations, PointObservations, RemeshEnkf,
-    perturbations,
+    EnsembleRunner, Error, FiniteDifference1d, Forecast, ForecastModel, Forecasted, GridEnkf,
+    Members, ModelError, ObservationNoise, OnViolation, ParameterBound, PartEnkf,
+    ParticleObservations, PointObservations, RemeshEnkf, perturbations,
 };
 use particle_core::Domain;
 use particle_core::advection_diffusion::AdvectionDiffusion1d;
@@ -192,11 +193,13 @@ fn cycles() -> (
     for k in 0..3 {
         let t = 0.4 * (k + 1) as f64;
         let y = data(&points, t);
-        run.forecast(&fd, &mut grid, 0.4).unwrap();
+        run.forecast(&mut [fd; N], &mut grid, 0.4).unwrap();
         run.analyse(&filter, &mut grid, &y, k).unwrap();
-        run.forecast(&pm, &mut remeshed, 0.4).unwrap();
+        run.forecast(&mut vec![pm.clone(); N], &mut remeshed, 0.4)
+            .unwrap();
         run.analyse(&remesh, &mut remeshed, &y, k).unwrap();
-        run.forecast(&pm, &mut parted, 0.4).unwrap();
+        run.forecast(&mut vec![pm.clone(); N], &mut parted, 0.4)
+            .unwrap();
         run.analyse(&part, &mut parted, &y, k).unwrap();
     }
     (grid, vec![remeshed, parted])
@@ -297,11 +300,14 @@ fn bad_input_names_the_member_or_observation() {
     // Member 5 blows up.
     members.states[5][7] = f64::MAX;
     members.states[5][8] = -f64::MAX;
-    let err = runner(6).forecast(&model, &mut members, 1.0).unwrap_err();
+    let err = runner(6)
+        .forecast(&mut [model; N], &mut members, 1.0)
+        .unwrap_err();
     assert!(
         matches!(
             err,
             Error::Forecast {
+                ensemble: 0,
                 member: 5,
                 source: ModelError::NonFinite { .. }
             }
@@ -312,8 +318,9 @@ fn bad_input_names_the_member_or_observation() {
     let mut members = grid_members(&model);
     members.parameters[2][1] = -0.01;
     assert!(matches!(
-        runner(6).forecast(&model, &mut members, 1.0),
+        runner(6).forecast(&mut [model; N], &mut members, 1.0),
         Err(Error::Forecast {
+            ensemble: 0,
             member: 2,
             source: ModelError::NonPhysical { .. }
         })
@@ -347,4 +354,105 @@ fn nodal_observations_interpolate_linearly() {
     assert!((h[1] - 0.5).abs() < 1e-15);
     // 2.9 lies between nodes 5 (2.5) and 6 (3.0), weight 0.8 on node 6.
     assert!((h[2] - (0.2 * 25.0 + 0.8 * 36.0)).abs() < 1e-12);
+}
+
+/// A model that counts its own forecasts: state it keeps between calls,
+/// which a shared `&self` model could not.
+#[derive(Clone, Default)]
+struct Counting {
+    forecasts: usize,
+}
+
+impl ForecastModel for Counting {
+    type State = f64;
+
+    fn forecast(&mut self, u: &mut f64, rate: &[f64], t: f64) -> Result<(), ModelError> {
+        self.forecasts += 1;
+        if !u.is_finite() {
+            return Err(ModelError::NonFinite { node: 0, value: *u });
+        }
+        *u *= (-rate[0] * t).exp() * (1.0 + self.forecasts as f64 * 1e-3);
+        Ok(())
+    }
+}
+
+fn scalar_members(offset: f64) -> Members<f64> {
+    let states = (0..N).map(|i| offset + i as f64).collect();
+    let rates = (0..N).map(|i| vec![0.1 * i as f64]).collect();
+    Members::new(states, rates).unwrap()
+}
+
+#[test]
+fn ensembles_forecast_together_as_they_do_apart_each_member_by_its_own_model() {
+    let run = runner(1);
+    // Apart, twice (the second forecast sees each model's count of 1).
+    let (mut a, mut b) = (scalar_members(1.0), scalar_members(-3.0));
+    let (mut models_a, mut models_b) = (vec![Counting::default(); N], vec![Counting::default(); N]);
+    for _ in 0..2 {
+        run.forecast(&mut models_a, &mut a, 0.5).unwrap();
+        run.forecast(&mut models_b, &mut b, 0.5).unwrap();
+    }
+    // Together, twice, counting the members reported done.
+    let (mut c, mut d) = (scalar_members(1.0), scalar_members(-3.0));
+    let (mut models_c, mut models_d) = (vec![Counting::default(); N], vec![Counting::default(); N]);
+    let done = std::sync::Mutex::new(Vec::new());
+    for _ in 0..2 {
+        let mut jobs = [
+            Forecast {
+                models: &mut models_c,
+                members: &mut c,
+            },
+            Forecast {
+                models: &mut models_d,
+                members: &mut d,
+            },
+        ];
+        run.forecast_together(&mut jobs, 0.5, &|at| done.lock().unwrap().push(at))
+            .unwrap();
+    }
+    assert_eq!((a, b), (c, d));
+    assert!(models_c.iter().chain(&models_d).all(|m| m.forecasts == 2));
+    let mut done = done.into_inner().unwrap();
+    done.sort_by_key(|f| (f.ensemble, f.member));
+    let want: Vec<Forecasted> = (0..2)
+        .flat_map(|ensemble| (0..N).map(move |member| Forecasted { ensemble, member }))
+        .flat_map(|f| [f, f])
+        .collect();
+    assert_eq!(done, want);
+}
+
+#[test]
+fn a_forecast_together_names_the_ensemble_and_member_that_failed() {
+    let run = runner(1);
+    let (mut a, mut b) = (scalar_members(1.0), scalar_members(-3.0));
+    b.states[6] = f64::NAN;
+    b.states[3] = f64::INFINITY;
+    let (mut models_a, mut models_b) = (vec![Counting::default(); N], vec![Counting::default(); N]);
+    let mut jobs = [
+        Forecast {
+            models: &mut models_a,
+            members: &mut a,
+        },
+        Forecast {
+            models: &mut models_b,
+            members: &mut b,
+        },
+    ];
+    assert!(matches!(
+        run.forecast_together(&mut jobs, 0.5, &|_| {}),
+        Err(Error::Forecast {
+            ensemble: 1,
+            member: 3,
+            source: ModelError::NonFinite { .. }
+        })
+    ));
+    // One model short.
+    assert!(matches!(
+        run.forecast(&mut models_a[1..], &mut scalar_members(0.0), 0.5),
+        Err(Error::MemberCount {
+            what: "forecast models",
+            expected: N,
+            found
+        }) if found == N - 1
+    ));
 }

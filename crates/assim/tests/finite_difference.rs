@@ -52,21 +52,21 @@ fn bad_input_is_refused_with_a_named_value() {
     ));
     let u = vec![1.0; 10];
     assert_eq!(
-        model.forecast(&u, &[1.0], 1.0),
+        forecast(model, &u, &[1.0], 1.0),
         Err(ModelError::ParameterCount {
             expected: 2,
             found: 1
         })
     );
     assert_eq!(
-        model.forecast(&vec![1.0; 9], &[1.0, 0.1], 1.0),
+        forecast(model, &[1.0; 9], &[1.0, 0.1], 1.0),
         Err(ModelError::StateLength {
             expected: 10,
             found: 9
         })
     );
     assert_eq!(
-        model.forecast(&u, &[1.0, -0.1], 1.0),
+        forecast(model, &u, &[1.0, -0.1], 1.0),
         Err(ModelError::NonPhysical {
             name: "diffusion coefficient D",
             value: -0.1
@@ -76,7 +76,19 @@ fn bad_input_is_refused_with_a_named_value() {
     huge[3] = f64::MAX;
     huge[4] = -f64::MAX;
     assert!(matches!(
-        model.forecast(&huge, &[1.0, 0.1], 1.0),
+        forecast(model, &huge, &[1.0, 0.1], 1.0),
         Err(ModelError::NonFinite { .. })
     ));
+}
+
+/// The model's forecast of `u`, as a new state.
+fn forecast(
+    mut model: FiniteDifference1d,
+    u: &[f64],
+    parameters: &[f64],
+    horizon: f64,
+) -> Result<Vec<f64>, ModelError> {
+    let mut u = u.to_vec();
+    ForecastModel::forecast(&mut model, &mut u, parameters, horizon)?;
+    Ok(u)
 }

@@ -12,10 +12,10 @@ use validation::heat_kernel::AdvectionDiffusion;
 /// Max-norm error at `t` on `n` nodes for the paper's truth.
 fn error(n: usize, t: f64) -> f64 {
     let truth = AdvectionDiffusion::paper();
-    let model = FiniteDifference1d::new(n, TAU).unwrap();
-    let u0 = model.sample(|x| truth.exact(x, 0.0).unwrap());
-    let u = model
-        .forecast(&u0, &[truth.velocity, truth.diffusion], t)
+    let mut model = FiniteDifference1d::new(n, TAU).unwrap();
+    let mut u = model.sample(|x| truth.exact(x, 0.0).unwrap());
+    model
+        .forecast(&mut u, &[truth.velocity, truth.diffusion], t)
         .unwrap();
     model
         .node_positions()

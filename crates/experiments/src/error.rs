@@ -50,14 +50,6 @@ pub enum Error {
     /// An analysis refused its input.
     #[error("assimilation: {0}")]
     Assim(#[from] assim::Error),
-    /// One ensemble member's flow stopped.
-    #[error("member {member}: {source}")]
-    Member {
-        /// The member.
-        member: usize,
-        /// Why its flow stopped.
-        source: vic_solver::Error,
-    },
 }
 
 /// The result of this crate's fallible functions.

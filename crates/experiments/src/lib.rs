@@ -37,6 +37,41 @@
 //! # }
 //! ```
 //!
+//! Both experiments run on `assim`'s [`assim::EnsembleRunner`]: each
+//! member is forecast by its own [`assim::ForecastModel`] and analysed by
+//! an [`assim::Filter`]. In 2D the model is a member's solver,
+//! [`dipole::VicMember`] (its own viscosity and work arrays), and the
+//! filters are [`dipole::VicFilter`] (Remesh-EnKF or Part-EnKF on flows,
+//! observing the velocity at points), so a loop of one's own (another
+//! schedule, another error, a filter of one's own beside ours) takes the
+//! same pieces:
+//!
+//! ```no_run
+//! use assim::{EnsembleRunner, Members, ObservationNoise};
+//! use experiments::dipole::{DipoleScenario, Setup, VicFilter, VicMember};
+//!
+//! # fn main() -> Result<(), experiments::Error> {
+//! let setup = Setup::new(&DipoleScenario::quick()?);
+//! let (mut models, states): (Vec<VicMember>, Vec<_>) = (0..setup.members)
+//!     .map(|i| {
+//!         let (vic, flow) = setup.prior.sample(7, i, &setup.member).start()?;
+//!         Ok((VicMember { vic }, flow))
+//!     })
+//!     .collect::<Result<Vec<_>, experiments::Error>>()?
+//!     .into_iter()
+//!     .unzip();
+//! let mut members = Members::new(states, vec![Vec::new(); setup.members])?;
+//! let vic = &models[0].vic;
+//! let filter = VicFilter::part_enkf(setup.points.clone(), vic.grid().clone(), *vic.config())?;
+//! let noise = ObservationNoise::diagonal(&vec![setup.sigma_obs.powi(2); 2 * setup.points.len()])?;
+//! let runner = EnsembleRunner::new(7, noise);
+//! runner.forecast(&mut models, &mut members, setup.window)?;
+//! let data = vec![0.0; 2 * setup.points.len()]; // the truth's noisy velocities
+//! runner.analyse(&filter, &mut members, &data, 0)?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! The scenario is a TOML file ([`dipole::DipoleScenario`]; the paper's is
 //! `scenarios/dipole2d.toml`), checked key by key: every refusal names the
 //! file, the key path and the value.

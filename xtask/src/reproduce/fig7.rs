@@ -5,10 +5,7 @@
 //! diffusion after every analysis (arrays of length `N_assim`), and the
 //! spread of the final values over further seeds.
 
-use assim::{ExtendAndPad, Members};
-use experiments::advection::Advection1dScenario;
 use experiments::advection::Step;
-use particle_core::ParticleSet;
 use serde_json::{Value, json};
 
 use crate::reproduce::advection1d::{self, FILTERS, Quantity, compare_filters, parameters};
@@ -88,7 +85,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         })
         .collect();
 
-    let growth = extend_and_pad_growth(&s, ctx.seed)?;
+    let growth = experiments::advection::extend_and_pad_growth(&s, ctx.seed)?;
     Ok(Outcome {
         parameters: parameters(ctx, &s),
         key_numbers: json!({
@@ -108,22 +105,4 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             "the paper gives no numbers for Fig. 7; docs/reproductions.md compares the shapes and reports the seed spread".into(),
         ],
     })
-}
-
-/// Mean particles per member of extend-and-pad, eq. (10)–(11): the prior,
-/// then after the first forecast and analysis.
-fn extend_and_pad_growth(s: &Advection1dScenario, seed: u64) -> Result<Vec<f64>, Error> {
-    let mean = |m: &Members<ParticleSet<1>>| {
-        m.states.iter().map(ParticleSet::len).sum::<usize>() as f64 / m.len() as f64
-    };
-    let mut members = s.particle_members(&s.prior_draws(seed)?, s.particles.eps_cut)?;
-    let mut counts = vec![mean(&members)];
-    let runner = s.runner(seed)?;
-    runner.forecast(&s.particle_model()?, &mut members, s.window())?;
-    let filter = ExtendAndPad {
-        observations: s.particle_observations()?,
-    };
-    runner.analyse(&filter, &mut members, &s.data(seed, 0)?, 0)?;
-    counts.push(mean(&members));
-    Ok(counts)
 }

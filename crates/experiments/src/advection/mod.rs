@@ -16,7 +16,7 @@
 //! baseline of Figs. 7–9. Grid members are sampled on the quadrature grid
 //! by linear interpolation, particle members by eq. (3).
 
-use assim::{EnsembleRunner, Filter, ForecastModel, Members, PointObservations};
+use assim::{EnsembleRunner, ExtendAndPad, Filter, ForecastModel, Members, PointObservations};
 use particle_core::ParticleSet;
 use rayon::prelude::*;
 
@@ -142,7 +142,7 @@ pub fn run(scenario: &Advection1dScenario, seed: u64, scheme: Scheme) -> Result<
             scenario,
             seed,
             &runner,
-            &scenario.grid_model()?,
+            scenario.grid_model()?,
             Some(&scenario.grid_filter()?),
             scenario.grid_members(&draws)?,
             &sampler,
@@ -151,7 +151,7 @@ pub fn run(scenario: &Advection1dScenario, seed: u64, scheme: Scheme) -> Result<
             scenario,
             seed,
             &runner,
-            &scenario.particle_model()?,
+            scenario.particle_model()?,
             Some(&scenario.remesh_filter(eps_cut)?),
             scenario.particle_members(&draws, eps_cut)?,
             &sampler,
@@ -160,7 +160,7 @@ pub fn run(scenario: &Advection1dScenario, seed: u64, scheme: Scheme) -> Result<
             scenario,
             seed,
             &runner,
-            &scenario.particle_model()?,
+            scenario.particle_model()?,
             Some(&scenario.part_filter()?),
             scenario.particle_members(&draws, eps_cut)?,
             &sampler,
@@ -169,7 +169,7 @@ pub fn run(scenario: &Advection1dScenario, seed: u64, scheme: Scheme) -> Result<
             scenario,
             seed,
             &runner,
-            &scenario.particle_model()?,
+            scenario.particle_model()?,
             None::<&assim::PartEnkf>,
             scenario.particle_members(&draws, eps_cut)?,
             &sampler,
@@ -177,23 +177,49 @@ pub fn run(scenario: &Advection1dScenario, seed: u64, scheme: Scheme) -> Result<
     }
 }
 
+/// Mean particles per member of extend-and-pad, eq. (10)–(11) (the
+/// baseline that Remesh- and Part-EnKF improve on): the prior, then after
+/// the first forecast and analysis (each analysis multiplies the count by
+/// about `N`, so the run stops there).
+///
+/// # Errors
+/// As [`run`].
+pub fn extend_and_pad_growth(scenario: &Advection1dScenario, seed: u64) -> Result<Vec<f64>> {
+    let mean = |m: &Members<ParticleSet<1>>| {
+        m.states.iter().map(ParticleSet::len).sum::<usize>() as f64 / m.len() as f64
+    };
+    let draws = scenario.prior_draws(seed)?;
+    let mut members = scenario.particle_members(&draws, scenario.particles.eps_cut)?;
+    let mut counts = vec![mean(&members)];
+    let runner = scenario.runner(seed)?;
+    let mut models = vec![scenario.particle_model()?; members.len()];
+    runner.forecast(&mut models, &mut members, scenario.window())?;
+    let filter = ExtendAndPad {
+        observations: scenario.particle_observations()?,
+    };
+    runner.analyse(&filter, &mut members, &scenario.data(seed, 0)?, 0)?;
+    counts.push(mean(&members));
+    Ok(counts)
+}
+
 fn cycle<M, F>(
     scenario: &Advection1dScenario,
     seed: u64,
     runner: &EnsembleRunner,
-    model: &M,
+    model: M,
     filter: Option<&F>,
     mut members: Members<M::State>,
     sampler: &Sampler,
 ) -> Result<Vec<Step>>
 where
-    M: ForecastModel,
+    M: ForecastModel + Clone,
     M::State: Sampled,
     F: Filter<M::State>,
 {
     let mut steps = vec![measure(scenario, 0.0, &members, sampler, 0)?];
+    let mut models = vec![model; members.len()];
     for (k, &time) in scenario.analysis_times().iter().enumerate() {
-        runner.forecast(model, &mut members, scenario.window())?;
+        runner.forecast(&mut models, &mut members, scenario.window())?;
         let clamped = match filter {
             Some(filter) => {
                 let data = scenario.data(seed, k)?;

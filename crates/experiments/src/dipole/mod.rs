@@ -12,15 +12,16 @@
 //! the `M4'` interpolant of its particles' projection.
 
 mod checkpoint;
+mod members;
 mod run_store;
 mod scenario;
 
 pub use checkpoint::{Checkpoints, Record, Records};
+pub use members::{VicFilter, VicMember, whole_steps};
 pub use run_store::RunStore;
 pub use scenario::*;
 
-use assim::{ObservationNoise, coefficients, part_update, perturbations, remesh_update};
-use particle_core::kernels::Width;
+use assim::{EnsembleRunner, Forecast, Members, ObservationNoise};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use validation::dipole_box::{DipoleBox, DipolePrior, noisy_observations};
@@ -202,7 +203,11 @@ pub struct Experiment {
     seed: u64,
     quadrature: CellGrid2d,
     truth_vic: Vic,
-    vics: Vec<Vec<Vic>>,
+    /// Each ensemble's members' solvers.
+    members: Vec<Vec<VicMember>>,
+    /// Each ensemble's filter (`None` for the free run).
+    filters: Vec<Option<VicFilter>>,
+    runner: EnsembleRunner,
 }
 
 impl Experiment {
@@ -221,21 +226,34 @@ impl Experiment {
             .collect::<Result<Vec<_>, _>>()?
             .into_iter()
             .unzip();
-        let mut rows = vec![vics];
+        let member = |vic| VicMember { vic };
+        let mut rows = vec![vics.into_iter().map(member).collect::<Vec<_>>()];
         for _ in 1..filters.len() {
             rows.push(
                 (0..setup.members)
-                    .map(|i| Ok(setup.prior.sample(seed, i, &setup.member).start()?.0))
+                    .map(|i| {
+                        Ok(member(
+                            setup.prior.sample(seed, i, &setup.member).start()?.0,
+                        ))
+                    })
                     .collect::<Result<Vec<_>, Error>>()?,
             );
         }
         let truth_field = field_on(&mut truth_vic, &truth, &quadrature)?;
+        let analyses = filters
+            .iter()
+            .map(|&f| VicFilter::of(f, &setup.points, &rows[0][0].vic, setup.member.threshold))
+            .collect::<Result<_, _>>()?;
+        let variances = vec![setup.sigma_obs * setup.sigma_obs; 2 * setup.points.len()];
+        let runner = EnsembleRunner::new(seed, ObservationNoise::diagonal(&variances)?);
         let mut experiment = Experiment {
             setup,
             seed,
             quadrature,
             truth_vic,
-            vics: rows,
+            members: rows,
+            filters: analyses,
+            runner,
         };
         let error = experiment.ensemble_error(&prior, &truth_field)?;
         let rows = filters
@@ -278,7 +296,11 @@ impl Experiment {
         } else {
             progress.ensembles.len()
         };
-        let (truth, members) = rayon::join(
+        let mut ensembles: Vec<Members<FlowState>> = progress.ensembles[..forecasting]
+            .iter_mut()
+            .map(|(_, flows)| members_of(std::mem::take(flows)))
+            .collect();
+        let (truth, forecast) = rayon::join(
             || {
                 self.truth_vic.advance(
                     &mut progress.truth,
@@ -287,16 +309,21 @@ impl Experiment {
                 )
             },
             || {
-                forecast(
-                    &mut self.vics[..forecasting],
-                    &mut progress.ensembles[..forecasting],
-                    member_steps,
-                    on_steps,
-                )
+                let mut jobs: Vec<Forecast<'_, VicMember>> = self
+                    .members
+                    .iter_mut()
+                    .zip(ensembles.iter_mut())
+                    .map(|(models, members)| Forecast { models, members })
+                    .collect();
+                self.runner
+                    .forecast_together(&mut jobs, setup.window, &|_| on_steps(member_steps))
             },
         );
+        for ((_, flows), members) in progress.ensembles.iter_mut().zip(ensembles) {
+            *flows = members.states;
+        }
         truth?;
-        members?;
+        forecast?;
         if shared_first {
             let (first, rest) = progress.ensembles.split_at_mut(1);
             for (_, flows) in rest {
@@ -319,8 +346,13 @@ impl Experiment {
             progress
                 .rows
                 .push(Row::new(filter, k + 1, time, Stage::Forecast, error, flows));
-            if filter != Filter::FreeRun {
-                self.analyse(filter, k, &progress.observations[k], flows)?;
+            if let Some(analysis) = &self.filters[e] {
+                let mut members = members_of(std::mem::take(flows));
+                let analysed =
+                    self.runner
+                        .analyse(analysis, &mut members, &progress.observations[k], k);
+                *flows = members.states;
+                analysed?;
                 let error = self.ensemble_error(flows, &truth_field)?;
                 progress
                     .rows
@@ -332,52 +364,6 @@ impl Experiment {
         Ok(())
     }
 
-    /// The analysis of window `k`: predicted velocities from each member's
-    /// own flow, the coefficients `F` of eq. (2), then the filter's update.
-    fn analyse(
-        &mut self,
-        filter: Filter,
-        k: usize,
-        data: &[f64],
-        flows: &mut [FlowState],
-    ) -> Result<(), Error> {
-        let setup = &self.setup;
-        let variances = vec![setup.sigma_obs * setup.sigma_obs; 2 * setup.points.len()];
-        let noise = ObservationNoise::diagonal(&variances)?;
-        let predicted: Vec<Vec<f64>> = self.vics[0]
-            .par_iter_mut()
-            .zip(flows.par_iter())
-            .map(|(vic, state)| {
-                Ok(vic
-                    .velocity_at(&state.particles, &setup.points)?
-                    .into_iter()
-                    .flatten()
-                    .collect())
-            })
-            .collect::<Result<_, Error>>()?;
-        let eps = perturbations(self.seed, k, setup.members, &noise);
-        let f = coefficients(&predicted, data, &eps, &noise)?;
-        let forecast: Vec<_> = flows.iter().map(|s| s.particles.clone()).collect();
-        let grid = self.vics[0][0].grid();
-        let analysed = match filter {
-            Filter::RemeshEnkf => {
-                remesh_update(&forecast, grid.remesh_grid(), &f, setup.member.threshold)?
-            }
-            Filter::PartEnkf => part_update(
-                &forecast,
-                grid.domain().particle_domain(),
-                Width::new(setup.member.smoothing_ratio * setup.member.particle_spacing)?,
-                PART_TOLERANCE,
-                &f,
-            )?,
-            Filter::FreeRun => unreachable!("the free run has no analysis"),
-        };
-        for (state, particles) in flows.iter_mut().zip(analysed) {
-            state.particles = particles;
-        }
-        Ok(())
-    }
-
     /// `e_omega` of an ensemble against the truth's field.
     fn ensemble_error(
         &mut self,
@@ -385,10 +371,10 @@ impl Experiment {
         truth_field: &[f64],
     ) -> Result<EnsembleL2Error, Error> {
         let quadrature = &self.quadrature;
-        let fields: Vec<Vec<f64>> = self.vics[0]
+        let fields: Vec<Vec<f64>> = self.members[0]
             .par_iter_mut()
             .zip(flows.par_iter())
-            .map(|(vic, state)| field_on(vic, state, quadrature))
+            .map(|(member, state)| field_on(&mut member.vic, state, quadrature))
             .collect::<Result<_, _>>()?;
         Ok(ensemble_l2_error(quadrature, &fields, truth_field)?)
     }
@@ -396,34 +382,14 @@ impl Experiment {
     /// The vorticity of member `member`'s flow `state` on the quadrature
     /// cells (row-major, `y` slowest).
     pub fn member_field(&mut self, member: usize, state: &FlowState) -> Result<Vec<f64>, Error> {
-        field_on(&mut self.vics[0][member], state, &self.quadrature)
+        field_on(&mut self.members[0][member].vic, state, &self.quadrature)
     }
 }
 
-/// Every member of every given ensemble through `steps` steps, all in
-/// parallel, the largest members first (so that no long forecast starts
-/// last); `on_steps` is told each member's steps when it is done.
-fn forecast(
-    vics: &mut [Vec<Vic>],
-    ensembles: &mut [(Filter, Vec<FlowState>)],
-    steps: u64,
-    on_steps: &(dyn Fn(u64) + Sync),
-) -> Result<(), Error> {
-    let mut work: Vec<(usize, &mut Vic, &mut FlowState)> = vics
-        .iter_mut()
-        .zip(ensembles.iter_mut())
-        .flat_map(|(row, (_, flows))| row.iter_mut().zip(flows.iter_mut()).enumerate())
-        .map(|(member, (vic, state))| (member, vic, state))
-        .collect();
-    work.sort_by_key(|(_, _, state)| std::cmp::Reverse(state.particles.len()));
-    work.into_par_iter()
-        .with_max_len(1)
-        .try_for_each(|(member, vic, state)| {
-            vic.advance(state, steps, |_| {})
-                .map_err(|source| Error::Member { member, source })?;
-            on_steps(steps);
-            Ok(())
-        })
+/// Flows as the runner's members (nothing calibrated: no parameters).
+fn members_of(states: Vec<FlowState>) -> Members<FlowState> {
+    let parameters = vec![Vec::new(); states.len()];
+    Members { states, parameters }
 }
 
 /// The vorticity of a flow at the quadrature cell centres.

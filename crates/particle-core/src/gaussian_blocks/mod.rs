@@ -15,6 +15,46 @@ mod tests {
     use super::{exp, pairs, points};
     use crate::Domain;
 
+    /// The pair sums of unit strengths and volumes over every slot (`a`,
+    /// `b`), and for each real slot the naive sum over all other real
+    /// slots within the cut-off, as the lanes round the squared distance.
+    fn unit_sums_and_all_pairs<const D: usize>(
+        blocks: &Blocks<D>,
+        cutoff2: f64,
+    ) -> (Vec<f64>, Vec<f64>, Vec<(usize, f64)>) {
+        let slots = blocks.slots();
+        let real = |s: usize| blocks.source[s] != EMPTY;
+        let ones: Vec<f64> = (0..slots).map(|s| f64::from(u8::from(real(s)))).collect();
+        let (mut a, mut b) = (vec![0.0; slots], vec![0.0; slots]);
+        pairs::accumulate(blocks, &ones, cutoff2, 0..blocks.lines(), 0, &mut a, &mut b);
+        let x = &blocks.coords;
+        let kernel = |d2: f64| {
+            if exp::coarse(cutoff2) {
+                exp::pow2_neg::<8>(d2)
+            } else {
+                exp::pow2_neg::<10>(d2)
+            }
+        };
+        let naive = (0..slots)
+            .filter(|&s| real(s))
+            .map(|s| {
+                let sum = (0..slots)
+                    .filter(|&t| t != s && real(t))
+                    .map(|t| {
+                        (1..D).fold((x[0][s] - x[0][t]).powi(2), |d2, axis| {
+                            let d = x[axis][s] - x[axis][t];
+                            d.mul_add(d, d2)
+                        })
+                    })
+                    .filter(|&d2| d2 <= cutoff2)
+                    .map(kernel)
+                    .sum();
+                (s, sum)
+            })
+            .collect();
+        (a, b, naive)
+    }
+
     /// Every pair within the cut-off is visited exactly once, also on a
     /// lattice whose rows and columns fall on the edges of lines and bins
     /// (where the rounding of the bucketing decides) and with pairs at the
@@ -43,38 +83,8 @@ mod tests {
                     .rebuild(&domain, &positions, &vec![1.0; n], cutoff, width)
                     .unwrap();
                 let cutoff2 = (cutoff / width).powi(2) * std::f64::consts::LOG2_E;
-                let slots = blocks.slots();
-                let ones: Vec<f64> = (0..slots)
-                    .map(|s| f64::from(u8::from(blocks.source[s] != EMPTY)))
-                    .collect();
-                let (mut a, mut b) = (vec![0.0; slots], vec![0.0; slots]);
-                pairs::accumulate(
-                    &blocks,
-                    &ones,
-                    cutoff2,
-                    0..blocks.lines(),
-                    0,
-                    &mut a,
-                    &mut b,
-                );
-                let x = &blocks.coords;
-                for s in (0..slots).filter(|&s| blocks.source[s] != EMPTY) {
-                    let want: f64 = (0..slots)
-                        .filter(|&t| t != s && blocks.source[t] != EMPTY)
-                        // As the lanes round it (`lanes::gaussians`).
-                        .map(|t| {
-                            let d = [0, 1].map(|axis| x[axis][s] - x[axis][t]);
-                            d[1].mul_add(d[1], d[0] * d[0])
-                        })
-                        .filter(|&d2| d2 <= cutoff2)
-                        .map(|d2| {
-                            if exp::coarse(cutoff2) {
-                                exp::pow2_neg::<8>(d2)
-                            } else {
-                                exp::pow2_neg::<10>(d2)
-                            }
-                        })
-                        .sum();
+                let (a, b, naive) = unit_sums_and_all_pairs(&blocks, cutoff2);
+                for (s, want) in naive {
                     assert!(
                         (b[s] - want).abs() <= 1e-13 * want && a[s] == b[s],
                         "spacing {spacing}, {domain:?}, slot {s}: {} against {want}",
@@ -99,32 +109,8 @@ mod tests {
                 .rebuild(&domain, &positions, &vec![1.0; n], cutoff, width)
                 .unwrap();
             let cutoff2 = (cutoff / width).powi(2) * std::f64::consts::LOG2_E;
-            let slots = blocks.slots();
-            let real = |s: usize| blocks.source[s] != EMPTY;
-            let ones: Vec<f64> = (0..slots).map(|s| f64::from(u8::from(real(s)))).collect();
-            let (mut a, mut b) = (vec![0.0; slots], vec![0.0; slots]);
-            pairs::accumulate(
-                &blocks,
-                &ones,
-                cutoff2,
-                0..blocks.lines(),
-                0,
-                &mut a,
-                &mut b,
-            );
-            let x = &blocks.coords;
-            for s in (0..slots).filter(|&s| real(s)) {
-                let want: f64 = (0..slots)
-                    .filter(|&t| t != s && real(t))
-                    .map(|t| {
-                        (1..D).fold((x[0][s] - x[0][t]).powi(2), |d2, axis| {
-                            let d = x[axis][s] - x[axis][t];
-                            d.mul_add(d, d2)
-                        })
-                    })
-                    .filter(|&d2| d2 <= cutoff2)
-                    .map(exp::pow2_neg::<8>)
-                    .sum();
+            let (_, b, naive) = unit_sums_and_all_pairs(&blocks, cutoff2);
+            for (s, want) in naive {
                 assert!(
                     (b[s] - want).abs() <= 1e-13 * want,
                     "D = {D}, slot {s}: {} against {want}",

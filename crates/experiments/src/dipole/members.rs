@@ -1,0 +1,246 @@
+//! Vortex-In-Cell members on `assim`'s ensemble runner: a member's solver
+//! as a [`ForecastModel`] ([`VicMember`]) and Remesh-EnKF and Part-EnKF on
+//! flows as a [`Filter`] ([`VicFilter`]).
+//!
+//! A member's viscosity lives in its own solver (drawn from the prior), so
+//! its parameter vector is empty: nothing is calibrated. The filters
+//! observe the velocity at fixed points (both components, point after
+//! point), each member's through a solver of the members' discretisation.
+
+use std::sync::Mutex;
+
+use assim::{Coefficients, Filter as AssimFilter, ForecastModel, ModelError, SolverError};
+use particle_core::kernels::Width;
+use vic_solver::{FlowState, Grid, Vic, VicConfig};
+
+use super::{Filter, PART_TOLERANCE};
+
+/// One member's Vortex-In-Cell solver as a forecast model: it advances
+/// the member's flow by whole time steps of its own configuration.
+#[derive(Debug)]
+pub struct VicMember {
+    /// The member's solver (its viscosity, time step and work arrays).
+    pub vic: Vic,
+}
+
+impl ForecastModel for VicMember {
+    type State = FlowState;
+
+    /// `horizon / dt` steps (no parameters: the viscosity is the
+    /// solver's).
+    ///
+    /// # Errors
+    /// [`ModelError::ParameterCount`] for a non-empty parameter vector;
+    /// [`ModelError::Invalid`] for a horizon that is not a whole number of
+    /// time steps; [`ModelError::Solver`] with the solver's error (a
+    /// blown-up flow names its step).
+    fn forecast(
+        &mut self,
+        state: &mut FlowState,
+        parameters: &[f64],
+        horizon: f64,
+    ) -> Result<(), ModelError> {
+        if !parameters.is_empty() {
+            return Err(ModelError::ParameterCount {
+                expected: 0,
+                found: parameters.len(),
+            });
+        }
+        let steps = whole_steps(horizon, self.vic.config().dt)?;
+        self.vic
+            .advance(state, steps, |_| {})
+            .map_err(|e| ModelError::Solver(SolverError::new(e)))
+    }
+
+    /// The member's particles: what a step costs.
+    fn cost(&self, state: &FlowState) -> usize {
+        state.particles.len()
+    }
+}
+
+/// The number of steps of length `dt` in `horizon`.
+///
+/// # Errors
+/// [`ModelError::Invalid`] if `horizon` is not a whole number of steps (to
+/// a relative `1e-9`) or not finite and positive.
+pub fn whole_steps(horizon: f64, dt: f64) -> Result<u64, ModelError> {
+    let steps = (horizon / dt).round();
+    if !(horizon.is_finite() && horizon > 0.0) || (steps * dt - horizon).abs() > 1e-9 * horizon {
+        return Err(ModelError::Invalid {
+            name: "forecast horizon (a whole number of time steps)",
+            value: horizon,
+        });
+    }
+    Ok(steps as u64)
+}
+
+/// Remesh-EnKF (eq. 11) or Part-EnKF (eq. 12) on Vortex-In-Cell flows,
+/// observing the velocity at `points`.
+#[derive(Debug)]
+pub struct VicFilter {
+    /// Remesh-EnKF's threshold `eps_omega` on the analysed particles, or
+    /// `None` for Part-EnKF.
+    remesh_threshold: Option<f64>,
+    points: Vec<[f64; 2]>,
+    grid: Grid,
+    config: VicConfig,
+    /// Part-EnKF's kernel width: the members' smoothing width.
+    width: Width,
+    /// Solvers of the members' discretisation for the observations, taken
+    /// by one prediction at a time (they keep no state between calls).
+    solvers: Mutex<Vec<Vic>>,
+}
+
+impl VicFilter {
+    /// Remesh-EnKF for members solved on `grid` with `config`, observed at
+    /// `points`, keeping the analysed particles above `threshold`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Vic`] or [`crate::Error::Particles`] if the
+    /// configuration is refused.
+    pub fn remesh_enkf(
+        points: Vec<[f64; 2]>,
+        grid: Grid,
+        config: VicConfig,
+        threshold: f64,
+    ) -> crate::Result<Self> {
+        Self::new(Some(threshold), points, grid, config)
+    }
+
+    /// Part-EnKF for members solved on `grid` with `config` (whose
+    /// smoothing width is the kernel's), observed at `points`.
+    ///
+    /// # Errors
+    /// As [`VicFilter::remesh_enkf`].
+    pub fn part_enkf(points: Vec<[f64; 2]>, grid: Grid, config: VicConfig) -> crate::Result<Self> {
+        Self::new(None, points, grid, config)
+    }
+
+    fn new(
+        remesh_threshold: Option<f64>,
+        points: Vec<[f64; 2]>,
+        grid: Grid,
+        config: VicConfig,
+    ) -> crate::Result<Self> {
+        // The first solver checks the configuration.
+        let first = Vic::new(grid.clone(), config)?;
+        Ok(VicFilter {
+            remesh_threshold,
+            points,
+            grid,
+            config,
+            width: Width::new(config.smoothing)?,
+            solvers: Mutex::new(vec![first]),
+        })
+    }
+
+    /// The filter of an ensemble of the experiment (`None` for the free
+    /// run).
+    pub(crate) fn of(
+        filter: Filter,
+        points: &[[f64; 2]],
+        vic: &Vic,
+        threshold: f64,
+    ) -> crate::Result<Option<Self>> {
+        let (grid, config) = (vic.grid().clone(), *vic.config());
+        Ok(match filter {
+            Filter::FreeRun => None,
+            Filter::RemeshEnkf => {
+                Some(Self::remesh_enkf(points.to_vec(), grid, config, threshold)?)
+            }
+            Filter::PartEnkf => Some(Self::part_enkf(points.to_vec(), grid, config)?),
+        })
+    }
+
+    fn solver(&self) -> Result<Vic, ModelError> {
+        let spare = self.solvers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match spare {
+            Some(vic) => Ok(vic),
+            None => Vic::new(self.grid.clone(), self.config)
+                .map_err(|e| ModelError::Solver(SolverError::new(e))),
+        }
+    }
+}
+
+impl AssimFilter<FlowState> for VicFilter {
+    /// The velocity at the points, `[u, v]` point after point.
+    fn predict(&self, state: &FlowState) -> Result<Vec<f64>, ModelError> {
+        let mut vic = self.solver()?;
+        let velocity = vic.velocity_at(&state.particles, &self.points);
+        self.solvers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(vic);
+        let velocity = velocity.map_err(|e| ModelError::Solver(SolverError::new(e)))?;
+        Ok(velocity.into_iter().flatten().collect())
+    }
+
+    fn update(
+        &self,
+        forecast: &[FlowState],
+        coefficients: &Coefficients,
+    ) -> assim::Result<Vec<FlowState>> {
+        let particles: Vec<_> = forecast.iter().map(|s| s.particles.clone()).collect();
+        let analysed = match self.remesh_threshold {
+            Some(threshold) => {
+                assim::remesh_update(&particles, self.grid.remesh_grid(), coefficients, threshold)?
+            }
+            None => assim::part_update(
+                &particles,
+                self.grid.domain().particle_domain(),
+                self.width,
+                PART_TOLERANCE,
+                coefficients,
+            )?,
+        };
+        Ok(forecast
+            .iter()
+            .zip(analysed)
+            .map(|(s, particles)| FlowState {
+                particles,
+                time: s.time,
+                steps: s.steps,
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use validation::dipole_box::DipoleBox;
+
+    #[test]
+    fn a_horizon_must_be_a_whole_number_of_steps() {
+        assert_eq!(whole_steps(1.0, 0.005), Ok(200));
+        assert_eq!(whole_steps(0.3, 0.1), Ok(3));
+        for bad in [0.0123, 0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(
+                matches!(whole_steps(bad, 0.005), Err(ModelError::Invalid { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_member_refuses_parameters_and_a_partial_step() {
+        let (vic, mut state) = DipoleBox::quick().start().unwrap();
+        let mut member = VicMember { vic };
+        let before = state.clone();
+        assert_eq!(
+            member.forecast(&mut state, &[0.1], 0.1),
+            Err(ModelError::ParameterCount {
+                expected: 0,
+                found: 1
+            })
+        );
+        let dt = member.vic.config().dt;
+        assert!(matches!(
+            member.forecast(&mut state, &[], 1.5 * dt),
+            Err(ModelError::Invalid { .. })
+        ));
+        assert_eq!(state, before, "nothing was stepped");
+        member.forecast(&mut state, &[], 2.0 * dt).unwrap();
+        assert_eq!(state.steps, 2);
+    }
+}
