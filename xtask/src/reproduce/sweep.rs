@@ -18,10 +18,8 @@
 use experiments::dipole::DipoleScenario;
 use serde_json::json;
 
-use experiments::dipole::{
-    Filter, Record, Records, Row, RunState, RunStore, Setup, Split, Stage, fingerprint, rows_of,
-    run_checkpointed,
-};
+use experiments::dipole::sweep::{Sweep as ValueSweep, ValueRun, fitted_order, last_errors};
+use experiments::dipole::{Filter, Records, RunStore, Setup, Stage};
 
 use super::{Cell, Context, Error, Outcome, Table, code_revision};
 use crate::plot::{self, BoxPlot};
@@ -86,6 +84,14 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
     // final analysis errors per filter (legend order), per finished value.
     let mut finals: Vec<Vec<Vec<f64>>> = vec![Vec::new(); FILTERS.len()];
     let mut scenarios = Vec::new();
+    let runs = ValueSweep {
+        records: &records,
+        store: &store,
+        seed: ctx.seed,
+        filters: &FILTERS,
+        revision: &revision,
+        resume: ctx.resume,
+    };
     let stop_at = ctx.stop_after.unwrap_or(usize::MAX);
     let mut windows_done = 0;
     for (run, &value) in values.iter().enumerate() {
@@ -93,7 +99,6 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
         (sweep.apply)(&mut experiment, value);
         experiment.validate()?;
         let setup = Setup::new(&experiment);
-        let fingerprint = fingerprint(&setup, ctx.seed, &FILTERS);
         scenarios.push(json!({
             sweep.name: value,
             "members": setup.members,
@@ -104,64 +109,33 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
             "member_particle_spacing": setup.member.particle_spacing,
             "member_eps_omega": setup.member.threshold,
         }));
-        let analyses = setup.analyses;
-        let (rows, revisions, reused) = match records.finished(run, &fingerprint)? {
-            Some(record) => (record.rows, record.revisions, Vec::new()),
-            None => {
-                let stored: Vec<_> = FILTERS
-                    .iter()
-                    .map(|&f| store.find(&setup, ctx.seed, f))
-                    .collect::<Result<_, _>>()?;
-                let missing: Vec<Filter> = FILTERS
-                    .into_iter()
-                    .zip(&stored)
-                    .filter_map(|(f, s)| s.is_none().then_some(f))
-                    .collect();
-                let computed = if missing.is_empty() {
-                    None
-                } else if windows_done >= stop_at {
-                    break;
-                } else {
-                    let checkpoints = records.checkpoints(run);
-                    let split = Split {
-                        resume: ctx.resume && checkpoints.exist(),
-                        checkpoints: &checkpoints,
-                        stop_at: stop_at - windows_done,
-                        revision: &revision,
-                    };
-                    let bar = ctx.progress(
-                        setup.steps_per_window(missing.len()) * setup.analyses as u64,
-                        &format!("{} = {}", sweep.name, (sweep.label)(value)),
-                    );
-                    let steps = Context::step_counter(&bar);
-                    let progress = run_checkpointed(
-                        setup.clone(),
-                        ctx.seed,
-                        &missing,
-                        &split,
-                        &steps,
-                        |_| Ok::<(), Error>(()),
-                    )?;
-                    bar.finish_and_clear();
-                    if progress.completed < analyses {
-                        break;
-                    }
-                    store.save(&setup, ctx.seed, &progress)?;
-                    Some(progress)
-                };
-                let (rows, revisions, reused) = combine(stored, computed.as_ref());
-                records.save(run, &fingerprint, &rows, &revisions)?;
-                (rows, revisions, reused)
-            }
+        let bar = ctx.progress(0, &format!("{} = {}", sweep.name, (sweep.label)(value)));
+        let steps = Context::step_counter(&bar);
+        let finished = runs.value(
+            run,
+            &setup,
+            stop_at - windows_done,
+            &mut |total| bar.set_length(total),
+            &steps,
+        )?;
+        bar.finish_and_clear();
+        let Some(ValueRun {
+            rows,
+            revisions,
+            reused,
+        }) = finished
+        else {
+            break;
         };
+        let reused: Vec<&str> = reused.iter().map(|f| f.name()).collect();
         if let Some(run) = scenarios.last_mut() {
             run["revisions"] = json!(revisions);
             run["reused_from_run_store"] = json!(reused);
         }
-        windows_done += analyses;
+        windows_done += setup.analyses;
         for (f, filter) in FILTERS.into_iter().enumerate() {
-            let analysis = last(&rows, filter, Stage::Analysis);
-            let forecast = last(&rows, filter, Stage::Forecast);
+            let analysis = last_errors(&rows, filter, Stage::Analysis);
+            let forecast = last_errors(&rows, filter, Stage::Forecast);
             for (member, (a, b)) in analysis.iter().zip(&forecast).enumerate() {
                 table.row(&[
                     Cell::Num(value),
@@ -224,9 +198,8 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
             "median_member_error": medians,
         });
         if let (Some(order), true) = (&sweep.order, complete) {
-            let xs: Vec<f64> = values.iter().map(|&v| (order.abscissa)(v).ln()).collect();
-            let ys: Vec<f64> = means.iter().map(|e| e.ln()).collect();
-            entry["fitted_order"] = json!(-slope(&xs, &ys));
+            let xs: Vec<f64> = values.iter().map(|&v| (order.abscissa)(v)).collect();
+            entry["fitted_order"] = json!(fitted_order(&xs, &means));
             entry["paper_order"] = json!(order.paper[f]);
         }
         key.insert(filter.name().into(), entry);
@@ -256,68 +229,6 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
     })
 }
 
-/// The rows of one value's filters in legend order, each either reused
-/// from the store or taken from the run just computed (`computed` holds
-/// every filter not stored); the revisions of all of them, each once; and
-/// the names of the reused filters.
-fn combine(
-    stored: Vec<Option<Record>>,
-    computed: Option<&RunState>,
-) -> (Vec<Row>, Vec<String>, Vec<&'static str>) {
-    let mut rows = Vec::new();
-    let mut revisions: Vec<String> = Vec::new();
-    let mut reused = Vec::new();
-    for (filter, stored) in FILTERS.into_iter().zip(stored) {
-        let (filter_rows, filter_revisions) = match (stored, computed) {
-            (Some(s), _) => {
-                reused.push(filter.name());
-                (s.rows, s.revisions)
-            }
-            (None, Some(p)) => (rows_of(&p.rows, filter), p.revisions.clone()),
-            (None, None) => unreachable!("a filter not stored is computed"),
-        };
-        rows.extend(filter_rows);
-        for revision in filter_revisions {
-            if !revisions.contains(&revision) {
-                revisions.push(revision);
-            }
-        }
-    }
-    (rows, revisions, reused)
-}
-
-/// The per-member errors of the last row of `filter` at `stage`.
-fn last(rows: &[Row], filter: Filter, stage: Stage) -> Vec<f64> {
-    rows.iter()
-        .rev()
-        .find(|r| r.filter == filter && r.stage == stage)
-        .map(|r| r.per_member.clone())
-        .unwrap_or_default()
-}
-
 fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
-}
-
-/// Least-squares slope of `ys` against `xs`.
-fn slope(xs: &[f64], ys: &[f64]) -> f64 {
-    let (mx, my) = (mean(xs), mean(ys));
-    let sxy: f64 = xs.iter().zip(ys).map(|(x, y)| (x - mx) * (y - my)).sum();
-    let sxx: f64 = xs.iter().map(|x| (x - mx) * (x - mx)).sum();
-    sxy / sxx
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slope_of_a_power_law() {
-        let xs: Vec<f64> = [1.0f64, 2.0, 4.0, 8.0].iter().map(|x| x.ln()).collect();
-        let ys: Vec<f64> = [1.0f64, 2.0, 4.0, 8.0]
-            .iter()
-            .map(|x| (3.0 * x.powf(-0.75)).ln())
-            .collect();
-        assert!((slope(&xs, &ys) + 0.75).abs() < 1e-12);
-    }
 }

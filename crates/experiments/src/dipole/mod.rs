@@ -15,6 +15,7 @@ mod checkpoint;
 mod members;
 mod run_store;
 mod scenario;
+pub mod sweep;
 
 pub use checkpoint::{Checkpoints, Record, Records};
 pub use members::{VicFilter, VicMember, whole_steps};

@@ -1,0 +1,189 @@
+//! A sweep: the experiment rerun for every value of one parameter (the
+//! paper's Figs. 19–21, 23 and 24), each value resumable and reused
+//! wherever its runs already exist.
+//!
+//! Value `k` of a sweep is finished once its rows are recorded
+//! ([`Records`]: `runs/run-KK.json`); otherwise each filter's run is taken
+//! from the [`RunStore`] (a run of `fig18` or of another sweep with the
+//! same setup, seed and code) and only the filters missing are computed,
+//! with a checkpoint after every window (`checkpoint/run-KK/`), so an
+//! interrupted sweep continues where it stopped.
+
+use super::{
+    Filter, Record, Records, Row, RunState, RunStore, Setup, Split, Stage, fingerprint, rows_of,
+    run_checkpointed,
+};
+use crate::Error;
+
+/// What a sweep shares across its values.
+pub struct Sweep<'a> {
+    /// The values' records and checkpoints.
+    pub records: &'a Records,
+    /// Finished runs of single filters, reused across figures.
+    pub store: &'a RunStore,
+    /// The scenario seed.
+    pub seed: u64,
+    /// The filters compared (their rows in this order).
+    pub filters: &'a [Filter],
+    /// The revision of the code running ([`RunStore::new`]).
+    pub revision: &'a str,
+    /// Continue an interrupted value from its newest checkpoint.
+    pub resume: bool,
+}
+
+/// The rows of one finished value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueRun {
+    /// Every row of every filter, filter after filter.
+    pub rows: Vec<Row>,
+    /// The revisions of the code that computed them, each once.
+    pub revisions: Vec<String>,
+    /// The filters whose runs came from the run store.
+    pub reused: Vec<Filter>,
+}
+
+impl Sweep<'_> {
+    /// Value `index` of the sweep, run with `setup`: its record if it is
+    /// finished, else the stored runs of its filters and a run of those
+    /// missing, which stops once `stop_at` windows are complete.
+    /// `on_start(steps)` is called before a run starts, with its number of
+    /// steps; `on_steps(n)` as `n` more are done.
+    ///
+    /// Returns `None` when the run stopped before its last window (or
+    /// `stop_at` is 0 and a run was needed); the checkpoints then keep it.
+    ///
+    /// # Errors
+    /// This crate's errors: a record, stored run or checkpoint that cannot
+    /// be read or written, or a run that fails.
+    pub fn value(
+        &self,
+        index: usize,
+        setup: &Setup,
+        stop_at: usize,
+        on_start: &mut dyn FnMut(u64),
+        on_steps: &(dyn Fn(u64) + Sync),
+    ) -> Result<Option<ValueRun>, Error> {
+        let key = fingerprint(setup, self.seed, self.filters);
+        if let Some(record) = self.records.finished(index, &key)? {
+            return Ok(Some(ValueRun {
+                rows: record.rows,
+                revisions: record.revisions,
+                reused: Vec::new(),
+            }));
+        }
+        let stored: Vec<Option<Record>> = self
+            .filters
+            .iter()
+            .map(|&f| self.store.find(setup, self.seed, f))
+            .collect::<Result<_, _>>()?;
+        let missing: Vec<Filter> = self
+            .filters
+            .iter()
+            .zip(&stored)
+            .filter_map(|(&f, s)| s.is_none().then_some(f))
+            .collect();
+        let computed = if missing.is_empty() {
+            None
+        } else if stop_at == 0 {
+            return Ok(None);
+        } else {
+            let checkpoints = self.records.checkpoints(index);
+            let split = Split {
+                resume: self.resume && checkpoints.exist(),
+                checkpoints: &checkpoints,
+                stop_at,
+                revision: self.revision,
+            };
+            on_start(setup.steps_per_window(missing.len()) * setup.analyses as u64);
+            let state =
+                run_checkpointed(setup.clone(), self.seed, &missing, &split, on_steps, |_| {
+                    Ok::<(), Error>(())
+                })?;
+            if state.completed < setup.analyses {
+                return Ok(None);
+            }
+            self.store.save(setup, self.seed, &state)?;
+            Some(state)
+        };
+        let run = combine(self.filters, stored, computed.as_ref());
+        self.records.save(index, &key, &run.rows, &run.revisions)?;
+        Ok(Some(run))
+    }
+}
+
+/// The rows of one value's filters in order, each either reused from the
+/// store or taken from the run just computed (`computed` holds every
+/// filter not stored), with the revisions of all of them, each once.
+fn combine(
+    filters: &[Filter],
+    stored: Vec<Option<Record>>,
+    computed: Option<&RunState>,
+) -> ValueRun {
+    let mut run = ValueRun {
+        rows: Vec::new(),
+        revisions: Vec::new(),
+        reused: Vec::new(),
+    };
+    for (&filter, stored) in filters.iter().zip(stored) {
+        let (rows, revisions) = match (stored, computed) {
+            (Some(s), _) => {
+                run.reused.push(filter);
+                (s.rows, s.revisions)
+            }
+            (None, Some(c)) => (rows_of(&c.rows, filter), c.revisions.clone()),
+            (None, None) => unreachable!("a filter not stored is computed"),
+        };
+        run.rows.extend(rows);
+        for revision in revisions {
+            if !run.revisions.contains(&revision) {
+                run.revisions.push(revision);
+            }
+        }
+    }
+    run
+}
+
+/// The per-member errors of the last row of `filter` at `stage`.
+pub fn last_errors(rows: &[Row], filter: Filter, stage: Stage) -> Vec<f64> {
+    rows.iter()
+        .rev()
+        .find(|r| r.filter == filter && r.stage == stage)
+        .map(|r| r.per_member.clone())
+        .unwrap_or_default()
+}
+
+/// The order `p` of `e ~ x^-p`: minus the least-squares slope of `ln e`
+/// against `ln x` over all values, as the paper fits its orders (`None`
+/// for fewer than two distinct abscissas or a non-positive value).
+pub fn fitted_order(xs: &[f64], errors: &[f64]) -> Option<f64> {
+    if xs.len() != errors.len()
+        || xs
+            .iter()
+            .chain(errors)
+            .any(|&v| !(v > 0.0 && v.is_finite()))
+    {
+        return None;
+    }
+    let (lx, ly): (Vec<f64>, Vec<f64>) =
+        xs.iter().zip(errors).map(|(x, e)| (x.ln(), e.ln())).unzip();
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let (mx, my) = (mean(&lx), mean(&ly));
+    let sxy: f64 = lx.iter().zip(&ly).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = lx.iter().map(|x| (x - mx) * (x - mx)).sum();
+    (sxx > 0.0).then(|| -sxy / sxx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_order_of_a_power_law_is_its_exponent() {
+        let xs = [1.0, 2.0, 4.0, 8.0];
+        let errors: Vec<f64> = xs.iter().map(|x: &f64| 3.0 * x.powf(-0.75)).collect();
+        assert!((fitted_order(&xs, &errors).unwrap() - 0.75).abs() < 1e-12);
+        assert_eq!(fitted_order(&[2.0, 2.0], &[1.0, 0.5]), None);
+        assert_eq!(fitted_order(&[1.0, 2.0], &[1.0, 0.0]), None);
+        assert_eq!(fitted_order(&[1.0], &[1.0, 2.0]), None);
+    }
+}
