@@ -188,8 +188,10 @@ impl BoxPoisson {
     }
 
     /// The velocity of the nodal vorticity `omega` (`(n + 1)^2` nodes, x
-    /// fastest) on the `2n`-periodic continuation: `u` (odd in x about the
-    /// walls, even in y) and `v` (even in x, odd in y), `4 n^2` nodes each.
+    /// fastest) on the box's nodes with a one-node halo of the
+    /// continuation beyond each wall ([`with_halo`]): `u` (odd in x about
+    /// the walls, even in y) and `v` (even in x, odd in y), `(n + 3)^2`
+    /// nodes each.
     pub(crate) fn velocity(&mut self, omega: &[f64], u: &mut [f64], v: &mut [f64]) {
         let n = self.lines.n;
         let w = n + 1;
@@ -216,32 +218,35 @@ impl BoxPoisson {
             .pass(Parity::Odd, s3, interior, s1, Layout::Transposed);
         self.lines.pass(Parity::Odd, s0, 0..w, s2, Layout::Same);
         self.lines.pass(Parity::Even, s1, 0..w, s3, Layout::Same);
-        continue_onto_square(s2, n, u, Parity::Odd, Parity::Even);
-        continue_onto_square(s3, n, v, Parity::Even, Parity::Odd);
+        with_halo(s2, n, u, Parity::Odd, Parity::Even);
+        with_halo(s3, n, v, Parity::Even, Parity::Odd);
     }
 }
 
-/// Continue the box values `inside` (`(n + 1)^2`) onto the `2n`-periodic
-/// square `out`, odd or even about the walls along x and along y.
-fn continue_onto_square(
-    inside: &[f64],
-    n: usize,
-    out: &mut [f64],
-    along_x: Parity,
-    along_y: Parity,
-) {
-    let (w, m) = (n + 1, 2 * n);
+/// The box values `inside` (`(n + 1)^2`, nodes `0..=n`) with a one-node
+/// halo of their continuation (odd or even about the walls along x and
+/// along y) on the `(n + 3)`-periodic layout `out`: node `i` of `-1..=n + 1`
+/// at index `i mod (n + 3)` (so node `-1` is index `n + 2`), which is all
+/// that the `M4'` stencil of a point in the box reaches (node `n + 2`, at
+/// the far wall itself, with weight 0).
+fn with_halo(inside: &[f64], n: usize, out: &mut [f64], along_x: Parity, along_y: Parity) {
+    let (w, p) = (n + 1, n + 3);
     let sign = |parity: Parity| if parity == Parity::Odd { -1.0 } else { 1.0 };
     let (sx, sy) = (sign(along_x), sign(along_y));
-    for (jj, row) in out.chunks_exact_mut(m).enumerate() {
-        let (j, s) = if jj <= n { (jj, 1.0) } else { (m - jj, sy) };
+    for (jj, row) in out.chunks_exact_mut(p).enumerate() {
+        // Row `jj` is node `n + 1` (beyond the far wall, the mirror of
+        // `n - 1`) or `-1` (the mirror of 1) past the box's rows.
+        let (j, s) = match jj {
+            jj if jj <= n => (jj, 1.0),
+            jj if jj == n + 1 => (n - 1, sy),
+            _ => (1, sy),
+        };
         let source = &inside[j * w..(j + 1) * w];
         for (o, &x) in row[..w].iter_mut().zip(source) {
             *o = s * x;
         }
-        for (o, &x) in row[w..].iter_mut().zip(source[1..n].iter().rev()) {
-            *o = s * sx * x;
-        }
+        row[n + 1] = s * sx * source[n - 1];
+        row[n + 2] = s * sx * source[1];
     }
 }
 
@@ -284,15 +289,16 @@ mod tests {
         (u, v)
     }
 
-    /// The box part (`(n + 1)^2` nodes) of a `2n`-periodic field.
+    /// The box part (`(n + 1)^2` nodes) of a field with its halo.
     fn box_part(n: usize, field: &[f64]) -> Vec<f64> {
         (0..(n + 1) * (n + 1))
-            .map(|at| field[at % (n + 1) + 2 * n * (at / (n + 1))])
+            .map(|at| field[at % (n + 1) + (n + 3) * (at / (n + 1))])
             .collect()
     }
 
     fn solve(n: usize, spacing: f64, omega: &[f64]) -> (Vec<f64>, Vec<f64>) {
-        let (mut u, mut v) = (vec![f64::NAN; 4 * n * n], vec![f64::NAN; 4 * n * n]);
+        let nodes = (n + 3) * (n + 3);
+        let (mut u, mut v) = (vec![f64::NAN; nodes], vec![f64::NAN; nodes]);
         BoxPoisson::new(n, spacing).velocity(omega, &mut u, &mut v);
         (u, v)
     }
@@ -330,7 +336,7 @@ mod tests {
     }
 
     #[test]
-    fn one_mode_gives_its_exact_velocity_and_its_continuation() {
+    fn one_mode_gives_its_exact_velocity_and_its_continuation_in_the_halo() {
         // omega = sin(a x) sin(b y) on [0, pi]^2: psi = omega / (a^2 + b^2).
         let (n, a, b) = (16, 3.0, 2.0);
         let spacing = PI / n as f64;
@@ -340,15 +346,17 @@ mod tests {
             .map(|at| (a * node(at % w)).sin() * (b * node(at / w)).sin())
             .collect();
         let (u, v) = solve(n, spacing, &omega);
-        let m = 2 * n;
-        for jj in 0..m {
-            for ii in 0..m {
-                // The continuation is the same formula on [0, 2 pi)^2.
-                let (x, y) = (node(ii), node(jj));
+        let p = n + 3;
+        // Index `n + 2` is node -1; the continuation is the same formula
+        // beyond the walls.
+        let at = |k: usize| if k == n + 2 { -spacing } else { node(k) };
+        for jj in 0..p {
+            for ii in 0..p {
+                let (x, y) = (at(ii), at(jj));
                 let want_u = b * (a * x).sin() * (b * y).cos() / (a * a + b * b);
                 let want_v = -a * (a * x).cos() * (b * y).sin() / (a * a + b * b);
-                assert!((u[ii + m * jj] - want_u).abs() < 1e-14, "u at ({ii}, {jj})");
-                assert!((v[ii + m * jj] - want_v).abs() < 1e-14, "v at ({ii}, {jj})");
+                assert!((u[ii + p * jj] - want_u).abs() < 1e-14, "u at ({ii}, {jj})");
+                assert!((v[ii + p * jj] - want_v).abs() < 1e-14, "v at ({ii}, {jj})");
             }
         }
     }

@@ -25,7 +25,9 @@
 //! vanishes on it; the tangential one is even, free to slip. The box is
 //! computed in its own sine and cosine series ([`crate::box_poisson`]: real
 //! transforms of the box, two lines per complex FFT), and the velocity is
-//! stored continued onto the `2L`-periodic square that `M4'` samples.
+//! stored on the box's nodes with a one-node halo of that continuation
+//! beyond each wall: all that the `M4'` stencil of a point in the box
+//! reaches, a quarter of the `2L`-periodic square.
 
 use std::sync::Arc;
 
@@ -39,12 +41,20 @@ use crate::box_poisson::BoxPoisson;
 use crate::error::{Error, Result};
 use crate::grid::{Boundary, Grid};
 
+/// How far beyond a wall, relative to the side, a point may be sampled:
+/// the halo's last node (at `L + l`) and its first (`-l`) then weigh at
+/// most `(1e-9 L / l)^2 / 2`, about 1e-13 on the paper's grids.
+const WALL_MARGIN: f64 = 1e-9;
+
 /// Points per rayon task of [`VelocityField::sample_into`].
 const POINTS_PER_TASK: usize = 1024;
 
-/// The velocity on the periodic spectral grid (`M x M` nodes `(i l, j l)`,
-/// x fastest; period `L` periodic, `2L` with walls), and its `M4'`
-/// interpolant.
+/// The nodal velocity and its `M4'` interpolant: on the periodic square,
+/// its `M x M` nodes `(i l, j l)`; in the box of `n` cells, its nodes
+/// `0..=n` and one more beyond each wall (the continuation), `n + 3` per
+/// side, node `i` at index `i mod (n + 3)` (node `-1` last), so that a
+/// periodic grid of `n + 3` nodes samples it at every point of the box.
+/// x fastest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VelocityField {
     grid: RemeshGrid<2>,
@@ -61,7 +71,10 @@ impl VelocityField {
     /// Never for a valid [`Grid`]; typed like the rest of the crate.
     pub fn zeros(grid: &Grid) -> Result<Self> {
         let domain = grid.domain();
-        let period = domain.period();
+        let period = match domain.boundary() {
+            Boundary::Periodic => domain.period(),
+            Boundary::StressFreeWalls => (grid.cells() + 3) as f64 * grid.spacing(),
+        };
         let velocity_grid =
             RemeshGrid::new(ParticleDomain::periodic(period)?, grid.particle_spacing())?;
         let nodes = velocity_grid.node_count();
@@ -74,7 +87,8 @@ impl VelocityField {
         })
     }
 
-    /// The periodic grid of the nodal values.
+    /// The periodic grid of the nodal values (with walls, of the box and
+    /// its halo: `n + 3` nodes per side).
     pub fn grid(&self) -> &RemeshGrid<2> {
         &self.grid
     }
@@ -90,13 +104,48 @@ impl VelocityField {
     }
 
     /// The velocity at `x` by `M4'` interpolation of the nodal values
-    /// (exact at the nodes). No domain check: periodic wrapping applies
-    /// (with walls, to the `2L`-periodic continuation).
+    /// (exact at the nodes). Periodic: any `x`, wrapped. With walls: `x`
+    /// in the box `[0, L]^2` (to a relative `1e-9`).
     ///
     /// # Errors
-    /// [`Error::Particles`] for a non-finite coordinate.
+    /// [`Error::Particles`] for a non-finite coordinate;
+    /// [`Error::PointOutside`] for a point outside the box.
     pub fn at(&self, x: [f64; 2]) -> Result<[f64; 2]> {
+        self.check_inside(&[x[0]], &[x[1]])?;
         Ok(self.grid.sample([&self.u, &self.v], x)?)
+    }
+
+    /// With walls, [`Error::PointOutside`] for the first point outside the
+    /// box by more than [`WALL_MARGIN`] of its side (a node position
+    /// computed as a multiple of the spacing may pass a wall by an ulp);
+    /// non-finite coordinates are left to the sampler, which names them.
+    fn check_inside(&self, xs: &[f64], ys: &[f64]) -> Result<()> {
+        if self.boundary == Boundary::Periodic {
+            return Ok(());
+        }
+        let length = self.length;
+        let margin = WALL_MARGIN * length;
+        let outside = |x: f64| x.is_finite() && (x < -margin || x > length + margin);
+        // One branch-free pass (the vectorised common case), then the
+        // first offender by name.
+        let any = xs
+            .iter()
+            .zip(ys)
+            .fold(false, |any, (&x, &y)| any | outside(x) | outside(y));
+        if !any {
+            return Ok(());
+        }
+        let index = xs
+            .iter()
+            .zip(ys)
+            .position(|(&x, &y)| outside(x) || outside(y))
+            .unwrap_or(0);
+        Err(Error::PointOutside {
+            index,
+            x: xs[index],
+            y: ys[index],
+            length,
+        })
     }
 
     /// The velocity at many points, written into `out` (`out[p]` gets
@@ -110,7 +159,9 @@ impl VelocityField {
     /// # Errors
     /// [`Error::Particles`] wrapping `LengthMismatch` if `xs` or `ys` does
     /// not have `out.len()` entries, or `NonFinitePoint` naming the first
-    /// point with a non-finite coordinate (`out` is then unspecified).
+    /// point with a non-finite coordinate (`out` is then unspecified);
+    /// with walls, [`Error::PointOutside`] naming the first point outside
+    /// the box.
     pub fn sample_into(&self, xs: &[f64], ys: &[f64], out: &mut [[f64; 2]]) -> Result<()> {
         let n = out.len();
         for (what, found) in [("x coordinates", xs.len()), ("y coordinates", ys.len())] {
@@ -123,6 +174,7 @@ impl VelocityField {
                 .into());
             }
         }
+        self.check_inside(xs, ys)?;
         let fields = [self.u.as_slice(), self.v.as_slice()];
         let sampled = out
             .par_chunks_mut(POINTS_PER_TASK)
@@ -165,14 +217,24 @@ impl VelocityField {
     }
 
     /// Kinetic energy `1/2 int |u|^2` over the physical square (the nodal
-    /// sum, which is exact for the trigonometric interpolant).
+    /// sum, which is exact for the trigonometric interpolant; in the box,
+    /// the sum over the `2L`-periodic continuation is the trapezoid rule
+    /// of the box's nodes).
     pub fn energy(&self) -> f64 {
-        let copies = match self.boundary {
-            Boundary::Periodic => 1.0,
-            Boundary::StressFreeWalls => 4.0,
+        let speed2 = |k: usize| self.u[k] * self.u[k] + self.v[k] * self.v[k];
+        let sum: f64 = match self.boundary {
+            Boundary::Periodic => (0..self.u.len()).map(speed2).sum(),
+            Boundary::StressFreeWalls => {
+                let p = self.grid.dims()[0];
+                let n = p - 3;
+                let weight = |i: usize| if i == 0 || i == n { 0.5 } else { 1.0 };
+                (0..=n)
+                    .flat_map(|j| (0..=n).map(move |i| (i, j)))
+                    .map(|(i, j)| weight(i) * weight(j) * speed2(i + p * j))
+                    .sum()
+            }
         };
-        let speed2: f64 = self.u.iter().zip(&self.v).map(|(u, v)| u * u + v * v).sum();
-        0.5 * self.grid.spacing().powi(2) * speed2 / copies
+        0.5 * self.grid.spacing().powi(2) * sum
     }
 
     /// Side `L` of the physical square.
@@ -264,8 +326,12 @@ impl PoissonSolver {
         if omega.len() != expected {
             return Err(mismatch(expected, omega.len()));
         }
-        if out.u.len() != self.m * self.m {
-            return Err(mismatch(self.m * self.m, out.u.len()));
+        let nodes = match self.boundary {
+            Boundary::Periodic => self.m * self.m,
+            Boundary::StressFreeWalls => (self.cells + 3) * (self.cells + 3),
+        };
+        if out.u.len() != nodes {
+            return Err(mismatch(nodes, out.u.len()));
         }
         self.velocity(omega, &mut out.u, &mut out.v);
         Ok(())
@@ -490,11 +556,22 @@ mod tests {
             PoissonSolver::new(&grid).solve(&omega, &mut flow).unwrap();
             let (u, v) = naive(cells, spacing, &omega);
             let scale = u.iter().chain(&v).fold(0.0_f64, |a, x| a.max(x.abs()));
+            // Halo node `k` of `-1..=n + 1` is node `k mod 2n` of the
+            // naive `2n`-periodic square.
+            let (p, m) = (n + 3, 2 * n);
+            let square = |k: usize| {
+                let (i, j) = (k % p, k / p);
+                let fold = |i: usize| if i == n + 2 { m - 1 } else { i };
+                fold(i) + m * fold(j)
+            };
+            let want_u = (0..p * p).map(|k| u[square(k)]);
+            let want_v = (0..p * p).map(|k| v[square(k)]);
+            assert_eq!(flow.u().len(), p * p);
             for (k, (got, want)) in flow
                 .u()
                 .iter()
-                .zip(&u)
-                .chain(flow.v().iter().zip(&v))
+                .zip(want_u)
+                .chain(flow.v().iter().zip(want_v))
                 .enumerate()
             {
                 assert!(

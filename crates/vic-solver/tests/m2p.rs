@@ -69,6 +69,20 @@ fn sample_into_refuses_bad_input() {
             ..
         }))
     ));
+    // With walls, a point outside the box is refused by name (its field
+    // is not stored beyond one node past the walls).
+    let (mut xs_out, ys_in) = points(3000, 1.0);
+    xs_out[100] = 1.5;
+    xs_out[200] = -0.5;
+    assert!(matches!(
+        field.sample_into(&xs_out, &ys_in, &mut out),
+        Err(Error::PointOutside { index: 100, .. })
+    ));
+    assert!(matches!(
+        field.at([0.5, -0.01]),
+        Err(Error::PointOutside { index: 0, .. })
+    ));
+    assert!(field.at([1.0, 0.0]).is_ok(), "the walls are in the box");
     assert!(matches!(
         field.sample_into(&xs[1..], &ys, &mut out),
         Err(Error::Particles(particle_core::Error::LengthMismatch {
