@@ -7,21 +7,27 @@
 //! and subtracting [`SHIFTER`]; `2^r` by a minimax polynomial, evaluated as
 //! `1 + r T(r)` with the tail `T` by Estrin's scheme (a short dependency
 //! chain of fused multiply-adds instead of Horner's long one); `2^k` added
-//! to the exponent bits. Two polynomials, chosen by the sums' cut-off:
+//! to the exponent bits. Three polynomials, chosen by the sums' cut-off
+//! ([`degree`]):
 //!
 //! * [`POLY_10`], degree 10, relative error 2.95e-16 (within 3 ulp of the
 //!   library `exp2` after rounding), for cut-off tolerances below
 //!   [`COARSE_TOLERANCE`];
-//! * [`POLY_8`], degree 8, relative error 1.08e-12, for tolerances of
-//!   `COARSE_TOLERANCE` (`1e-9`) and above: every kernel value is then
-//!   exact to within a thousandth of the tolerance, the size of the values
-//!   the cut-off already leaves out (PSE and the reconstruction cut the
-//!   Gaussian where its tail holds a fraction `tolerance` of its mass; the
-//!   VIC solver's `1e-6` is a thousand times coarser still). Two fused
-//!   multiply-adds and a multiply fewer per block of four pairs.
+//! * [`POLY_8`], degree 8, relative error 1.08e-12, for tolerances from
+//!   [`COARSE_TOLERANCE`] (`1e-9`) up to [`COARSER_TOLERANCE`];
+//! * [`POLY_7`], degree 7, relative error 2.31e-10, for tolerances of
+//!   `COARSER_TOLERANCE` (`2.5e-7`) and above, where the VIC solver and
+//!   Part-EnKF cut (`1e-6`).
 //!
-//! Both are levelled by the Remez exchange in 60-digit arithmetic
-//! (`python3 docs/derivations/remez_exp2.py 10`, and `8`). Every operation
+//! Each serves where every kernel value is exact to within about a
+//! thousandth of the tolerance, the size of the values the cut-off already leaves out
+//! (PSE and the reconstruction cut the Gaussian where its tail holds a
+//! fraction `tolerance` of its mass). Degree 8 costs two fused
+//! multiply-adds and a multiply fewer per block of four pairs than 10,
+//! degree 7 one fused multiply-add fewer than 8.
+//!
+//! All are levelled by the Remez exchange in 60-digit arithmetic
+//! (`python3 docs/derivations/remez_exp2.py 10`, `8` and `7`). Every operation
 //! is a plain `f64` operation, an integer operation on the bits, or a fused
 //! multiply-add ([`f64::mul_add`], exactly rounded on every target), so the
 //! lane-wise form here and its AVX2 transcription in `lanes` give the same
@@ -68,13 +74,51 @@ pub(crate) const POLY_8: [f64; 9] = [
     1.3344183484134179e-06,
 ];
 
-/// The smallest cut-off tolerance for which [`POLY_8`] serves.
+/// As [`POLY_10`] for degree 7: relative error 2.311e-10
+/// (`python3 docs/derivations/remez_exp2.py 7`).
+pub(crate) const POLY_7: [f64; 8] = [
+    1.0,
+    0.6931471838168677,
+    0.24022650920782687,
+    0.055504003753150545,
+    0.009618056919350255,
+    0.0013341951002369006,
+    0.00015461367657218758,
+    1.3359831998676824e-05,
+];
+
+/// The smallest cut-off tolerance for which [`POLY_8`] serves (its error
+/// is about a thousandth of it).
 pub(crate) const COARSE_TOLERANCE: f64 = 1e-9;
 
-/// Whether sums cut off at `cutoff2` (squared, in the units where the
-/// Gaussian is `2^-d2`: the tolerance is `2^-cutoff2`) may use [`POLY_8`].
-pub(crate) fn coarse(cutoff2: f64) -> bool {
-    cutoff2 <= -COARSE_TOLERANCE.log2()
+/// The smallest cut-off tolerance for which [`POLY_7`] serves (its error
+/// is about a thousandth of it); the VIC solver and Part-EnKF cut at
+/// `1e-6`.
+pub(crate) const COARSER_TOLERANCE: f64 = 2.5e-7;
+
+/// The degree of the polynomial that sums cut off at `cutoff2` use
+/// (squared, in the units where the Gaussian is `2^-d2`: the tolerance is
+/// `2^-cutoff2`): the lowest whose error is at most about a thousandth
+/// (1.1e-3) of the tolerance, the size of the values the cut-off already
+/// leaves out.
+pub(crate) fn degree(cutoff2: f64) -> usize {
+    if cutoff2 <= -COARSER_TOLERANCE.log2() {
+        7
+    } else if cutoff2 <= -COARSE_TOLERANCE.log2() {
+        8
+    } else {
+        10
+    }
+}
+
+/// `2^-d` of one `d` with the polynomial of [`degree`]`(cutoff2)`: the
+/// bits of the sums cut off at `cutoff2`.
+pub(crate) fn pow2_neg_for(cutoff2: f64, d: f64) -> f64 {
+    match degree(cutoff2) {
+        7 => pow2_neg::<7>(d),
+        8 => pow2_neg::<8>(d),
+        _ => pow2_neg::<10>(d),
+    }
 }
 
 /// `2^-d` of one `d` in `[0, 1000]` with the polynomial of degree `DEG`;
@@ -85,7 +129,8 @@ pub(crate) fn pow2_neg<const DEG: usize>(d: f64) -> f64 {
 }
 
 /// `2^-d` of `K` blocks of four lanes with every `d` in `[0, 1000]`,
-/// by the polynomial of degree `DEG` ([`POLY_8`] or [`POLY_10`]); any other
+/// by the polynomial of degree `DEG` ([`POLY_7`], [`POLY_8`] or
+/// [`POLY_10`]); any other
 /// `d` gives some bits (no panic) that the caller masks. The blocks'
 /// operations interleaved, so that a processor overlaps their polynomial
 /// chains.
@@ -95,8 +140,8 @@ pub(crate) fn pow2_neg_blocks<const K: usize, const DEG: usize>(
 ) -> [[f64; LANES]; K] {
     const {
         assert!(
-            DEG == 8 || DEG == 10,
-            "2^x has polynomials of degree 8 and 10"
+            DEG == 7 || DEG == 8 || DEG == 10,
+            "2^x has polynomials of degree 7, 8 and 10"
         )
     };
     // `s = SHIFTER - d` holds `k = round(-d)` (ties to even) in its low
@@ -119,7 +164,14 @@ pub(crate) fn pow2_neg_blocks<const K: usize, const DEG: usize>(
             let x = x[j][l];
             let x2 = x * x;
             let x4 = x2 * x2;
-            let tail = if DEG == 8 {
+            let tail = if DEG == 7 {
+                // The last coefficient alone: `c7 r^6 = c7 x^6`.
+                let c = &POLY_7;
+                let q = [pair(c, 1, x), pair(c, 3, x), pair(c, 5, x)];
+                let s0 = q[1].mul_add(x2, q[0]);
+                let s1 = c[7].mul_add(x2, q[2]);
+                s1.mul_add(x4, s0)
+            } else if DEG == 8 {
                 let c = &POLY_8;
                 let q = [pair(c, 1, x), pair(c, 3, x), pair(c, 5, x), pair(c, 7, x)];
                 let s0 = q[1].mul_add(x2, q[0]);
@@ -200,7 +252,32 @@ mod tests {
         assert!(worst <= 1.1e-12, "worst relative error {worst:e}");
         assert!(worst >= 5e-13, "not the degree-8 polynomial: {worst:e}");
         assert_eq!(pow2_neg::<8>(0.0), 1.0);
-        assert!(coarse(-(1e-6f64).log2()) && coarse(-COARSE_TOLERANCE.log2()));
-        assert!(!coarse(-(1e-12f64).log2()));
+    }
+
+    #[test]
+    fn degree_7_is_within_its_levelled_error() {
+        let mut worst = 0.0_f64;
+        for i in 0..=200_000 {
+            let d = 40.0 * f64::from(i) / 200_000.0;
+            let want = (-d).exp2();
+            worst = worst.max((pow2_neg::<7>(d) - want).abs() / want);
+        }
+        // The levelled 2.311e-10 plus the rounding of the evaluation.
+        assert!(worst <= 2.32e-10, "worst relative error {worst:e}");
+        assert!(worst >= 1e-10, "not the degree-7 polynomial: {worst:e}");
+        assert_eq!(pow2_neg::<7>(0.0), 1.0);
+    }
+
+    #[test]
+    fn each_tolerance_gets_the_lowest_degree_a_thousand_times_finer() {
+        let degree_of = |tolerance: f64| degree(-tolerance.log2());
+        assert_eq!(degree_of(1e-6), 7);
+        assert_eq!(degree_of(COARSER_TOLERANCE), 7);
+        assert_eq!(degree_of(1e-7), 8);
+        assert_eq!(degree_of(COARSE_TOLERANCE), 8);
+        assert_eq!(degree_of(1e-12), 10);
+        // About a thousandth of the tolerance at each tier's edge.
+        const { assert!(2.32e-10 <= 1.1e-3 * COARSER_TOLERANCE) };
+        const { assert!(1.1e-12 <= 1.1e-3 * COARSE_TOLERANCE) };
     }
 }

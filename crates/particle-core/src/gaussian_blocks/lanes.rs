@@ -369,7 +369,17 @@ pub(crate) mod avx2 {
             let x = x[j];
             let x2 = avx._mm256_mul_pd(x, x);
             let x4 = avx._mm256_mul_pd(x2, x2);
-            let tail = if DEG == 8 {
+            let tail = if DEG == 7 {
+                let c = &exp::POLY_7;
+                let q = [
+                    pair(simd, c, 1, x),
+                    pair(simd, c, 3, x),
+                    pair(simd, c, 5, x),
+                ];
+                let s0 = fma._mm256_fmadd_pd(q[1], x2, q[0]);
+                let s1 = fma._mm256_fmadd_pd(splat(simd, c[7]), x2, q[2]);
+                fma._mm256_fmadd_pd(s1, x4, s0)
+            } else if DEG == 8 {
                 let c = &exp::POLY_8;
                 let q = [
                     pair(simd, c, 1, x),

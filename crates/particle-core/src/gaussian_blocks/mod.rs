@@ -28,13 +28,7 @@ mod tests {
         let (mut a, mut b) = (vec![0.0; slots], vec![0.0; slots]);
         pairs::accumulate(blocks, &ones, cutoff2, 0..blocks.lines(), 0, &mut a, &mut b);
         let x = &blocks.coords;
-        let kernel = |d2: f64| {
-            if exp::coarse(cutoff2) {
-                exp::pow2_neg::<8>(d2)
-            } else {
-                exp::pow2_neg::<10>(d2)
-            }
-        };
+        let kernel = |d2: f64| exp::pow2_neg_for(cutoff2, d2);
         let naive = (0..slots)
             .filter(|&s| real(s))
             .map(|s| {

@@ -129,13 +129,13 @@ struct Job<'a, const D: usize> {
 }
 
 impl<const D: usize> Job<'_, D> {
-    /// [`Job::run`] with the polynomial the cut-off allows ([`exp::coarse`]).
+    /// [`Job::run`] with the polynomial the cut-off allows ([`exp::degree`]).
     #[inline(always)]
     fn run_any<L: Lanes<D>>(&self, lanes: L, lines: Range<usize>, a: &mut [f64], b: &mut [f64]) {
-        if exp::coarse(self.cutoff2) {
-            self.run::<L, 8>(lanes, lines, a, b);
-        } else {
-            self.run::<L, 10>(lanes, lines, a, b);
+        match exp::degree(self.cutoff2) {
+            7 => self.run::<L, 7>(lanes, lines, a, b),
+            8 => self.run::<L, 8>(lanes, lines, a, b),
+            _ => self.run::<L, 10>(lanes, lines, a, b),
         }
     }
 

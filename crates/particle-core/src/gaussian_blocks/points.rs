@@ -49,7 +49,7 @@ struct PointJob<'a, const D: usize> {
 }
 
 impl<const D: usize> WithLanes<D> for PointJob<'_, D> {
-    /// [`run`] with the polynomial the cut-off allows ([`exp::coarse`]).
+    /// [`run`] with the polynomial the cut-off allows ([`exp::degree`]).
     #[inline(always)]
     fn run<L: Lanes<D>>(self, lanes: L) {
         let PointJob {
@@ -59,10 +59,10 @@ impl<const D: usize> WithLanes<D> for PointJob<'_, D> {
             points,
             out,
         } = self;
-        if exp::coarse(cutoff2) {
-            run::<D, L, 8>(lanes, blocks, strength, cutoff2, points, out);
-        } else {
-            run::<D, L, 10>(lanes, blocks, strength, cutoff2, points, out);
+        match exp::degree(cutoff2) {
+            7 => run::<D, L, 7>(lanes, blocks, strength, cutoff2, points, out),
+            8 => run::<D, L, 8>(lanes, blocks, strength, cutoff2, points, out),
+            _ => run::<D, L, 10>(lanes, blocks, strength, cutoff2, points, out),
         }
     }
 }
