@@ -17,16 +17,37 @@
 //! written in the box's own basis (its Nyquist mode vanishes for an odd
 //! sequence): the same numbers to rounding, tested against the textbook
 //! complex solve. Each series is a type-I sine (DST) or cosine (DCT)
-//! transform along one axis, computed by the FFT of its odd or even
-//! continuation of length `2n`, and **two real lines per complex FFT**: for
-//! an odd real line `A` the FFT is `-2i S_A`, for an even one `2 C_A`
-//! (real), so the FFT of `A + iB` holds `2 S_B - 2i S_A`, or `2 C_A +
-//! 2i C_B`, and both transforms are read off with no post-processing. Six
-//! passes over `(n + 1)^2` real arrays (about 3 `n` FFTs of length `2n`
-//! with walls, against the `5 n` on the `2n`-periodic complex square),
+//! transform along one axis. Six passes over `(n + 1)^2` real arrays,
 //! each writing its lines transposed when the next pass runs along the
 //! other axis; pairs of lines that are entirely zero (rows outside the
 //! vortices) are not transformed.
+//!
+//! **A type-I transform by an FFT of length `n`** (the classic pre- and
+//! post-processing, Numerical Recipes' `sinft` and `cosft1`; the odd or
+//! even continuation of length `2n` would transform every value twice).
+//! With `x_j` the line (`j = 0..=n`), `s_j = sin(pi j / n)`,
+//! `A_j = x_j + x_{n-j}`, `B_j = x_j - x_{n-j}`, and `Y` the DFT of
+//!
+//! ```text
+//! y_j = s_j A_j + B_j / 2    (sine; y_0 = 0),
+//! y_j = A_j / 2 - s_j B_j    (cosine),           j = 0..n-1,
+//! ```
+//!
+//! the part of `y` even about `n / 2` gives a real `Y`, the odd part an
+//! imaginary one, and the product-to-sum identities give, for
+//! `S_k = sum_{j=1}^{n-1} x_j sin(pi j k / n)` and
+//! `C_k = (x_0 + (-1)^k x_n) / 2 + sum_{j=1}^{n-1} x_j cos(pi j k / n)`,
+//!
+//! ```text
+//! S_2m = -Im Y_m,   S_2m+1 = S_2m-1 + Re Y_m    (S_1 = Re Y_0 / 2),
+//! C_2m =  Re Y_m,   C_2m+1 = C_2m-1 - Im Y_m    (C_1 summed directly).
+//! ```
+//!
+//! Two real lines `a`, `b` go through one complex FFT as `z = y_a + i y_b`:
+//! with `Z` its DFT, `Y_a = (Z_m + conj Z_{n-m}) / 2` and
+//! `Y_b = (Z_m - conj Z_{n-m}) / 2i`, so that the pair's transforms, as
+//! `2 S_a + 2i S_b` (or `C`), are sums and differences of `Z_m` and
+//! `Z_{n-m}`, and the odd coefficients a running sum of them.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -50,22 +71,125 @@ enum Layout {
     Same,
 }
 
-/// An FFT of length `2n` with its line and scratch buffers.
+/// An FFT of length `n` with the tables and buffers of the type-I
+/// transforms of lines of `n + 1` values.
 struct Lines {
     n: usize,
     fft: Arc<dyn Fft<f64>>,
+    /// `sin(pi j / n)` and `2 cos(pi j / n)`, `j = 0..n`.
+    sines: Vec<f64>,
+    twice_cosines: Vec<f64>,
+    /// The pre-processed pair `y_a + i y_b`, then its DFT (`n` values).
     line: Vec<Complex<f64>>,
     scratch: Vec<Complex<f64>>,
+    /// The pair's coefficients `k = 0..=n`, line `a` real, line `b`
+    /// imaginary.
+    out: Vec<Complex<f64>>,
     /// `n + 1` zeros: the lines outside a pass's rows.
     zeros: Vec<f64>,
 }
 
 impl Lines {
+    fn new(n: usize) -> Self {
+        let fft = FftPlanner::new().plan_fft_forward(n);
+        let scratch = vec![Complex::new(0.0, 0.0); fft.get_inplace_scratch_len()];
+        let angle = |j: usize| std::f64::consts::PI * j as f64 / n as f64;
+        Lines {
+            n,
+            fft,
+            sines: (0..n).map(|j| angle(j).sin()).collect(),
+            twice_cosines: (0..n).map(|j| 2.0 * angle(j).cos()).collect(),
+            line: vec![Complex::new(0.0, 0.0); n],
+            scratch,
+            out: vec![Complex::new(0.0, 0.0); n + 1],
+            zeros: vec![0.0; n + 1],
+        }
+    }
+
+    /// The type-I transforms of the lines `a` and `b` (`n + 1` values
+    /// each; an odd line's end values are ignored) into `self.out` as
+    /// `2 S_a + 2i S_b` for `k = 0..=n` (0 at `k = 0, n`) or
+    /// `2 C_a + 2i C_b`, the module doc's sums doubled (the FFT of the
+    /// continuation of length `2n`).
+    #[inline(always)]
+    fn transform_pair(&mut self, parity: Parity, a: &[f64], b: &[f64]) {
+        let n = self.n;
+        let (line, out) = (&mut self.line, &mut self.out);
+        // x_j + i x'_j and its mirror x_{n-j} + i x'_{n-j}, j = 0..n.
+        let pairs = a[..n]
+            .iter()
+            .zip(&b[..n])
+            .zip(a[1..].iter().rev().zip(b[1..].iter().rev()))
+            .zip(&self.sines)
+            .zip(line.iter_mut());
+        match parity {
+            Parity::Odd => {
+                for ((((&xa, &xb), (&ma, &mb)), &s), y) in pairs {
+                    let re = s * (xa + ma) + 0.5 * (xa - ma);
+                    let im = s * (xb + mb) + 0.5 * (xb - mb);
+                    *y = Complex::new(re, im);
+                }
+                // x_0 and x_n are not part of a sine line.
+                line[0] = Complex::new(0.0, 0.0);
+            }
+            Parity::Even => {
+                for ((((&xa, &xb), (&ma, &mb)), &s), y) in pairs {
+                    let re = 0.5 * (xa + ma) - s * (xa - ma);
+                    let im = 0.5 * (xb + mb) - s * (xb - mb);
+                    *y = Complex::new(re, im);
+                }
+            }
+        }
+        // 2 C_1 needs its own sum; 2 S_1 is Z_0, read after the FFT.
+        let first_odd = match parity {
+            Parity::Odd => None,
+            Parity::Even => {
+                let ends = Complex::new(a[0] - a[n], b[0] - b[n]);
+                let cosines = &self.twice_cosines[1..];
+                Some(ends + Complex::new(dot(&a[1..n], cosines), dot(&b[1..n], cosines)))
+            }
+        };
+        self.fft.process_with_scratch(line, &mut self.scratch);
+        // With Z_m + Z_{n-m} (`sum`) and i (Z_m - Z_{n-m}) (`turned`), the
+        // even coefficients of the pair are one of them and the odd ones
+        // the running sum of the other.
+        // First the even coefficients, with each odd one's increment in
+        // its slot, then the running sum over the odd slots.
+        let half = n / 2;
+        let mirrors = line[half..].iter().rev();
+        for ((z, mirror), pair) in line[1..=half]
+            .iter()
+            .zip(mirrors)
+            .zip(out[2..].chunks_mut(2))
+        {
+            let sum = z + mirror;
+            let turned = Complex::new(mirror.im - z.im, z.re - mirror.re);
+            let (even, step) = match parity {
+                Parity::Odd => (turned, sum),
+                Parity::Even => (sum, turned),
+            };
+            pair[0] = even;
+            if let Some(odd) = pair.get_mut(1) {
+                *odd = step;
+            }
+        }
+        out[0] = line[0] + line[0];
+        out[1] = first_odd.unwrap_or(line[0]);
+        let mut odd = out[1];
+        for slot in out.iter_mut().skip(3).step_by(2) {
+            odd += *slot;
+            *slot = odd;
+        }
+        if parity == Parity::Odd {
+            out[0] = Complex::new(0.0, 0.0);
+            out[n] = Complex::new(0.0, 0.0);
+        }
+    }
+
     /// The type-I transform of the lines `rows` of `src` (`n + 1` values
-    /// each; an odd line's end values are ignored) into `dst`, twice the
-    /// sums of the module doc: `2 S_k` for `k = 1..n` (0 at `k = 0, n`) or
-    /// `2 C_k` for `k = 0..=n` (an even line's ends are zero wherever this
-    /// module uses one). Lines outside `rows` are zero.
+    /// each) into `dst`, as [`Lines::transform_pair`] gives them. Lines
+    /// outside `rows` are zero. In AVX2 where the processor has it (the
+    /// same operations in wider registers: the same bits).
     fn pass(
         &mut self,
         parity: Parity,
@@ -74,50 +198,44 @@ impl Lines {
         dst: &mut [f64],
         layout: Layout,
     ) {
-        let n = self.n;
-        let w = n + 1;
-        let sign = if parity == Parity::Odd { -1.0 } else { 1.0 };
-        let zeros = &self.zeros[..];
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = pulp::x86::V3::try_new() {
+            return simd.vectorize(
+                #[inline(always)]
+                || self.pass_portable(parity, src, rows, dst, layout),
+            );
+        }
+        self.pass_portable(parity, src, rows, dst, layout)
+    }
+
+    #[inline(always)]
+    fn pass_portable(
+        &mut self,
+        parity: Parity,
+        src: &[f64],
+        rows: Range<usize>,
+        dst: &mut [f64],
+        layout: Layout,
+    ) {
+        let w = self.n + 1;
+        let zeros = std::mem::take(&mut self.zeros);
         let line_of = |r: usize| {
             if r < w && rows.contains(&r) {
                 &src[r * w..(r + 1) * w]
             } else {
-                zeros
+                &zeros[..]
             }
         };
         for r0 in (0..w).step_by(2) {
             let r1 = r0 + 1;
             let (a, b) = (line_of(r0), line_of(r1));
-            let line = &mut self.line;
             if a.iter().chain(b).all(|&x| x == 0.0) {
-                line[..w].fill(Complex::new(0.0, 0.0));
+                self.out.fill(Complex::new(0.0, 0.0));
             } else {
-                let (head, tail) = line.split_at_mut(w);
-                // tail[n - 1 - i] is node 2n - i.
-                for (i, ((h, &x), &y)) in head.iter_mut().zip(a).zip(b).enumerate() {
-                    let z = Complex::new(x, y);
-                    *h = z;
-                    if i > 0 && i < n {
-                        tail[n - 1 - i] = z * sign;
-                    }
-                }
-                if parity == Parity::Odd {
-                    head[0] = Complex::new(0.0, 0.0);
-                    head[n] = Complex::new(0.0, 0.0);
-                }
-                self.fft.process_with_scratch(line, &mut self.scratch);
-                if parity == Parity::Odd {
-                    // 2 S_B - 2i S_A: line A's transform is minus the
-                    // imaginary part, line B's the real part.
-                    for z in &mut line[1..n] {
-                        *z = Complex::new(-z.im, z.re);
-                    }
-                    line[0] = Complex::new(0.0, 0.0);
-                    line[n] = Complex::new(0.0, 0.0);
-                }
+                self.transform_pair(parity, a, b);
             }
             // Line r0 is the real part, line r1 the imaginary part.
-            let out = &line[..w];
+            let out = &self.out[..];
             match layout {
                 Layout::Same => {
                     let (first, second) = dst[r0 * w..].split_at_mut(w);
@@ -140,6 +258,7 @@ impl Lines {
                 }
             }
         }
+        self.zeros = zeros;
     }
 }
 
@@ -157,9 +276,7 @@ pub(crate) struct BoxPoisson {
 impl BoxPoisson {
     /// Plans and buffers for `n >= 1` cells of side `spacing`.
     pub(crate) fn new(n: usize, spacing: f64) -> Self {
-        let (w, m) = (n + 1, 2 * n);
-        let fft = FftPlanner::new().plan_fft_forward(m);
-        let scratch = vec![Complex::new(0.0, 0.0); fft.get_inplace_scratch_len()];
+        let w = n + 1;
         let a = |k: usize| std::f64::consts::PI * k as f64 / (n as f64 * spacing);
         let norm = 1.0 / (4.0 * (n * n) as f64);
         let factor = |k: usize, q: usize, own: usize| {
@@ -170,13 +287,7 @@ impl BoxPoisson {
             }
         };
         BoxPoisson {
-            lines: Lines {
-                n,
-                fft,
-                line: vec![Complex::new(0.0, 0.0); m],
-                scratch,
-                zeros: vec![0.0; w],
-            },
+            lines: Lines::new(n),
             arrays: std::array::from_fn(|_| vec![0.0; w * w]),
             to_u: (0..w * w)
                 .map(|at| factor(at / w, at % w, at % w))
@@ -221,6 +332,26 @@ impl BoxPoisson {
         with_halo(s2, n, u, Parity::Odd, Parity::Even);
         with_halo(s3, n, v, Parity::Even, Parity::Odd);
     }
+}
+
+/// `sum x_j y_j` over the shorter of the two, in four interleaved partial
+/// sums (independent additions the compiler can keep in vector lanes).
+#[inline(always)]
+fn dot(x: &[f64], y: &[f64]) -> f64 {
+    let mut partial = [0.0; 4];
+    let (xs, ys) = (x.chunks_exact(4), y.chunks_exact(4));
+    let tail: f64 = xs
+        .remainder()
+        .iter()
+        .zip(ys.remainder())
+        .map(|(a, b)| a * b)
+        .sum();
+    for (xc, yc) in xs.zip(ys) {
+        for lane in 0..4 {
+            partial[lane] += xc[lane] * yc[lane];
+        }
+    }
+    partial.iter().sum::<f64>() + tail
 }
 
 /// The box values `inside` (`(n + 1)^2`, nodes `0..=n`) with a one-node
@@ -301,6 +432,40 @@ mod tests {
         let (mut u, mut v) = (vec![f64::NAN; nodes], vec![f64::NAN; nodes]);
         BoxPoisson::new(n, spacing).velocity(omega, &mut u, &mut v);
         (u, v)
+    }
+
+    #[test]
+    fn a_pair_of_lines_transforms_as_the_sums_of_the_definitions() {
+        // 2 S_k and 2 C_k summed directly, for lines with non-zero ends
+        // (which a sine line ignores and a cosine line weighs by one half).
+        let mut uniform = crate::test_uniform(11u64);
+        for n in [1, 2, 3, 8, 13, 64] {
+            let mut lines = Lines::new(n);
+            let a: Vec<f64> = (0..=n).map(|_| uniform() - 0.5).collect();
+            let b: Vec<f64> = (0..=n).map(|_| uniform() - 0.5).collect();
+            let angle = |j: usize, k: usize| PI * (j * k) as f64 / n as f64;
+            let sine = |x: &[f64], k: usize| -> f64 {
+                (1..n).map(|j| 2.0 * x[j] * angle(j, k).sin()).sum()
+            };
+            let cosine = |x: &[f64], k: usize| -> f64 {
+                let ends = x[0] + if k % 2 == 0 { x[n] } else { -x[n] };
+                ends + (1..n).map(|j| 2.0 * x[j] * angle(j, k).cos()).sum::<f64>()
+            };
+            for (parity, direct) in [
+                (Parity::Odd, &sine as &dyn Fn(&[f64], usize) -> f64),
+                (Parity::Even, &cosine),
+            ] {
+                lines.transform_pair(parity, &a, &b);
+                for k in 0..=n {
+                    let want = Complex::new(direct(&a, k), direct(&b, k));
+                    let got = lines.out[k];
+                    assert!(
+                        (got - want).norm() <= 1e-13 * n as f64,
+                        "{parity:?}, n = {n}, k = {k}: {got} vs {want}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

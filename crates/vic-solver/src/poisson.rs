@@ -125,21 +125,24 @@ impl VelocityField {
         }
         let length = self.length;
         let margin = WALL_MARGIN * length;
-        let outside = |x: f64| x.is_finite() && (x < -margin || x > length + margin);
-        // One branch-free pass (the vectorised common case), then the
-        // first offender by name.
-        let any = xs
-            .iter()
-            .zip(ys)
-            .fold(false, |any, (&x, &y)| any | outside(x) | outside(y));
+        let (low, high) = (-margin, length + margin);
+        // One branch-free pass (the vectorised common case: NaN compares
+        // false, an infinity is sorted out below), then the first finite
+        // offender by name; non-finite points are the sampler's to name.
+        let any = xs.iter().zip(ys).fold(false, |any, (&x, &y)| {
+            any | (x < low) | (x > high) | (y < low) | (y > high)
+        });
         if !any {
             return Ok(());
         }
-        let index = xs
+        let outside = |x: f64| x.is_finite() && (x < low || x > high);
+        let Some(index) = xs
             .iter()
             .zip(ys)
             .position(|(&x, &y)| outside(x) || outside(y))
-            .unwrap_or(0);
+        else {
+            return Ok(());
+        };
         Err(Error::PointOutside {
             index,
             x: xs[index],
