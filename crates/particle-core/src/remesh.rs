@@ -797,7 +797,9 @@ pub fn project<const D: usize>(
 #[derive(Debug, Clone)]
 pub struct Projector<const D: usize> {
     grid: RemeshGrid<D>,
-    partial: Vec<Vec<f64>>,
+    /// A grid per chunk after the first, with the nodes its particles
+    /// reached.
+    partial: Vec<(Vec<f64>, std::ops::Range<usize>)>,
 }
 
 impl<const D: usize> Projector<D> {
@@ -835,43 +837,77 @@ impl<const D: usize> Projector<D> {
         let chunks = n.div_ceil(MIN_CHUNK).clamp(1, MAX_CHUNKS);
         let chunk_len = n.div_ceil(chunks);
         // Chunk 0 accumulates in `values` itself (0 + a = a exactly), the
-        // others on their own copies.
+        // others on their own copies, of which only the nodes the chunk
+        // can reach are cleared and added (elsewhere `v + 0 = v`).
         if self.partial.len() < chunks - 1 {
-            self.partial.resize(chunks - 1, vec![0.0; n_nodes]);
+            self.partial.resize(chunks - 1, (vec![0.0; n_nodes], 0..0));
         }
-        let scatter = |c: usize, acc: &mut [f64]| {
-            acc.fill(0.0);
-            let range = (c * chunk_len).min(n)..((c + 1) * chunk_len).min(n);
-            scatter(grid, particles, range, acc);
-        };
+        let chunk = |c: usize| (c * chunk_len).min(n)..((c + 1) * chunk_len).min(n);
         let partial = &mut self.partial[..chunks - 1];
         rayon::join(
-            || scatter(0, values),
+            || {
+                values.fill(0.0);
+                scatter(grid, particles, chunk(0), values);
+            },
             || {
                 partial
                     .par_iter_mut()
                     .enumerate()
-                    .for_each(|(c, acc)| scatter(c + 1, acc))
+                    .for_each(|(c, (acc, reached))| {
+                        let range = chunk(c + 1);
+                        *reached = reach(grid, particles, range.clone());
+                        acc[reached.clone()].fill(0.0);
+                        scatter(grid, particles, range, acc);
+                    })
             },
         );
-        // `((0 + a_0) + a_1 + ...) / V` in chunk order, the last sum and the
-        // scaling in one pass.
-        let inv_volume = grid.spacing().powi(-(D as i32));
-        match partial.split_last() {
-            None => values.iter_mut().for_each(|v| *v *= inv_volume),
-            Some((last, rest)) => {
-                for acc in rest {
-                    for (v, a) in values.iter_mut().zip(acc) {
-                        *v += a;
-                    }
-                }
-                for (v, a) in values.iter_mut().zip(last) {
-                    *v = (*v + a) * inv_volume;
-                }
+        // `((0 + a_0) + a_1 + ...) / V` in chunk order.
+        for (acc, reached) in partial.iter() {
+            for (v, a) in values[reached.clone()]
+                .iter_mut()
+                .zip(&acc[reached.clone()])
+            {
+                *v += a;
             }
         }
+        let inv_volume = grid.spacing().powi(-(D as i32));
+        values.iter_mut().for_each(|v| *v *= inv_volume);
         Ok(())
     }
+}
+
+/// The flat node indices the stencils of the particles `range` can reach:
+/// the layers of the slowest axis from two below the lowest particle to
+/// three above the highest (one more each way than `M4'` reaches, against
+/// rounding), or the whole grid where that axis wraps or a coordinate is
+/// not finite. Particles remeshed in node order and moved little since
+/// (a VIC step's) reach a band of the grid per chunk.
+fn reach<const D: usize>(
+    grid: &RemeshGrid<D>,
+    particles: &ParticleSet<D>,
+    range: std::ops::Range<usize>,
+) -> std::ops::Range<usize> {
+    let everything = 0..grid.node_count();
+    let slowest = D - 1;
+    let coords = &particles.coords(slowest)[range];
+    let (low, high) = coords
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        });
+    if !(low.is_finite() && high.is_finite()) {
+        return everything;
+    }
+    let nodes = grid.axes[slowest];
+    let first = (low / grid.spacing()).floor() as i64 - 2 - nodes.first();
+    let last = (high / grid.spacing()).floor() as i64 + 3 - nodes.first();
+    let count = nodes.count() as i64;
+    if matches!(nodes, Nodes::Periodic { .. }) && (first < 0 || last >= count) {
+        return everything;
+    }
+    let layer = grid.strides()[slowest];
+    let (first, last) = (first.clamp(0, count - 1), last.clamp(0, count - 1));
+    first as usize * layer..(last as usize + 1) * layer
 }
 
 /// Add `U_p W((x_i - x_p) / l)` of the particles in `range` to `acc`, in

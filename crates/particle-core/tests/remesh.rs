@@ -464,6 +464,28 @@ fn naive_check(points: &[([f64; 2], f64)], cells: usize, walls: bool) {
     }
 }
 
+/// Enough particles for several chunks of the parallel projection, each
+/// clearing and adding only the band of rows it reaches when the particles
+/// are in row order (as remeshing leaves them), the whole grid otherwise.
+#[test]
+fn projection_in_chunks_matches_the_naive_twin() {
+    let n = 20_000;
+    let in_rows: Vec<([f64; 2], f64)> = (0..n)
+        .map(|i| {
+            let y = (i as f64 + 0.5) / n as f64;
+            let x = (i as f64 * 0.754_877_666).fract();
+            ([x, y], ((i % 13) as f64 - 6.0) / 6.0)
+        })
+        .collect();
+    // The same particles in an order that spreads every chunk over the box.
+    let mut shuffled = in_rows.clone();
+    shuffled.sort_by(|a, b| a.0[0].total_cmp(&b.0[0]));
+    for walls in [true, false] {
+        naive_check(&in_rows, 20, walls);
+        naive_check(&shuffled, 20, walls);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
