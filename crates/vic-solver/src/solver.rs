@@ -388,12 +388,17 @@ impl Vic {
             let coords = state.particles.coords_mut();
             let (xs, rest) = coords.split_at_mut(1);
             let (xs, ys) = (&mut xs[0], &mut rest[0]);
-            for (p, (q, vel)) in self.register.iter_mut().zip(&self.velocity).enumerate() {
+            for ((q, vel), (x, y)) in self
+                .register
+                .iter_mut()
+                .zip(&self.velocity)
+                .zip(xs.iter_mut().zip(ys.iter_mut()))
+            {
                 for axis in 0..2 {
                     q[axis] = a * q[axis] + dt * vel[axis];
                 }
-                xs[p] += b * q[0];
-                ys[p] += b * q[1];
+                *x += b * q[0];
+                *y += b * q[1];
             }
             self.confine(step, &mut state.particles)?;
         }
