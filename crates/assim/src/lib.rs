@@ -22,9 +22,7 @@
 //! ensemble statistics are the single implementation shared with this
 //! crate); knows nothing about the papers' scenarios or figures.
 //!
-//! ## Status
-//!
-//! What exists now:
+//! ## Map: modules and the paper's equations
 //!
 //! * [`analysis`] — the member-space analysis of eq. (2): [`coefficients`]
 //!   builds the `N × N` matrix `F` ([`Coefficients`], `F_ji` at
@@ -40,13 +38,11 @@
 //!   perturbations) from the scenario seed; it lives in `kinetic-enkf`
 //!   (layer 0) so that the ensemble Kalman inversion of paper 1 draws the
 //!   same way, and is re-exported here.
-//!
 //! * [`particle_filters`] — the Remesh-EnKF ([`remesh_update`]: project,
 //!   analyse nodal values, interpolate to fresh thresholded particles) and
 //!   Part-EnKF ([`part_update`]: eq. (12) at each member's own particles,
 //!   strengths by eq. (4)) updates of members that are particle sets, in
 //!   any dimension.
-//!
 //! * [`ensemble`] — the interface a user calls with their own model: a
 //!   [`ForecastModel`] per member (advances a state in place by a
 //!   horizon), a [`Filter`] (`H` and the update of all states by `F`),
@@ -65,7 +61,9 @@
 //! * [`extend_pad`] — [`extend_and_pad`], eq. (10)–(11), with its
 //!   `N`-fold particle growth per analysis.
 //!
-//! The 1D scenario and the figures live in `validation` and `xtask`.
+//! The papers' experiments built on these (the 1D advection of Section 4,
+//! the 2D dipole of Section 5, scenario files, checkpoints, sweeps) are the
+//! `experiments` crate's; the figures are drawn by the workspace's `xtask`.
 //!
 //! ## Example
 //!

@@ -12,9 +12,7 @@
 //!
 //! Layer 0 of the workspace: it depends on no other crate of the workspace.
 //!
-//! # Status
-//!
-//! What exists now:
+//! # Map: modules and the paper's equations
 //!
 //! * [`ensemble`]: the [`Ensemble`] type (validated, member-major storage)
 //!   with its mean, covariance and cross-covariance, which give `C(U)` and
@@ -37,8 +35,7 @@
 //! * [`moments`]: the moment ODEs eq. (14)–(15) for any `d` and linear `G`;
 //! * [`scalar_moments`]: the scalar moment system eq. (16) with its
 //!   Jacobian eq. (17), fixed points, eigenvalues and classification, and a
-//!   closed-form solution (two misprints of the paper corrected, see there).
-//!
+//!   closed-form solution (two misprints of the paper corrected, see there);
 //! * [`mean_field`]: solvers of the mean-field equation (13) that check
 //!   one another: interacting particles (RK4, parallel over particles,
 //!   bit-identical for any thread count, tested up to `J = 1e6`), the exact
@@ -56,10 +53,10 @@
 //!   the scalar stable node and the growth of the covariance along `ker G`
 //!   ([`stabilised::kernel_growth`]).
 //!
-//! Nothing of issue #3 is still to come in this crate: the reproductions
-//! `kinetic-fig1`, `kinetic-fig2` and `kinetic-elliptic` live in the
-//! workspace's `xtask`, the benches of the particle step and the moment
-//! solve in its `benches` crate (`cargo bench -p benches --bench kinetic`).
+//! The paper's figures are drawn by the workspace's `xtask`
+//! (`cargo xtask reproduce kinetic-fig1`, `kinetic-fig2`,
+//! `kinetic-elliptic`); the particle step and the moment solve are timed by
+//! `cargo bench -p benches --bench kinetic`.
 //!
 //! # Example
 //!
