@@ -20,11 +20,11 @@ use crate::reproduce::{Cell, Context, Error, Table};
 /// quick one).
 ///
 /// # Errors
-/// [`Error::Io`] for an unreadable file, [`Error::Validation`] naming a
-/// bad key.
+/// A scenario error naming the file and the bad key (or why the file
+/// cannot be read).
 pub fn scenario(ctx: &Context) -> Result<Advection1dScenario, Error> {
-    Ok(match ctx.config_text()? {
-        Some(text) => Advection1dScenario::from_toml(&text)?,
+    Ok(match &ctx.config {
+        Some(path) => Advection1dScenario::from_file(path)?,
         None if ctx.quick => Advection1dScenario::quick()?,
         None => Advection1dScenario::paper()?,
     })

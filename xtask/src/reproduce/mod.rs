@@ -209,22 +209,6 @@ impl Context {
         bar
     }
 
-    /// The text of the scenario file given with `--config`, if any.
-    ///
-    /// # Errors
-    /// [`Error::Io`] naming the file if it cannot be read.
-    pub fn config_text(&self) -> Result<Option<String>, Error> {
-        self.config
-            .as_ref()
-            .map(|path| {
-                fs::read_to_string(path).map_err(|source| Error::Io {
-                    path: path.clone(),
-                    source,
-                })
-            })
-            .transpose()
-    }
-
     /// Path of an extra output file in the figure's directory.
     pub fn file(&self, name: &str) -> PathBuf {
         self.dir.join(name)

@@ -253,6 +253,14 @@ impl Advection1dScenario {
         Ok(scenario)
     }
 
+    /// Read and check the scenario file `path`.
+    ///
+    /// # Errors
+    /// [`Error::Scenario`] naming the file, the key and the value.
+    pub fn from_file(path: &std::path::Path) -> Result<Self> {
+        scenario::read(path, Self::from_toml)
+    }
+
     /// The paper's experiment.
     ///
     /// # Errors
