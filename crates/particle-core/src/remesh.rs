@@ -25,9 +25,11 @@
 //! nodes (one bounds check per row); in 2D, P2M and M2P take such points
 //! two at a time, their stencils and sums side by side in AVX2 lanes where
 //! the processor has them (`remesh/lanes.rs`). Near a wrap or a wall the node slots
-//! and image signs come from a per-node rule without divisions. Every sum
-//! is formed in the same order as the textbook node-by-node loop, so the
-//! fast paths do not change a bit.
+//! and image signs come from a per-node rule without divisions. In 2D
+//! every path forms its sums in one order (a node gains `wy_j (wx_i u)` by
+//! a fused multiply-add; interpolation contracts y, then x: see
+//! `remesh/lanes.rs`), so a point gets the same bits whichever path takes
+//! it; in other dimensions the textbook node-by-node loop.
 //!
 //! # Conservation
 //!
@@ -476,22 +478,13 @@ fn gather_fields<const D: usize, const F: usize>(
     stencils: &[AxisStencil; D],
     fields: [&[f64]; F],
 ) -> [f64; F] {
-    let mut sums = [0.0; F];
-    // The same sums node by node, in the same order, from row slices (one
-    // bounds check per row and field).
-    if let Some((first, row, wx, wy)) = rows_2d(stencils) {
-        for (j, wy) in wy.into_iter().enumerate() {
-            let start = first + j * row;
-            let rows = fields.map(|f| &f[start..start + 4]);
-            for (i, wx) in wx.into_iter().enumerate() {
-                let w = wx * wy;
-                for (sum, r) in sums.iter_mut().zip(&rows) {
-                    *sum += w * r[i];
-                }
-            }
-        }
-        return sums;
+    // In 2D the order of every 2D path (`lanes::contract`), so that a point
+    // gets the same bits whichever path samples it.
+    if let [x, y] = stencils.as_slice() {
+        return fields
+            .map(|f| lanes::contract(x.weights, y.weights, |i, j| f[y.offsets[j] + x.offsets[i]]));
     }
+    let mut sums = [0.0; F];
     for_each_node(stencils, |flat, w| {
         for (sum, field) in sums.iter_mut().zip(&fields) {
             *sum += w * field[flat];
@@ -526,9 +519,6 @@ struct AxisStencil {
     offsets: [usize; 4],
     /// Their weights (0 for nodes without a value).
     weights: [f64; 4],
-    /// The offsets are `offsets[0] + k stride` with sign +1 (no wrap, no
-    /// wall image): the common case, taken by the fast 2D loops.
-    contiguous: bool,
 }
 
 impl AxisStencil {
@@ -536,7 +526,6 @@ impl AxisStencil {
     const EMPTY: Self = AxisStencil {
         offsets: [0; 4],
         weights: [0.0; 4],
-        contiguous: false,
     };
 
     /// Stencil of `x` on an axis with `nodes`, storage `stride` and grid
@@ -553,7 +542,6 @@ impl AxisStencil {
             let first = first as usize;
             [0, 1, 2, 3].map(|k| (first + k) * stride)
         };
-        let mut contiguous = true;
         let offsets = match nodes {
             // Away from the wrap (and from the walls) every node is itself,
             // with sign +1, and the slots are consecutive.
@@ -564,12 +552,10 @@ impl AxisStencil {
             }
             Nodes::Periodic { cells } if base == 1 && cells > 3 => consecutive(0),
             Nodes::Periodic { cells } => {
-                contiguous = false;
                 let first = (base - 1).rem_euclid(cells as i64) as usize;
                 [0, 1, 2, 3].map(|k| (first + k) % cells * stride)
             }
             nodes => {
-                contiguous = false;
                 let mut offsets = [0usize; 4];
                 for (k, (offset, weight)) in offsets.iter_mut().zip(&mut weights).enumerate() {
                     match nodes.slot(base - 1 + k as i64) {
@@ -583,29 +569,7 @@ impl AxisStencil {
                 offsets
             }
         };
-        AxisStencil {
-            offsets,
-            weights,
-            contiguous,
-        }
-    }
-}
-
-/// A 2D stencil whose axes are both contiguous, as the flat index of its
-/// first node, the row stride and the weights along x and y: its 4 rows
-/// are slices of 4 consecutive nodes.
-#[inline(always)]
-fn rows_2d<const D: usize>(
-    stencils: &[AxisStencil; D],
-) -> Option<(usize, usize, [f64; 4], [f64; 4])> {
-    match stencils.as_slice() {
-        [x, y] if x.contiguous && y.contiguous => Some((
-            x.offsets[0] + y.offsets[0],
-            y.offsets[1] - y.offsets[0],
-            x.weights,
-            y.weights,
-        )),
-        _ => None,
+        AxisStencil { offsets, weights }
     }
 }
 
@@ -614,15 +578,6 @@ fn rows_2d<const D: usize>(
 /// weight 0 included: they add nothing).
 #[inline(always)]
 fn for_each_node<const D: usize>(stencils: &[AxisStencil; D], mut f: impl FnMut(usize, f64)) {
-    // The 2D loop written out: the hot path of every VIC stage.
-    if let [x, y] = stencils.as_slice() {
-        for (&oy, &wy) in y.offsets.iter().zip(&y.weights) {
-            for (&ox, &wx) in x.offsets.iter().zip(&x.weights) {
-                f(oy + ox, wx * wy);
-            }
-        }
-        return;
-    }
     let mut k = [0usize; D];
     'outer: loop {
         let mut w = 1.0;
@@ -940,6 +895,15 @@ fn scatter_with<L: lanes::RowLanes, const D: usize>(
     let general = |p: usize, acc: &mut [f64]| {
         let u = particles.strengths()[p];
         let stencils = grid.stencils(&strides, particles.position(p));
+        // In 2D the order of every 2D path (`lanes::share`).
+        if let [x, y] = stencils.as_slice() {
+            for (&oy, &wy) in y.offsets.iter().zip(&y.weights) {
+                for (&ox, &wx) in x.offsets.iter().zip(&x.weights) {
+                    acc[oy + ox] = lanes::share(wx, wy, u, acc[oy + ox]);
+                }
+            }
+            return;
+        }
         for_each_node(&stencils, |flat, w| acc[flat] += w * u);
     };
     // In 2D, interior particles two at a time: both stencils in the lanes,
