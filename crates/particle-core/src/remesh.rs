@@ -19,7 +19,8 @@
 //!
 //! # Cost
 //!
-//! Each axis of a stencil costs one division, a truncation for the floor
+//! Each axis of a stencil costs one multiplication (by `1 / l`: the
+//! position in cells is within a few ulps of `x / l`), a truncation for the floor
 //! and the four `M4'` weights; away from a periodic wrap and from the walls
 //! its nodes are consecutive, and the 2D loops then work on rows of 4
 //! nodes (one bounds check per row); in 2D, P2M and M2P take such points
@@ -263,7 +264,7 @@ impl<const D: usize> RemeshGrid<D> {
         };
         match self.axes.as_slice() {
             [x, y] => Some(lanes::Interior {
-                spacing: self.spacing(),
+                inverse_spacing: 1.0 / self.spacing(),
                 cells: [cells(x)?, cells(y)?],
                 row_stride: x.count(),
             }),
@@ -274,12 +275,12 @@ impl<const D: usize> RemeshGrid<D> {
     /// The axes' stencils of `x`, for `strides` from [`RemeshGrid::strides`].
     #[inline(always)]
     fn stencils(&self, strides: &[usize; D], x: [f64; D]) -> [AxisStencil; D] {
-        let l = self.spacing();
+        let inverse = 1.0 / self.spacing();
         // A plain loop rather than `array::from_fn`, whose closure the
         // compiler did not inline into the hot loops.
         let mut stencils = [AxisStencil::EMPTY; D];
         for (a, stencil) in stencils.iter_mut().enumerate() {
-            *stencil = AxisStencil::new(self.axes[a], strides[a], l, x[a]);
+            *stencil = AxisStencil::new(self.axes[a], strides[a], inverse, x[a]);
         }
         stencils
     }
@@ -534,8 +535,8 @@ impl AxisStencil {
     /// times image sign; a node that carries no value (a wall node, beyond
     /// a free range) gets weight 0 and offset 0.
     #[inline(always)]
-    fn new(nodes: Nodes, stride: usize, l: f64, x: f64) -> Self {
-        let s = x / l;
+    fn new(nodes: Nodes, stride: usize, inverse_spacing: f64, x: f64) -> Self {
+        let s = x * inverse_spacing;
         let (base, floor) = split_floor(s);
         let mut weights = m4prime_weights(s - floor);
         let consecutive = |first: i64| {

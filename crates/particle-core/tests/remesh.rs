@@ -446,13 +446,17 @@ fn naive_check(points: &[([f64; 2], f64)], cells: usize, walls: bool) {
         assert_eq!(*o, grid.sample([values, &twice], *p).unwrap());
         let a = naive::sample(values, *p, l, cells, walls);
         let b = naive::sample(&twice, *p, l, cells, walls);
+        // The stencil position `x / l` is rounded to a few ulps of itself:
+        // far from the origin (probes periods away) that dominates.
+        let cells_away = p.iter().map(|x| (x / l).abs()).fold(1.0, f64::max);
+        let tol = (1e-14 + 8.0 * f64::EPSILON * cells_away) * vscale;
         assert!(
-            (o[0] - a).abs() <= 1e-14 * vscale,
+            (o[0] - a).abs() <= tol,
             "M2P at {p:?}: {} vs naive {a}",
             o[0]
         );
         assert!(
-            (o[1] - b).abs() <= 1e-14 * 2.0 * vscale,
+            (o[1] - b).abs() <= 2.0 * tol,
             "M2P at {p:?}: {} vs naive {b}",
             o[1]
         );

@@ -24,13 +24,13 @@ pub(super) type Rows = (usize, [f64; 4], [f64; 4]);
 use super::split_floor;
 use crate::kernels::m4prime_weights;
 
-/// The grid constants of the interior 2D stencils: spacing `l`, cells per
+/// The grid constants of the interior 2D stencils: `1 / l` for spacing `l`, cells per
 /// axis (periodic or walls; a stencil is interior when its base node
-/// `b = floor(x / l)` has `1 < b` and `b + 2 < cells` on both axes, so no
+/// `b = floor(x (1 / l))` has `1 < b` and `b + 2 < cells` on both axes, so no
 /// node wraps or meets a wall) and the storage stride of y.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Interior {
-    pub spacing: f64,
+    pub inverse_spacing: f64,
     pub cells: [i64; 2],
     pub row_stride: usize,
 }
@@ -123,7 +123,7 @@ impl RowLanes for Portable {
     #[inline(always)]
     fn stencil_pair(self, grid: Interior, x: [f64; 2], y: [f64; 2]) -> [Option<Rows>; 2] {
         [0, 1].map(|k| {
-            let (sx, sy) = (x[k] / grid.spacing, y[k] / grid.spacing);
+            let (sx, sy) = (x[k] * grid.inverse_spacing, y[k] * grid.inverse_spacing);
             let ((bx, fx), (by, fy)) = (split_floor(sx), split_floor(sy));
             grid.rows([bx, by], m4prime_weights(sx - fx), m4prime_weights(sy - fy))
         })
@@ -209,7 +209,7 @@ pub(super) mod avx2 {
         fn stencil_pair(self, grid: Interior, x: [f64; 2], y: [f64; 2]) -> [Option<Rows>; 2] {
             let avx = self.0.avx;
             let splat = |v: f64| avx._mm256_set1_pd(v);
-            let s = avx._mm256_div_pd(cast([x[0], x[1], y[0], y[1]]), splat(grid.spacing));
+            let s = avx._mm256_mul_pd(cast([x[0], x[1], y[0], y[1]]), splat(grid.inverse_spacing));
             // Exact, as `split_floor`; interior bases are small positive
             // integers (a lane off the interior may be anything: it is
             // rejected below).
@@ -294,7 +294,7 @@ mod tests {
 
     fn grid() -> Interior {
         Interior {
-            spacing: L,
+            inverse_spacing: 1.0 / L,
             cells: [CELLS as i64, CELLS as i64 - 1],
             row_stride: CELLS,
         }
@@ -317,8 +317,8 @@ mod tests {
     /// The stencil of the scalar path, when interior: base nodes
     /// `b = floor(x / l)` with `1 < b` and `b + 2 < cells` on both axes.
     fn scalar_rows(x: [f64; 2]) -> Option<Rows> {
-        let ax = AxisStencil::new(Nodes::Periodic { cells: CELLS }, 1, L, x[0]);
-        let ay = AxisStencil::new(Nodes::Walls { cells: CELLS - 1 }, CELLS, L, x[1]);
+        let ax = AxisStencil::new(Nodes::Periodic { cells: CELLS }, 1, 1.0 / L, x[0]);
+        let ay = AxisStencil::new(Nodes::Walls { cells: CELLS - 1 }, CELLS, 1.0 / L, x[1]);
         let interior = |x: f64, cells: usize| {
             let b = (x / L).floor();
             b > 1.0 && b + 2.0 < cells as f64
