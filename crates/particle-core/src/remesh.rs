@@ -415,10 +415,14 @@ impl<const D: usize> RemeshGrid<D> {
     ) {
         #[cfg(target_arch = "x86_64")]
         if let Some(simd) = pulp::x86::V3::try_new() {
-            return simd.vectorize(
-                #[inline(always)]
-                || self.sample_with(lanes::avx2::Avx2(simd), fields, points, out),
-            );
+            let grid = self;
+            return simd.vectorize(avx2::Sample {
+                simd,
+                grid,
+                fields,
+                points,
+                out,
+            });
         }
         self.sample_with(lanes::Portable, fields, points, out)
     }
@@ -431,20 +435,12 @@ impl<const D: usize> RemeshGrid<D> {
         points: [&[f64]; D],
         out: &mut [[f64; F]],
     ) {
-        let strides = self.strides();
-        let stencils = |p: usize| self.stencils(&strides, std::array::from_fn(|a| points[a][p]));
         // Two fields in 2D (a VIC velocity): interior points two at a time,
         // their stencils and sums side by side in the lanes.
         if let (&[u, v], &[xs, ys], Some(interior)) =
             (fields.as_slice(), points.as_slice(), self.interior_2d())
         {
             let row_stride = interior.row_stride;
-            let one = |o: &mut [f64; F], p: usize, rows: Option<lanes::Rows>| match rows {
-                Some(rows) => {
-                    o[..2].copy_from_slice(&lanes::Portable::gather_one([u, v], row_stride, rows));
-                }
-                None => *o = gather_fields(&stencils(p), fields),
-            };
             let n = out.len();
             let mut p = 0;
             while p + 1 < n {
@@ -455,19 +451,48 @@ impl<const D: usize> RemeshGrid<D> {
                         out[p + 1][..2].copy_from_slice(&b);
                     }
                     [a, b] => {
-                        one(&mut out[p], p, a);
-                        one(&mut out[p + 1], p + 1, b);
+                        self.sample_one(fields, points, &mut out[p], p, a);
+                        self.sample_one(fields, points, &mut out[p + 1], p + 1, b);
                     }
                 }
                 p += 2;
             }
             if p < n {
-                one(&mut out[p], p, None);
+                self.sample_one(fields, points, &mut out[p], p, None);
             }
             return;
         }
         for (p, o) in out.iter_mut().enumerate() {
-            *o = gather_fields(&stencils(p), fields);
+            self.sample_one(fields, points, o, p, None);
+        }
+    }
+
+    /// Point `p`'s sums into `o`: on its interior `rows` if it has them
+    /// (two fields in 2D), else by its stencils. A method, not a closure: a
+    /// closure the compiler leaves out of line loses the AVX2 and FMA
+    /// features (its fused multiply-adds become calls).
+    #[inline(always)]
+    fn sample_one<const F: usize>(
+        &self,
+        fields: [&[f64]; F],
+        points: [&[f64]; D],
+        o: &mut [f64; F],
+        p: usize,
+        rows: Option<lanes::Rows>,
+    ) {
+        match (rows, fields.as_slice()) {
+            (Some((first, wx, wy)), &[u, v]) => {
+                let row_stride = self.axes[0].count();
+                let sums = lanes::Portable::gather_one([u, v], row_stride, (first, wx, wy));
+                o[..2].copy_from_slice(&sums);
+            }
+            _ => {
+                let mut x = [0.0; D];
+                for (x, coords) in x.iter_mut().zip(&points) {
+                    *x = coords[p];
+                }
+                *o = gather_fields(&self.stencils(&self.strides(), x), fields);
+            }
         }
     }
 }
@@ -482,8 +507,11 @@ fn gather_fields<const D: usize, const F: usize>(
     // In 2D the order of every 2D path (`lanes::contract`), so that a point
     // gets the same bits whichever path samples it.
     if let [x, y] = stencils.as_slice() {
-        return fields
-            .map(|f| lanes::contract(x.weights, y.weights, |i, j| f[y.offsets[j] + x.offsets[i]]));
+        let mut sums = [0.0; F];
+        for (sum, f) in sums.iter_mut().zip(fields) {
+            *sum = lanes::contract((x.weights, x.offsets), (y.weights, y.offsets), f);
+        }
+        return sums;
     }
     let mut sums = [0.0; F];
     for_each_node(stencils, |flat, w| {
@@ -876,12 +904,88 @@ fn scatter<const D: usize>(
 ) {
     #[cfg(target_arch = "x86_64")]
     if let Some(simd) = pulp::x86::V3::try_new() {
-        return simd.vectorize(
-            #[inline(always)]
-            || scatter_with(lanes::avx2::Avx2(simd), grid, particles, range, acc),
-        );
+        return simd.vectorize(avx2::Scatter {
+            simd,
+            grid,
+            particles,
+            range,
+            acc,
+        });
     }
     scatter_with(lanes::Portable, grid, particles, range, acc)
+}
+
+/// The AVX2 entry points of P2M and M2P: structs rather than closures, so
+/// that the body is compiled inside `vectorize` with the AVX2 and FMA
+/// features (a closure the compiler leaves out of line is compiled
+/// without them, its intrinsics then called as functions).
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{ParticleSet, RemeshGrid, lanes, scatter_with};
+    use pulp::x86::V3;
+
+    pub(super) struct Sample<'a, const D: usize, const F: usize> {
+        pub simd: V3,
+        pub grid: &'a RemeshGrid<D>,
+        pub fields: [&'a [f64]; F],
+        pub points: [&'a [f64]; D],
+        pub out: &'a mut [[f64; F]],
+    }
+
+    impl<const D: usize, const F: usize> pulp::NullaryFnOnce for Sample<'_, D, F> {
+        type Output = ();
+
+        #[inline(always)]
+        fn call(self) {
+            let lanes = lanes::avx2::Avx2(self.simd);
+            self.grid
+                .sample_with(lanes, self.fields, self.points, self.out);
+        }
+    }
+
+    pub(super) struct Scatter<'a, const D: usize> {
+        pub simd: V3,
+        pub grid: &'a RemeshGrid<D>,
+        pub particles: &'a ParticleSet<D>,
+        pub range: std::ops::Range<usize>,
+        pub acc: &'a mut [f64],
+    }
+
+    impl<const D: usize> pulp::NullaryFnOnce for Scatter<'_, D> {
+        type Output = ();
+
+        #[inline(always)]
+        fn call(self) {
+            let lanes = lanes::avx2::Avx2(self.simd);
+            scatter_with(lanes, self.grid, self.particles, self.range, self.acc);
+        }
+    }
+}
+
+/// Add particle `p`'s `U_p W((x_i - x_p) / l)` to `acc` by its stencils
+/// (any axis kinds). A function, not a closure: a closure the compiler
+/// leaves out of line loses the AVX2 and FMA features (its fused
+/// multiply-adds become calls).
+#[inline(always)]
+fn scatter_one<const D: usize>(
+    grid: &RemeshGrid<D>,
+    strides: &[usize; D],
+    particles: &ParticleSet<D>,
+    p: usize,
+    acc: &mut [f64],
+) {
+    let u = particles.strengths()[p];
+    let stencils = grid.stencils(strides, particles.position(p));
+    // In 2D the order of every 2D path (`lanes::share`).
+    if let [x, y] = stencils.as_slice() {
+        for (&oy, &wy) in y.offsets.iter().zip(&y.weights) {
+            for (&ox, &wx) in x.offsets.iter().zip(&x.weights) {
+                acc[oy + ox] = lanes::share(wx, wy, u, acc[oy + ox]);
+            }
+        }
+        return;
+    }
+    for_each_node(&stencils, |flat, w| acc[flat] += w * u);
 }
 
 #[inline(always)]
@@ -893,24 +997,8 @@ fn scatter_with<L: lanes::RowLanes, const D: usize>(
     acc: &mut [f64],
 ) {
     let strides = grid.strides();
-    let general = |p: usize, acc: &mut [f64]| {
-        let u = particles.strengths()[p];
-        let stencils = grid.stencils(&strides, particles.position(p));
-        // In 2D the order of every 2D path (`lanes::share`).
-        if let [x, y] = stencils.as_slice() {
-            for (&oy, &wy) in y.offsets.iter().zip(&y.weights) {
-                for (&ox, &wx) in x.offsets.iter().zip(&x.weights) {
-                    acc[oy + ox] = lanes::share(wx, wy, u, acc[oy + ox]);
-                }
-            }
-            return;
-        }
-        for_each_node(&stencils, |flat, w| acc[flat] += w * u);
-    };
     // In 2D, interior particles two at a time: both stencils in the lanes,
-    // then the rows of 4 nodes of the first particle and of the second
-    // (`acc_i += (w_x w_y) u` elementwise, in particle order as node by
-    // node).
+    // then the rows of 4 nodes of the first particle and of the second.
     if let (2, Some(interior)) = (D, grid.interior_2d()) {
         let (xs, ys) = (particles.coords(0), particles.coords(1));
         let strengths = particles.strengths();
@@ -921,18 +1009,18 @@ fn scatter_with<L: lanes::RowLanes, const D: usize>(
             for (k, rows) in [p, p + 1].into_iter().zip(pair) {
                 match rows {
                     Some(rows) => lanes.scatter(acc, row_stride, rows, strengths[k]),
-                    None => general(k, acc),
+                    None => scatter_one(grid, &strides, particles, k, acc),
                 }
             }
             p += 2;
         }
         if p < range.end {
-            general(p, acc);
+            scatter_one(grid, &strides, particles, p, acc);
         }
         return;
     }
     for p in range {
-        general(p, acc);
+        scatter_one(grid, &strides, particles, p, acc);
     }
 }
 

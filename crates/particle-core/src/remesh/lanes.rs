@@ -69,18 +69,24 @@ fn row_mut(values: &mut [f64], start: usize) -> &mut [f64; 4] {
         .expect("a row of 4 nodes")
 }
 
-/// M2P of one field at one point: `sum_i wx_i (sum_j wy_j f(i, j))`, the
-/// inner sums by fused multiply-adds over `j`, the outer one as
-/// `(p_0 + p_1) + (p_2 + p_3)`. Every 2D path interpolates in this order.
+/// M2P of one field `f` at one point: `sum_i wx_i (sum_j wy_j f_ij)` with
+/// node `(i, j)` at `f[ox_i + oy_j]`, the inner sums by fused
+/// multiply-adds over `j`, the outer one as `(p_0 + p_1) + (p_2 + p_3)`.
+/// Every 2D path interpolates in this order.
 #[inline(always)]
-pub(super) fn contract(wx: [f64; 4], wy: [f64; 4], f: impl Fn(usize, usize) -> f64) -> f64 {
-    let p: [f64; 4] = std::array::from_fn(|i| {
-        let mut c = wy[0] * f(i, 0);
-        for (j, &wy) in wy.iter().enumerate().skip(1) {
-            c = wy.mul_add(f(i, j), c);
+pub(super) fn contract(
+    (wx, ox): ([f64; 4], [usize; 4]),
+    (wy, oy): ([f64; 4], [usize; 4]),
+    f: &[f64],
+) -> f64 {
+    let mut p = [0.0; 4];
+    for i in 0..4 {
+        let mut c = wy[0] * f[ox[i] + oy[0]];
+        for j in 1..4 {
+            c = wy[j].mul_add(f[ox[i] + oy[j]], c);
         }
-        wx[i] * c
-    });
+        p[i] = wx[i] * c;
+    }
     (p[0] + p[1]) + (p[2] + p[3])
 }
 
@@ -115,7 +121,9 @@ impl Portable {
     #[inline(always)]
     pub(super) fn gather_one(f: [&[f64]; 2], row_stride: usize, rows: Rows) -> [f64; 2] {
         let (first, wx, wy) = rows;
-        f.map(|f| contract(wx, wy, |i, j| f[first + j * row_stride + i]))
+        let x = (wx, [0, 1, 2, 3].map(|i| first + i));
+        let y = (wy, [0, 1, 2, 3].map(|j| j * row_stride));
+        [contract(x, y, f[0]), contract(x, y, f[1])]
     }
 }
 
