@@ -90,7 +90,10 @@ pub(crate) struct Blocks<const D: usize> {
     own: Vec<usize>,
     per_axis: [Vec<(f64, f64)>; D],
     scaled: Vec<[f64; D]>,
+    /// The key (line and bin) of each entry, then its slot.
     key_of_entry: Vec<usize>,
+    /// The entry of each slot ([`EMPTY`] for padding).
+    entry_of_slot: Vec<usize>,
     fill: Vec<usize>,
 }
 
@@ -116,6 +119,7 @@ impl<const D: usize> Default for Blocks<D> {
             per_axis: std::array::from_fn(|_| Vec::new()),
             scaled: Vec::new(),
             key_of_entry: Vec::new(),
+            entry_of_slot: Vec::new(),
             fill: Vec::new(),
         }
     }
@@ -138,7 +142,7 @@ impl<const D: usize> Blocks<D> {
         width: f64,
     ) -> Result<()> {
         debug_assert!(D >= 1);
-        let n = check_positions(positions)?;
+        check_positions(positions)?;
         images_and_own_into(
             domain,
             positions,
@@ -237,47 +241,52 @@ impl<const D: usize> Blocks<D> {
         }
         self.bin_start[lines * (bins + 1)] = at;
         let slots = at;
-        // Every slot is written below: the entries, then the padding.
+        // The slot of every entry (the key becomes the slot), then the
+        // entry of every slot (padding: none), then every slot array
+        // written in slot order from its entry: sequential stores and
+        // nearby loads (entries are in particle order) instead of one
+        // scattered store per array and entry.
+        for key in &mut self.key_of_entry {
+            let slot = self.fill[*key];
+            self.fill[*key] += 1;
+            *key = slot;
+        }
+        let slot_of_entry = &self.key_of_entry;
+        self.entry_of_slot.clear();
+        self.entry_of_slot.resize(slots, EMPTY);
+        for (i, &slot) in slot_of_entry.iter().enumerate() {
+            self.entry_of_slot[slot] = i;
+        }
         for axis in 0..D {
             self.coords[axis].resize(slots, FAR);
         }
         self.volume.resize(slots, 0.0);
         self.source.resize(slots, EMPTY);
         self.sign.resize(slots, 0.0);
-        self.home.clear();
-        self.home.resize(n, EMPTY);
-        for (i, ((e, x), &key)) in self
-            .entries
-            .iter()
-            .zip(&self.scaled)
-            .zip(&self.key_of_entry)
-            .enumerate()
-        {
-            let slot = self.fill[key];
-            self.fill[key] += 1;
-            for (coords, &x) in self.coords.iter_mut().zip(x) {
-                coords[slot] = x;
-            }
-            self.volume[slot] = volumes[e.source];
-            self.source[slot] = e.source;
-            self.sign[slot] = e.sign;
-            if self.own[e.source] == i {
-                self.home[e.source] = slot;
-            }
-        }
-        for line in 0..lines {
-            let padding = self.line_end(line)..self.line_start(line + 1);
-            for coords in &mut self.coords {
-                coords[padding.clone()].fill(FAR);
-            }
-            self.volume[padding.clone()].fill(0.0);
-            self.source[padding.clone()].fill(EMPTY);
-            self.sign[padding].fill(0.0);
-        }
         self.images.clear();
-        self.images.extend(
-            (0..slots).filter(|&s| self.source[s] != EMPTY && self.home[self.source[s]] != s),
-        );
+        for (s, &e) in self.entry_of_slot.iter().enumerate() {
+            if e == EMPTY {
+                for coords in &mut self.coords {
+                    coords[s] = FAR;
+                }
+                self.volume[s] = 0.0;
+                self.source[s] = EMPTY;
+                self.sign[s] = 0.0;
+                continue;
+            }
+            let entry = &self.entries[e];
+            for (coords, &x) in self.coords.iter_mut().zip(&self.scaled[e]) {
+                coords[s] = x;
+            }
+            self.volume[s] = volumes[entry.source];
+            self.source[s] = entry.source;
+            self.sign[s] = entry.sign;
+            if self.own[entry.source] != e {
+                self.images.push(s);
+            }
+        }
+        self.home.clear();
+        self.home.extend(self.own.iter().map(|&e| slot_of_entry[e]));
         Ok(())
     }
 
