@@ -1006,10 +1006,20 @@ fn scatter_with<L: lanes::RowLanes, const D: usize>(
         let mut p = range.start;
         while p + 1 < range.end {
             let pair = lanes.stencil_pair(interior, [xs[p], xs[p + 1]], [ys[p], ys[p + 1]]);
-            for (k, rows) in [p, p + 1].into_iter().zip(pair) {
-                match rows {
-                    Some(rows) => lanes.scatter(acc, row_stride, rows, strengths[k]),
-                    None => scatter_one(grid, &strides, particles, k, acc),
+            match pair {
+                // Neighbours in one cell (most, right after remeshing): the
+                // rows read and written once.
+                [Some(a), Some(b)] if a.0 == b.0 => {
+                    let (ua, ub) = (strengths[p], strengths[p + 1]);
+                    lanes.scatter_same(acc, row_stride, (a, ua), (b, ub));
+                }
+                _ => {
+                    for (k, rows) in [p, p + 1].into_iter().zip(pair) {
+                        match rows {
+                            Some(rows) => lanes.scatter(acc, row_stride, rows, strengths[k]),
+                            None => scatter_one(grid, &strides, particles, k, acc),
+                        }
+                    }
                 }
             }
             p += 2;

@@ -108,6 +108,10 @@ pub(super) trait RowLanes: Copy {
     fn stencil_pair(self, grid: Interior, x: [f64; 2], y: [f64; 2]) -> [Option<Rows>; 2];
     /// P2M: `acc_ij` gains [`share`]`(wx_i, wy_j, u)` for the 16 nodes.
     fn scatter(self, acc: &mut [f64], row_stride: usize, rows: Rows, u: f64);
+    /// P2M of two particles whose stencils have the same nodes (`a.0 ==
+    /// b.0`): each row loaded and stored once, gaining `a`'s shares and then
+    /// `b`'s, the same bits as two [`RowLanes::scatter`] calls.
+    fn scatter_same(self, acc: &mut [f64], row_stride: usize, a: (Rows, f64), b: (Rows, f64));
     /// M2P: [`contract`] of the two fields `f` at two points `a` and `b`.
     fn gather_pair(self, f: [&[f64]; 2], row_stride: usize, a: Rows, b: Rows) -> [[f64; 2]; 2];
 }
@@ -144,6 +148,18 @@ impl RowLanes for Portable {
             let r = row_mut(acc, first + j * row_stride);
             for (a, wx) in r.iter_mut().zip(wx) {
                 *a = share(wx, wy, u, *a);
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn scatter_same(self, acc: &mut [f64], row_stride: usize, a: (Rows, f64), b: (Rows, f64)) {
+        let ((first, wxa, wya), ua) = a;
+        let ((_, wxb, wyb), ub) = b;
+        for j in 0..4 {
+            let r = row_mut(acc, first + j * row_stride);
+            for (i, a) in r.iter_mut().enumerate() {
+                *a = share(wxb[i], wyb[j], ub, share(wxa[i], wya[j], ua, *a));
             }
         }
     }
@@ -249,6 +265,20 @@ pub(super) mod avx2 {
             for (j, wy) in wy.into_iter().enumerate() {
                 let r = row_mut(acc, first + j * row_stride);
                 *r = cast(fma._mm256_fmadd_pd(avx._mm256_set1_pd(wy), wxu, cast(*r)));
+            }
+        }
+
+        #[inline(always)]
+        fn scatter_same(self, acc: &mut [f64], row_stride: usize, a: (Rows, f64), b: (Rows, f64)) {
+            let (avx, fma) = (self.0.avx, self.0.fma);
+            let ((first, wxa, wya), ua) = a;
+            let ((_, wxb, wyb), ub) = b;
+            let wxua = avx._mm256_mul_pd(cast(wxa), avx._mm256_set1_pd(ua));
+            let wxub = avx._mm256_mul_pd(cast(wxb), avx._mm256_set1_pd(ub));
+            for j in 0..4 {
+                let r = row_mut(acc, first + j * row_stride);
+                let sum = fma._mm256_fmadd_pd(avx._mm256_set1_pd(wya[j]), wxua, cast(*r));
+                *r = cast(fma._mm256_fmadd_pd(avx._mm256_set1_pd(wyb[j]), wxub, sum));
             }
         }
 
@@ -402,6 +432,54 @@ mod tests {
                 &|f, a, b| lanes.gather_pair(f, CELLS, a, b),
             );
         }
+    }
+
+    #[test]
+    fn two_particles_on_the_same_nodes_add_as_one_after_the_other() {
+        let mut s = Stream(SEED ^ 2);
+        let nodes = CELLS * CELLS;
+        let start: Vec<f64> = (0..nodes).map(|_| s.next() - 0.5).collect();
+        let mut lanes_results = Vec::new();
+        // A particle: its stencil and strength.
+        type Particle = (Rows, f64);
+        let mut check = |scatter: &dyn Fn(&mut [f64], Rows, f64),
+                         same: &dyn Fn(&mut [f64], Particle, Particle)| {
+            // The same points and strengths for every lanes.
+            let mut s = Stream(SEED ^ 3);
+            let mut pairs = 0;
+            let (mut together, mut apart) = (start.clone(), start.clone());
+            for p in points(4000) {
+                // A second point in the same cell.
+                let cell = p.map(|x| (x / L).floor() * L);
+                let q = [cell[0] + L * s.next(), cell[1] + L * s.next()];
+                let [Some(a), Some(b)] = Portable.stencil_pair(grid(), [p[0], q[0]], [p[1], q[1]])
+                else {
+                    continue;
+                };
+                assert_eq!(a.0, b.0);
+                let (ua, ub) = (s.next() - 0.5, s.next() - 0.5);
+                same(&mut together, (a, ua), (b, ub));
+                scatter(&mut apart, a, ua);
+                scatter(&mut apart, b, ub);
+                pairs += 1;
+            }
+            assert!(pairs > 500, "{pairs} pairs");
+            assert!(together == apart);
+            lanes_results.push(together);
+        };
+        check(
+            &|acc, r, u| Portable.scatter(acc, CELLS, r, u),
+            &|acc, a, b| Portable.scatter_same(acc, CELLS, a, b),
+        );
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = pulp::x86::V3::try_new() {
+            let lanes = avx2::Avx2(simd);
+            check(
+                &|acc, r, u| lanes.scatter(acc, CELLS, r, u),
+                &|acc, a, b| lanes.scatter_same(acc, CELLS, a, b),
+            );
+        }
+        assert!(lanes_results.windows(2).all(|w| w[0] == w[1]));
     }
 
     /// Within `tol` of the textbook value, relative to `scale`.
