@@ -450,50 +450,46 @@ impl<const D: usize> RemeshGrid<D> {
                         out[p][..2].copy_from_slice(&a);
                         out[p + 1][..2].copy_from_slice(&b);
                     }
-                    [a, b] => {
-                        self.sample_one(fields, points, &mut out[p], p, a);
-                        self.sample_one(fields, points, &mut out[p + 1], p + 1, b);
+                    pair => {
+                        for (q, rows) in [p, p + 1].into_iter().zip(pair) {
+                            match rows {
+                                Some(rows) => out[q][..2].copy_from_slice(
+                                    &lanes::Portable::gather_one([u, v], row_stride, rows),
+                                ),
+                                None => self.sample_at(fields, points, &mut out[q], q),
+                            }
+                        }
                     }
                 }
                 p += 2;
             }
             if p < n {
-                self.sample_one(fields, points, &mut out[p], p, None);
+                self.sample_at(fields, points, &mut out[p], p);
             }
             return;
         }
         for (p, o) in out.iter_mut().enumerate() {
-            self.sample_one(fields, points, o, p, None);
+            self.sample_at(fields, points, o, p);
         }
     }
 
-    /// Point `p`'s sums into `o`: on its interior `rows` if it has them
-    /// (two fields in 2D), else by its stencils. A method, not a closure: a
-    /// closure the compiler leaves out of line loses the AVX2 and FMA
-    /// features (its fused multiply-adds become calls).
+    /// Point `p`'s sums into `o` by its stencils (any axis kinds). A
+    /// method, not a closure: a closure the compiler leaves out of line
+    /// loses the AVX2 and FMA features (its fused multiply-adds become
+    /// calls).
     #[inline(always)]
-    fn sample_one<const F: usize>(
+    fn sample_at<const F: usize>(
         &self,
         fields: [&[f64]; F],
         points: [&[f64]; D],
         o: &mut [f64; F],
         p: usize,
-        rows: Option<lanes::Rows>,
     ) {
-        match (rows, fields.as_slice()) {
-            (Some((first, wx, wy)), &[u, v]) => {
-                let row_stride = self.axes[0].count();
-                let sums = lanes::Portable::gather_one([u, v], row_stride, (first, wx, wy));
-                o[..2].copy_from_slice(&sums);
-            }
-            _ => {
-                let mut x = [0.0; D];
-                for (x, coords) in x.iter_mut().zip(&points) {
-                    *x = coords[p];
-                }
-                *o = gather_fields(&self.stencils(&self.strides(), x), fields);
-            }
+        let mut x = [0.0; D];
+        for (x, coords) in x.iter_mut().zip(&points) {
+            *x = coords[p];
         }
+        *o = gather_fields(&self.stencils(&self.strides(), x), fields);
     }
 }
 
@@ -976,13 +972,9 @@ fn scatter_one<const D: usize>(
 ) {
     let u = particles.strengths()[p];
     let stencils = grid.stencils(strides, particles.position(p));
-    // In 2D the order of every 2D path (`lanes::share`).
+    // In 2D the order of every 2D path (`lanes::spread`).
     if let [x, y] = stencils.as_slice() {
-        for (&oy, &wy) in y.offsets.iter().zip(&y.weights) {
-            for (&ox, &wx) in x.offsets.iter().zip(&x.weights) {
-                acc[oy + ox] = lanes::share(wx, wy, u, acc[oy + ox]);
-            }
-        }
+        lanes::spread((x.weights, x.offsets), (y.weights, y.offsets), u, acc);
         return;
     }
     for_each_node(&stencils, |flat, w| acc[flat] += w * u);

@@ -90,13 +90,36 @@ pub(super) fn contract(
     (p[0] + p[1]) + (p[2] + p[3])
 }
 
-/// P2M: node `(i, j)`'s value `acc` after a particle of strength `u` with
-/// weights `wx_i`, `wy_j` added its share `wy_j (wx_i u)` (one fused
-/// multiply-add). Every 2D path projects in this order.
+/// P2M of one particle of strength `u`: node `(i, j)` at `acc[ox_i + oy_j]`
+/// gains `wy_j (wx_i u)` by one fused multiply-add. Every 2D path projects
+/// in this order (the twin of [`contract`]).
 #[inline(always)]
-pub(super) fn share(wx_i: f64, wy_j: f64, u: f64, acc: f64) -> f64 {
-    wy_j.mul_add(wx_i * u, acc)
+pub(super) fn spread(
+    (wx, ox): ([f64; 4], [usize; 4]),
+    (wy, oy): ([f64; 4], [usize; 4]),
+    u: f64,
+    acc: &mut [f64],
+) {
+    for j in 0..4 {
+        for i in 0..4 {
+            let node = &mut acc[ox[i] + oy[j]];
+            *node = wy[j].mul_add(wx[i] * u, *node);
+        }
+    }
 }
+
+/// The nodes of contiguous `rows` as the axis weights and offsets that
+/// [`contract`] and [`spread`] take.
+#[inline(always)]
+fn axes_of((first, wx, wy): Rows, row_stride: usize) -> (Axis, Axis) {
+    (
+        (wx, [0, 1, 2, 3].map(|i| first + i)),
+        (wy, [0, 1, 2, 3].map(|j| j * row_stride)),
+    )
+}
+
+/// One axis of a stencil: the weights and flat-index offsets of its nodes.
+type Axis = ([f64; 4], [usize; 4]);
 
 /// The two operations on the rows of contiguous stencils.
 pub(super) trait RowLanes: Copy {
@@ -106,7 +129,7 @@ pub(super) trait RowLanes: Copy {
     ///
     /// [`AxisStencil::new`]: super::AxisStencil::new
     fn stencil_pair(self, grid: Interior, x: [f64; 2], y: [f64; 2]) -> [Option<Rows>; 2];
-    /// P2M: `acc_ij` gains [`share`]`(wx_i, wy_j, u)` for the 16 nodes.
+    /// P2M: [`spread`] of one particle of strength `u`.
     fn scatter(self, acc: &mut [f64], row_stride: usize, rows: Rows, u: f64);
     /// P2M of two particles whose stencils have the same nodes (`a.0 ==
     /// b.0`): each row loaded and stored once, gaining `a`'s shares and then
@@ -124,9 +147,7 @@ impl Portable {
     /// The M2P sums of one point (also the tail of an odd count).
     #[inline(always)]
     pub(super) fn gather_one(f: [&[f64]; 2], row_stride: usize, rows: Rows) -> [f64; 2] {
-        let (first, wx, wy) = rows;
-        let x = (wx, [0, 1, 2, 3].map(|i| first + i));
-        let y = (wy, [0, 1, 2, 3].map(|j| j * row_stride));
+        let (x, y) = axes_of(rows, row_stride);
         [contract(x, y, f[0]), contract(x, y, f[1])]
     }
 }
@@ -143,25 +164,14 @@ impl RowLanes for Portable {
 
     #[inline(always)]
     fn scatter(self, acc: &mut [f64], row_stride: usize, rows: Rows, u: f64) {
-        let (first, wx, wy) = rows;
-        for (j, wy) in wy.into_iter().enumerate() {
-            let r = row_mut(acc, first + j * row_stride);
-            for (a, wx) in r.iter_mut().zip(wx) {
-                *a = share(wx, wy, u, *a);
-            }
-        }
+        let (x, y) = axes_of(rows, row_stride);
+        spread(x, y, u, acc);
     }
 
     #[inline(always)]
     fn scatter_same(self, acc: &mut [f64], row_stride: usize, a: (Rows, f64), b: (Rows, f64)) {
-        let ((first, wxa, wya), ua) = a;
-        let ((_, wxb, wyb), ub) = b;
-        for j in 0..4 {
-            let r = row_mut(acc, first + j * row_stride);
-            for (i, a) in r.iter_mut().enumerate() {
-                *a = share(wxb[i], wyb[j], ub, share(wxa[i], wya[j], ua, *a));
-            }
-        }
+        self.scatter(acc, row_stride, a.0, a.1);
+        self.scatter(acc, row_stride, b.0, b.1);
     }
 
     #[inline(always)]
