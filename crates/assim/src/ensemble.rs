@@ -70,7 +70,7 @@
 //! # Ok::<(), assim::Error>(())
 //! ```
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use particle_core::ParticleSet;
 use particle_core::advection_diffusion::AdvectionDiffusion1d;
@@ -431,16 +431,17 @@ impl EnsembleRunner {
         members: &mut Members<M::State>,
         horizon: f64,
     ) -> Result<()> {
-        self.forecast_together(&mut [Forecast { models, members }], horizon, &|_| {})
+        self.forecast_together(&mut [Forecast { models, members }], horizon, &mut |_| {})
     }
 
     /// Advance every member of every ensemble by `horizon`, each with its
     /// own model and parameters, all in one parallel loop (rayon, one task
     /// per member, the costliest first: see [`ForecastModel::cost`]).
-    /// `done` is told of each member as its forecast ends (from any
-    /// thread, in any order). Every member's forecast depends on its own
-    /// model, state and parameters only, so the results are the same bits
-    /// for any number of threads.
+    /// `done` is told of each member as its forecast ends, in the order
+    /// they end (one call at a time, from whichever thread finished the
+    /// member). Every member's forecast depends on its own model, state and
+    /// parameters only, so the results are the same bits for any number of
+    /// threads.
     ///
     /// # Errors
     /// [`Error::MemberCount`] if an ensemble has not one model per member;
@@ -451,7 +452,7 @@ impl EnsembleRunner {
         &self,
         ensembles: &mut [Forecast<'_, M>],
         horizon: f64,
-        done: &(dyn Fn(Forecasted) + Sync),
+        done: &mut (dyn FnMut(Forecasted) + Send),
     ) -> Result<()> {
         for e in ensembles.iter() {
             if e.models.len() != e.members.len() {
@@ -478,14 +479,15 @@ impl EnsembleRunner {
             })
             .collect();
         work.sort_by_key(|&(at, cost, ..)| (std::cmp::Reverse(cost), at.ensemble, at.member));
-        let failed = std::sync::Mutex::new(None::<(Forecasted, ModelError)>);
+        let failed = Mutex::new(None::<(Forecasted, ModelError)>);
+        let done = Mutex::new(done);
         work.into_par_iter()
             .with_max_len(1)
             .for_each(
                 |(at, _, model, state, theta)| match model.forecast(state, theta, horizon) {
-                    Ok(()) => done(at),
+                    Ok(()) => (*lock(&done))(at),
                     Err(source) => {
-                        let mut first = failed.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut first = lock(&failed);
                         let key = |f: &Forecasted| (f.ensemble, f.member);
                         if first.as_ref().is_none_or(|(f, _)| key(&at) < key(f)) {
                             *first = Some((at, source));
@@ -493,7 +495,7 @@ impl EnsembleRunner {
                     }
                 },
             );
-        match failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        match failed.into_inner().unwrap_or_else(PoisonError::into_inner) {
             Some((at, source)) => Err(Error::Forecast {
                 ensemble: at.ensemble,
                 member: at.member,
@@ -594,4 +596,10 @@ impl EnsembleRunner {
         }
         Ok(clamped)
     }
+}
+
+/// The value behind `mutex`, also after a panic elsewhere (a panicking
+/// member stops the whole loop anyway; the value is still whole).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

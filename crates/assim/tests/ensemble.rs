@@ -395,7 +395,7 @@ fn ensembles_forecast_together_as_they_do_apart_each_member_by_its_own_model() {
     // Together, twice, counting the members reported done.
     let (mut c, mut d) = (scalar_members(1.0), scalar_members(-3.0));
     let (mut models_c, mut models_d) = (vec![Counting::default(); N], vec![Counting::default(); N]);
-    let done = std::sync::Mutex::new(Vec::new());
+    let mut done = Vec::new();
     for _ in 0..2 {
         let mut jobs = [
             Forecast {
@@ -407,12 +407,11 @@ fn ensembles_forecast_together_as_they_do_apart_each_member_by_its_own_model() {
                 members: &mut d,
             },
         ];
-        run.forecast_together(&mut jobs, 0.5, &|at| done.lock().unwrap().push(at))
+        run.forecast_together(&mut jobs, 0.5, &mut |at| done.push(at))
             .unwrap();
     }
     assert_eq!((a, b), (c, d));
     assert!(models_c.iter().chain(&models_d).all(|m| m.forecasts == 2));
-    let mut done = done.into_inner().unwrap();
     done.sort_by_key(|f| (f.ensemble, f.member));
     let want: Vec<Forecasted> = (0..2)
         .flat_map(|ensemble| (0..N).map(move |member| Forecasted { ensemble, member }))
@@ -439,7 +438,7 @@ fn a_forecast_together_names_the_ensemble_and_member_that_failed() {
         },
     ];
     assert!(matches!(
-        run.forecast_together(&mut jobs, 0.5, &|_| {}),
+        run.forecast_together(&mut jobs, 0.5, &mut |_| {}),
         Err(Error::Forecast {
             ensemble: 1,
             member: 3,

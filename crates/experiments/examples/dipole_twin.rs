@@ -26,7 +26,7 @@ fn main() -> Result<(), experiments::Error> {
 
     let (mut experiment, mut state) = Experiment::start(setup, 2024, &FILTERS)?;
     while state.completed < experiment.setup.analyses {
-        experiment.advance_window(&mut state, &|_steps| {})?;
+        experiment.advance_window(&mut state, &mut |_progress| {})?;
     }
     println!(
         "{:<12} {:>8} {:>6} {:>10} {:>12}",

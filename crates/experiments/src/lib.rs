@@ -14,7 +14,11 @@
 //! remeshed to fresh particles) and Part-EnKF (eq. 12: new strengths on
 //! each member's own particles). After every window the ensemble L2 error
 //! `e_omega = 1/N sum_i int (omega_i - omega_gt)^2` is measured before and
-//! after the analysis ([`dipole::Row`]).
+//! after the analysis ([`dipole::Row`]), and, if the scenario asks
+//! (`assimilation.output_interval`, [`dipole::Setup::outputs_per_window`]),
+//! at equal intervals within every window ([`dipole::Stage::Between`]), to
+//! see how the error grows between analyses. The progress callback is told
+//! the run's steps done and its total ([`dipole::Progress`]).
 //!
 //! ```no_run
 //! use experiments::dipole::{Experiment, FILTERS, Setup};
@@ -28,7 +32,7 @@
 //!     .collect();
 //! let (mut experiment, mut state) = Experiment::start(setup, 7, &FILTERS)?;
 //! while state.completed < experiment.setup.analyses {
-//!     experiment.advance_window(&mut state, &|_steps| {})?;
+//!     experiment.advance_window(&mut state, &mut |p| eprint!("\r{}/{} steps", p.steps, p.total_steps))?;
 //! }
 //! for row in &state.rows {
 //!     println!("{:?} {:?} t = {}: {:.3e}", row.filter, row.stage, row.time, row.e_omega);

@@ -21,7 +21,7 @@ fn one_window() -> (Setup, RunState) {
     setup.members = 3;
     setup.analyses = 2;
     let (mut experiment, mut state) = Experiment::start(setup.clone(), 5, &FILTERS).unwrap();
-    experiment.advance_window(&mut state, &|_| {}).unwrap();
+    experiment.advance_window(&mut state, &mut |_| {}).unwrap();
     (setup, state)
 }
 

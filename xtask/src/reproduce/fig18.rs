@@ -40,8 +40,8 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     };
     let per_window = setup.steps_per_window(FILTERS.len());
     let bar = ctx.progress(per_window * setup.analyses as u64, "truth and ensembles");
-    let steps = Context::step_counter(&bar);
-    let progress = run_checkpointed(setup.clone(), ctx.seed, &FILTERS, &split, &steps, |p| {
+    let mut steps = Context::step_counter(&bar);
+    let progress = run_checkpointed(setup.clone(), ctx.seed, &FILTERS, &split, &mut steps, |p| {
         write_csv(ctx, &p.rows)
     })?;
     bar.finish_and_clear();

@@ -23,7 +23,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     let setup = Setup::new(&ctx.dipole_scenario()?);
     let (mut experiment, mut progress) = Experiment::start(setup, ctx.seed, &FILTERS)?;
     let bar = ctx.progress(experiment.setup.steps_per_window(1), "first window");
-    experiment.advance_window(&mut progress, &Context::step_counter(&bar))?;
+    experiment.advance_window(&mut progress, &mut Context::step_counter(&bar))?;
     bar.finish_and_clear();
 
     let analysis_errors = |filter: Filter| {

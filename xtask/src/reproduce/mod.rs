@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use experiments::dipole::DipoleScenario;
+use experiments::dipole::{DipoleScenario, Progress};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
@@ -182,9 +182,12 @@ impl Context {
         })
     }
 
-    /// The progress bar's callback: `n` more steps done.
-    pub fn step_counter(bar: &ProgressBar) -> impl Fn(u64) + Sync + '_ {
-        move |n| bar.inc(n)
+    /// The progress bar's callback: the run's steps done of its total.
+    pub fn step_counter(bar: &ProgressBar) -> impl FnMut(Progress) + Send + '_ {
+        move |p| {
+            bar.set_length(p.total_steps);
+            bar.set_position(p.steps);
+        }
     }
 
     /// Path of `ID.csv`.

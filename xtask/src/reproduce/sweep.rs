@@ -110,13 +110,11 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
             "member_eps_omega": setup.member.threshold,
         }));
         let bar = ctx.progress(0, &format!("{} = {}", sweep.name, (sweep.label)(value)));
-        let steps = Context::step_counter(&bar);
         let finished = runs.value(
             run,
             &setup,
             stop_at - windows_done,
-            &mut |total| bar.set_length(total),
-            &steps,
+            &mut Context::step_counter(&bar),
         )?;
         bar.finish_and_clear();
         let Some(ValueRun {

@@ -22,6 +22,8 @@ pub use members::{VicFilter, VicMember, whole_steps};
 pub use run_store::RunStore;
 pub use scenario::*;
 
+use std::sync::{Mutex, PoisonError};
+
 use assim::{EnsembleRunner, Forecast, Members, ObservationNoise};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -56,6 +58,16 @@ pub struct Setup {
     pub sigma_obs: f64,
     /// Cells per side of the midpoint rule of `e_omega`.
     pub quadrature_cells: usize,
+    /// Measurements of `e_omega` per window: at its end (before the
+    /// analysis), and `outputs_per_window - 1` more at equal intervals
+    /// within it ([`Stage::Between`]). Left out of the [`fingerprint`]
+    /// when 1, so that runs without intermediate outputs keep theirs.
+    #[serde(skip_serializing_if = "is_one")]
+    pub outputs_per_window: usize,
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 impl Setup {
@@ -72,12 +84,15 @@ impl Setup {
             points: experiment.observation_points(),
             sigma_obs: a.sigma_obs,
             quadrature_cells: a.quadrature_cells,
+            outputs_per_window: experiment.outputs_per_window(),
         }
     }
 
-    /// Truth steps plus member steps (over `ensembles`) of one window.
+    /// Solver steps of one window: the truth's, and every member's of
+    /// `ensembles` ensembles.
     pub fn steps_per_window(&self, ensembles: usize) -> u64 {
-        self.truth.steps_to(self.window) + ensembles as u64 * self.member.steps_to(self.window)
+        let members = (ensembles * self.members) as u64;
+        self.truth.steps_to(self.window) + members * self.member.steps_to(self.window)
     }
 }
 
@@ -114,6 +129,9 @@ impl Filter {
 pub enum Stage {
     /// At `t = 0`, before any window.
     Prior,
+    /// Within a window, at one of its intermediate output times
+    /// ([`Setup::outputs_per_window`]).
+    Between,
     /// At the end of a window, before its analysis.
     Forecast,
     /// Just after an analysis.
@@ -121,10 +139,12 @@ pub enum Stage {
 }
 
 impl Stage {
-    /// The stage's name in files (`prior`, `forecast`, `analysis`).
+    /// The stage's name in files (`prior`, `between`, `forecast`,
+    /// `analysis`).
     pub fn name(self) -> &'static str {
         match self {
             Stage::Prior => "prior",
+            Stage::Between => "between",
             Stage::Forecast => "forecast",
             Stage::Analysis => "analysis",
         }
@@ -136,7 +156,9 @@ impl Stage {
 pub struct Row {
     /// The ensemble.
     pub filter: Filter,
-    /// Windows completed (0 for the prior).
+    /// Analyses done before the row's time (0 for the prior and within
+    /// the first window; `k + 1` for the forecast and analysis rows at the
+    /// end of window `k`).
     pub analysis: usize,
     /// The flows' time.
     pub time: f64,
@@ -172,6 +194,41 @@ impl Row {
     }
 }
 
+/// How far a run has got: what the progress callbacks of
+/// [`Experiment::advance_window`], [`run_checkpointed`] and the sweeps are
+/// given each time more solver steps are done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Solver steps done since the run began (the truth's and every
+    /// member's; a resumed run counts the windows of its checkpoint as
+    /// done).
+    pub steps: u64,
+    /// Solver steps of the whole run.
+    pub total_steps: u64,
+}
+
+/// A run's step count and its caller's callback, told of every addition
+/// one call at a time (members finish on any thread).
+struct Reporter<'a> {
+    inner: Mutex<(Progress, &'a mut (dyn FnMut(Progress) + Send))>,
+}
+
+impl<'a> Reporter<'a> {
+    fn new(start: Progress, on_progress: &'a mut (dyn FnMut(Progress) + Send)) -> Self {
+        Reporter {
+            inner: Mutex::new((start, on_progress)),
+        }
+    }
+
+    /// `steps` more done.
+    fn add(&self, steps: u64) {
+        let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        inner.0.steps += steps;
+        let now = inner.0;
+        (inner.1)(now);
+    }
+}
+
 /// Everything a run has computed after `completed` analysis windows: what
 /// a checkpoint holds, and all that a figure is made of.
 #[derive(Debug, Clone)]
@@ -202,7 +259,7 @@ pub struct Experiment {
     /// The experiment's parameters.
     pub setup: Setup,
     seed: u64,
-    quadrature: CellGrid2d,
+    quadrature: Quadrature,
     truth_vic: Vic,
     /// Each ensemble's members' solvers.
     members: Vec<Vec<VicMember>>,
@@ -216,11 +273,7 @@ impl Experiment {
     /// truth and every ensemble at `t = 0` (all ensembles from the same
     /// prior draws), with the prior rows.
     pub fn start(setup: Setup, seed: u64, filters: &[Filter]) -> Result<(Self, RunState), Error> {
-        let quadrature = CellGrid2d::new(
-            [0.0, 0.0],
-            [DipoleBox::LENGTH, DipoleBox::LENGTH],
-            [setup.quadrature_cells, setup.quadrature_cells],
-        )?;
+        let quadrature = Quadrature::new(setup.quadrature_cells)?;
         let (mut truth_vic, truth) = setup.truth.start()?;
         let (vics, prior): (Vec<Vic>, Vec<FlowState>) = (0..setup.members)
             .map(|i| setup.prior.sample(seed, i, &setup.member).start())
@@ -275,20 +328,25 @@ impl Experiment {
 
     /// Window `k = progress.completed`: the truth and every ensemble's
     /// forecast at once (all members of all ensembles in parallel beside
-    /// the truth), then each ensemble's errors and (for the filters) its
-    /// analysis, in ensemble order. Every ensemble starts from the same
-    /// prior, so the first forecast is computed once and copied before the
+    /// the truth), in [`Setup::outputs_per_window`] legs with each
+    /// ensemble's error after every leg but the last ([`Stage::Between`]);
+    /// then each ensemble's errors and (for the filters) its analysis, in
+    /// ensemble order. Every ensemble starts from the same prior, so the
+    /// first window's forecast is computed once and copied before the
     /// first analysis (an ensemble's rows do not depend on which ensembles
-    /// run beside it). `on_steps(n)` is called as `n` more steps are done.
+    /// run beside it). A forecast in legs is the same bits as in one go.
+    /// `on_progress` is told how far the whole run is (all
+    /// `setup.analyses` windows) each time more steps are done.
     pub fn advance_window(
         &mut self,
         progress: &mut RunState,
-        on_steps: &(dyn Fn(u64) + Sync),
+        on_progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<(), Error> {
-        let setup = &self.setup;
         let k = progress.completed;
-        let time = (k + 1) as f64 * setup.window;
-        let member_steps = setup.member.steps_to(setup.window);
+        let reporter = Reporter::new(self.progress_of(progress), on_progress);
+        let on_steps = |n| reporter.add(n);
+        let (window, members) = (self.setup.window, self.setup.members as u64);
+        let legs = self.setup.outputs_per_window;
         // Every ensemble starts from the same prior: its first forecast is
         // computed once and copied before any analysis changes it.
         let shared_first = k == 0 && progress.ensembles.len() > 1;
@@ -301,37 +359,34 @@ impl Experiment {
             .iter_mut()
             .map(|(_, flows)| members_of(std::mem::take(flows)))
             .collect();
-        let (truth, forecast) = rayon::join(
-            || {
-                self.truth_vic.advance(
-                    &mut progress.truth,
-                    setup.truth.steps_to(setup.window),
-                    |_| on_steps(1),
-                )
-            },
-            || {
-                let mut jobs: Vec<Forecast<'_, VicMember>> = self
-                    .members
-                    .iter_mut()
-                    .zip(ensembles.iter_mut())
-                    .map(|(models, members)| Forecast { models, members })
-                    .collect();
-                self.runner
-                    .forecast_together(&mut jobs, setup.window, &|_| on_steps(member_steps))
-            },
-        );
+        let filters: Vec<Filter> = progress.ensembles.iter().map(|&(f, _)| f).collect();
+        let mut forecast = Ok(());
+        for leg in 1..=legs {
+            let truth = &mut progress.truth;
+            forecast = self.forecast_leg(truth, &mut ensembles, window / legs as f64, &on_steps);
+            if forecast.is_ok() && leg < legs {
+                let time = (k as f64 + leg as f64 / legs as f64) * window;
+                forecast = self
+                    .between_rows(truth, &filters, &ensembles, k, time)
+                    .map(|rows| progress.rows.extend(rows));
+            }
+            if forecast.is_err() {
+                break;
+            }
+        }
         for ((_, flows), members) in progress.ensembles.iter_mut().zip(ensembles) {
             *flows = members.states;
         }
-        truth?;
         forecast?;
         if shared_first {
             let (first, rest) = progress.ensembles.split_at_mut(1);
             for (_, flows) in rest {
                 flows.clone_from(&first[0].1);
-                on_steps(member_steps * setup.members as u64);
+                on_steps(self.setup.member.steps_to(window) * members);
             }
         }
+        let setup = &self.setup;
+        let time = (k + 1) as f64 * setup.window;
         let velocity = self
             .truth_vic
             .velocity_at(&progress.truth.particles, &setup.points)?;
@@ -365,6 +420,68 @@ impl Experiment {
         Ok(())
     }
 
+    /// The rows at `time` within window `k` of the ensembles `filters`,
+    /// whose members are `ensembles` (one for all in a shared first
+    /// window).
+    fn between_rows(
+        &mut self,
+        truth: &FlowState,
+        filters: &[Filter],
+        ensembles: &[Members<FlowState>],
+        k: usize,
+        time: f64,
+    ) -> Result<Vec<Row>, Error> {
+        let truth_field = field_on(&mut self.truth_vic, truth, &self.quadrature)?;
+        let mut rows = Vec::with_capacity(filters.len());
+        let mut error = None;
+        for (e, &filter) in filters.iter().enumerate() {
+            let flows = &ensembles[e.min(ensembles.len() - 1)].states;
+            if e < ensembles.len() || error.is_none() {
+                error = Some(self.ensemble_error(flows, &truth_field)?);
+            }
+            let error = error.clone().expect("measured above");
+            rows.push(Row::new(filter, k, time, Stage::Between, error, flows));
+        }
+        Ok(rows)
+    }
+
+    /// The truth and the members of `ensembles` advanced by `horizon` (a
+    /// whole number of both discretisations' steps), all at once.
+    fn forecast_leg(
+        &mut self,
+        truth: &mut FlowState,
+        ensembles: &mut [Members<FlowState>],
+        horizon: f64,
+        on_steps: &(dyn Fn(u64) + Sync),
+    ) -> Result<(), Error> {
+        let member_steps = self.setup.member.steps_to(horizon);
+        let truth_steps = self.setup.truth.steps_to(horizon);
+        let (truth_vic, models, runner) = (&mut self.truth_vic, &mut self.members, &self.runner);
+        let (truth, forecast) = rayon::join(
+            || truth_vic.advance(truth, truth_steps, |_| on_steps(1)),
+            || {
+                let mut jobs: Vec<Forecast<'_, VicMember>> = models
+                    .iter_mut()
+                    .zip(ensembles.iter_mut())
+                    .map(|(models, members)| Forecast { models, members })
+                    .collect();
+                runner.forecast_together(&mut jobs, horizon, &mut |_| on_steps(member_steps))
+            },
+        );
+        truth?;
+        Ok(forecast?)
+    }
+
+    /// How far a run with `progress`'s ensembles is at its start of
+    /// window `progress.completed`.
+    pub fn progress_of(&self, progress: &RunState) -> Progress {
+        let per_window = self.setup.steps_per_window(progress.ensembles.len());
+        Progress {
+            steps: per_window * progress.completed as u64,
+            total_steps: per_window * self.setup.analyses as u64,
+        }
+    }
+
     /// `e_omega` of an ensemble against the truth's field.
     fn ensemble_error(
         &mut self,
@@ -377,7 +494,7 @@ impl Experiment {
             .zip(flows.par_iter())
             .map(|(member, state)| field_on(&mut member.vic, state, quadrature))
             .collect::<Result<_, _>>()?;
-        Ok(ensemble_l2_error(quadrature, &fields, truth_field)?)
+        Ok(ensemble_l2_error(&quadrature.cells, &fields, truth_field)?)
     }
 
     /// The vorticity of member `member`'s flow `state` on the quadrature
@@ -393,17 +510,40 @@ fn members_of(states: Vec<FlowState>) -> Members<FlowState> {
     Members { states, parameters }
 }
 
-/// The vorticity of a flow at the quadrature cell centres.
-fn field_on(vic: &mut Vic, state: &FlowState, quadrature: &CellGrid2d) -> Result<Vec<f64>, Error> {
-    let nodes = vic.vorticity(&state.particles)?;
-    let (xs, ys) = (quadrature.xs(), quadrature.ys());
-    let mut values = Vec::with_capacity(xs.len() * ys.len());
-    for &y in &ys {
-        for &x in &xs {
-            values.push(nodes.field_at([x, y])?);
-        }
+/// The midpoint rule of `e_omega`: its cells and their centres, row-major
+/// (`y` slowest).
+struct Quadrature {
+    cells: CellGrid2d,
+    centres: [Vec<f64>; 2],
+}
+
+impl Quadrature {
+    /// `side x side` cells over the box.
+    fn new(side: usize) -> Result<Self, Error> {
+        let cells = CellGrid2d::new(
+            [0.0, 0.0],
+            [DipoleBox::LENGTH, DipoleBox::LENGTH],
+            [side, side],
+        )?;
+        let (xs, ys) = (cells.xs(), cells.ys());
+        let centres = [
+            ys.iter().flat_map(|_| xs.iter().copied()).collect(),
+            ys.iter().flat_map(|&y| xs.iter().map(move |_| y)).collect(),
+        ];
+        Ok(Quadrature { cells, centres })
     }
-    Ok(values)
+}
+
+/// The vorticity of a flow at the quadrature cell centres (the grid field
+/// of its particles, sampled at every centre in one pass).
+fn field_on(vic: &mut Vic, state: &FlowState, quadrature: &Quadrature) -> Result<Vec<f64>, Error> {
+    let nodes = vic.vorticity(&state.particles)?;
+    let [xs, ys] = &quadrature.centres;
+    let mut values = vec![[0.0]; xs.len()];
+    nodes
+        .grid()
+        .sample_many([nodes.values()], [xs, ys], &mut values)?;
+    Ok(values.into_iter().map(|[v]| v).collect())
 }
 
 /// The rows of one ensemble, in time order.
@@ -468,7 +608,9 @@ pub struct Split<'a> {
 /// old checkpoints are removed and the run starts from the prior. It stops
 /// once `split.stop_at` windows are complete (or all of them), calling
 /// `after_window` with the progress after every window. A finished run
-/// removes its checkpoints; a stopped one keeps the newest.
+/// removes its checkpoints; a stopped one keeps the newest. `on_progress`
+/// is told how far the run is, first at its start (a resumed run's
+/// checkpoint counts as done), then as steps are done.
 ///
 /// # Errors
 /// This crate's [`Error`] (converted to `E`) for a checkpoint that cannot
@@ -479,7 +621,7 @@ pub fn run_checkpointed<E: From<Error>>(
     seed: u64,
     filters: &[Filter],
     split: &Split,
-    on_steps: &(dyn Fn(u64) + Sync),
+    on_progress: &mut (dyn FnMut(Progress) + Send),
     mut after_window: impl FnMut(&RunState) -> Result<(), E>,
 ) -> Result<RunState, E> {
     let fingerprint = fingerprint(&setup, seed, filters);
@@ -496,11 +638,10 @@ pub fn run_checkpointed<E: From<Error>>(
     if progress.revisions.last().map(String::as_str) != Some(split.revision) {
         progress.revisions.push(split.revision.to_string());
     }
-    let setup = &experiment.setup;
-    let last = split.stop_at.min(setup.analyses);
-    on_steps(setup.steps_per_window(filters.len()) * progress.completed as u64);
+    let last = split.stop_at.min(experiment.setup.analyses);
+    on_progress(experiment.progress_of(&progress));
     while progress.completed < last {
-        experiment.advance_window(&mut progress, on_steps)?;
+        experiment.advance_window(&mut progress, on_progress)?;
         checkpoints.save(&progress, &fingerprint)?;
         after_window(&progress)?;
     }

@@ -96,6 +96,12 @@ pub struct AssimilationSpec {
     pub analyses: usize,
     /// Time between analyses.
     pub window: f64,
+    /// Time between measurements of `e_omega` within a window (besides
+    /// those just before and after each analysis): a divisor of the
+    /// window in whole steps of the truth and the members. Absent: only
+    /// at the analyses.
+    #[serde(default)]
+    pub output_interval: Option<f64>,
     /// Observation points on an `n x n` grid of cell centres...
     #[serde(default)]
     pub observation_side: Option<usize>,
@@ -107,6 +113,10 @@ pub struct AssimilationSpec {
     /// Cells per side of the quadrature grid of `e_omega`.
     pub quadrature_cells: usize,
 }
+
+/// The most measurements of `e_omega` per window a scenario may ask for
+/// (`assimilation.output_interval`): each costs a field per member.
+pub const MAX_OUTPUTS_PER_WINDOW: usize = 1000;
 
 impl DipoleScenario {
     /// Parse and check a scenario.
@@ -188,7 +198,31 @@ impl DipoleScenario {
                 &format!("the dipole reaches the walls (its centre is {wall} from the nearest)"),
             );
         }
-        positive("assimilation.window", self.assimilation.window)?;
+        let window = self.assimilation.window;
+        positive("assimilation.window", window)?;
+        let interval = self.assimilation.output_interval;
+        if let Some(interval) = interval {
+            positive("assimilation.output_interval", interval)?;
+            let outputs = window / interval;
+            if !(outputs.round() >= 1.0 && (outputs - outputs.round()).abs() <= 1e-9 * outputs) {
+                return bad(
+                    "assimilation.output_interval",
+                    interval.to_string(),
+                    &format!(
+                        "does not divide assimilation.window = {window} ({outputs} intervals)"
+                    ),
+                );
+            }
+            if outputs.round() > MAX_OUTPUTS_PER_WINDOW as f64 {
+                return bad(
+                    "assimilation.output_interval",
+                    interval.to_string(),
+                    &format!(
+                        "gives {outputs} measurements per window; at most {MAX_OUTPUTS_PER_WINDOW} are kept"
+                    ),
+                );
+            }
+        }
         for (name, d) in [("truth", &self.truth), ("members", &self.members)] {
             if d.particles_per_side < 2 || d.particles_per_side % 2 != 0 {
                 return bad(
@@ -208,6 +242,19 @@ impl DipoleScenario {
                         self.assimilation.window
                     ),
                 );
+            }
+            if let Some(interval) = interval {
+                let steps = interval / d.dt;
+                if (steps - steps.round()).abs() > 1e-9 * steps {
+                    return bad(
+                        "assimilation.output_interval",
+                        interval.to_string(),
+                        &format!(
+                            "is not a whole number of {name}.dt = {} ({steps} steps)",
+                            d.dt
+                        ),
+                    );
+                }
             }
             positive(&format!("{name}.pse_width_over_dp"), d.pse_width_over_dp)?;
             non_negative(&format!("{name}.eps_omega"), d.eps_omega)?;
@@ -401,6 +448,14 @@ impl DipoleScenario {
             speed: (p.speed.low, p.speed.high),
             viscosity: (p.viscosity.mean, p.viscosity.variance.sqrt()),
         }
+    }
+
+    /// Measurements of `e_omega` per window (`window / output_interval`,
+    /// 1 without intermediate outputs).
+    pub fn outputs_per_window(&self) -> usize {
+        let a = &self.assimilation;
+        a.output_interval
+            .map_or(1, |interval| (a.window / interval).round() as usize)
     }
 
     /// The observation points.

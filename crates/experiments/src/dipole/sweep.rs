@@ -10,8 +10,8 @@
 //! interrupted sweep continues where it stopped.
 
 use super::{
-    Filter, Record, Records, Row, RunState, RunStore, Setup, Split, Stage, fingerprint, rows_of,
-    run_checkpointed,
+    Filter, Progress, Record, Records, Row, RunState, RunStore, Setup, Split, Stage, fingerprint,
+    rows_of, run_checkpointed,
 };
 use crate::Error;
 
@@ -46,8 +46,8 @@ impl Sweep<'_> {
     /// Value `index` of the sweep, run with `setup`: its record if it is
     /// finished, else the stored runs of its filters and a run of those
     /// missing, which stops once `stop_at` windows are complete.
-    /// `on_start(steps)` is called before a run starts, with its number of
-    /// steps; `on_steps(n)` as `n` more are done.
+    /// `on_progress` is told how far a run of the missing filters is (see
+    /// [`run_checkpointed`]).
     ///
     /// Returns `None` when the run stopped before its last window (or
     /// `stop_at` is 0 and a run was needed); the checkpoints then keep it.
@@ -60,8 +60,7 @@ impl Sweep<'_> {
         index: usize,
         setup: &Setup,
         stop_at: usize,
-        on_start: &mut dyn FnMut(u64),
-        on_steps: &(dyn Fn(u64) + Sync),
+        on_progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<Option<ValueRun>, Error> {
         let key = fingerprint(setup, self.seed, self.filters);
         if let Some(record) = self.records.finished(index, &key)? {
@@ -94,11 +93,14 @@ impl Sweep<'_> {
                 stop_at,
                 revision: self.revision,
             };
-            on_start(setup.steps_per_window(missing.len()) * setup.analyses as u64);
-            let state =
-                run_checkpointed(setup.clone(), self.seed, &missing, &split, on_steps, |_| {
-                    Ok::<(), Error>(())
-                })?;
+            let state = run_checkpointed(
+                setup.clone(),
+                self.seed,
+                &missing,
+                &split,
+                on_progress,
+                |_| Ok::<(), Error>(()),
+            )?;
             if state.completed < setup.analyses {
                 return Ok(None);
             }
