@@ -118,7 +118,7 @@ fn phases(c: &mut Criterion) {
             )
         });
         group.bench_function(BenchmarkId::new("remesh dp=pi/", n), |b| {
-            b.iter(|| remesh(black_box(particles), grid.remesh_grid(), scenario.threshold).unwrap())
+            b.iter(|| remesh(black_box(particles), grid.remesh_grid(), scenario.eps_omega).unwrap())
         });
     }
     group.finish();

@@ -14,7 +14,7 @@ use experiments::dipole::{Experiment, FILTERS, Setup};
 
 fn main() -> Result<(), experiments::Error> {
     let mut setup = Setup::new(&DipoleScenario::quick()?);
-    setup.members = 8;
+    setup.n_members = 8;
     setup.analyses = 4;
     // Our prior: a wider spread of centres and a known viscosity range.
     setup.prior.center = ([PI / 2.0, PI / 2.0], 0.2);

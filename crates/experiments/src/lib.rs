@@ -56,7 +56,7 @@
 //!
 //! # fn main() -> Result<(), experiments::Error> {
 //! let setup = Setup::new(&DipoleScenario::quick()?);
-//! let (mut models, states): (Vec<VicMember>, Vec<_>) = (0..setup.members)
+//! let (mut models, states): (Vec<VicMember>, Vec<_>) = (0..setup.n_members)
 //!     .map(|i| {
 //!         let (vic, flow) = setup.prior.sample(7, i, &setup.member).start()?;
 //!         Ok((VicMember { vic }, flow))
@@ -64,7 +64,7 @@
 //!     .collect::<Result<Vec<_>, experiments::Error>>()?
 //!     .into_iter()
 //!     .unzip();
-//! let mut members = Members::new(states, vec![Vec::new(); setup.members])?;
+//! let mut members = Members::new(states, vec![Vec::new(); setup.n_members])?;
 //! let vic = &models[0].vic;
 //! let filter = VicFilter::part_enkf(setup.points.clone(), vic.grid().clone(), *vic.config())?;
 //! let noise = ObservationNoise::diagonal(&vec![setup.sigma_obs.powi(2); 2 * setup.points.len()])?;
@@ -111,3 +111,8 @@ pub mod npy;
 pub mod scenario;
 
 pub use error::{Error, Result};
+
+/// The crate README's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -28,7 +28,7 @@ fn the_shipped_scenarios_hold_specs_values() {
         (0.02, 0.08)
     );
     let a = &s.assimilation;
-    assert_eq!((a.members, a.analyses, a.observations), (25, 30, 6));
+    assert_eq!((a.n_members, a.analyses, a.observations), (25, 30, 6));
     assert_eq!((a.final_time, a.noise_variance), (2.0 * PI, 0.05));
     assert_eq!(s.particles.per_period, 100);
     assert_eq!(s.particles.eps_over_dp, 1.3);
@@ -56,7 +56,7 @@ fn unknown_keys_are_refused_by_name() {
 #[test]
 fn every_bad_value_is_refused_naming_its_key() {
     let cases = [
-        ("members = 25", "members = 1", "assimilation.members"),
+        ("members = 25", "members = 1", "assimilation.n_members"),
         ("analyses = 30", "analyses = 0", "assimilation.analyses"),
         (
             "observations = 6",
@@ -130,7 +130,7 @@ fn every_bad_value_is_refused_naming_its_key() {
 #[test]
 fn the_prior_is_table_1_with_variances() {
     let mut s = Advection1dScenario::quick().unwrap();
-    s.assimilation.members = 20_000;
+    s.assimilation.n_members = 20_000;
     let draws = s.prior_draws(SEED).unwrap();
     let n = draws.len() as f64;
     let moments = |f: &dyn Fn(&experiments::advection::MemberDraw) -> f64| {

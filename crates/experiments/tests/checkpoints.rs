@@ -18,7 +18,7 @@ fn scratch(name: &str) -> PathBuf {
 /// The quick experiment with three members, after one window.
 fn one_window() -> (Setup, RunState) {
     let mut setup = Setup::new(&DipoleScenario::quick().unwrap());
-    setup.members = 3;
+    setup.n_members = 3;
     setup.analyses = 2;
     let (mut experiment, mut state) = Experiment::start(setup.clone(), 5, &FILTERS).unwrap();
     experiment.advance_window(&mut state, &mut |_| {}).unwrap();

@@ -22,7 +22,7 @@ fn the_paper_file_holds_tables_2_and_3() {
     assert!(close(got.viscosity, want.viscosity), "{:?}", got.viscosity);
     assert!((got.center.1 - want.center.1).abs() < 1e-15 && got.center.0 == want.center.0);
     assert_eq!(e.observation_points(), observation_points(12));
-    assert_eq!(e.assimilation.members, 32);
+    assert_eq!(e.assimilation.n_members, 32);
     assert_eq!(e.assimilation.analyses, 10);
     assert_eq!(e.assimilation.sigma_obs, 0.05);
     DipoleScenario::quick().unwrap();
@@ -52,7 +52,7 @@ fn bad_files_are_refused_naming_the_key() {
     let odd = refused("particles_per_side = 256", "particles_per_side = 255");
     assert!(odd.contains("members.particles_per_side = 255"), "{odd}");
     let one = refused("members = 32", "members = 1");
-    assert!(one.contains("assimilation.members = 1"), "{one}");
+    assert!(one.contains("assimilation.n_members = 1"), "{one}");
     let typed = refused("dt = 0.005", "dt = \"small\"");
     assert!(typed.contains("dt"), "{typed}");
 }

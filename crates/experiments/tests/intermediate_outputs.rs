@@ -10,7 +10,7 @@ use experiments::dipole::{
 /// The quick experiment with three members and two analyses.
 fn small() -> Setup {
     let mut setup = Setup::new(&DipoleScenario::quick().unwrap());
-    setup.members = 3;
+    setup.n_members = 3;
     setup.analyses = 2;
     setup
 }
@@ -67,7 +67,7 @@ fn measurements_within_the_windows_leave_every_other_row_as_it_was() {
             "{} against {time}",
             row.time
         );
-        assert_eq!(row.per_member.len(), setup.members);
+        assert_eq!(row.per_member.len(), setup.n_members);
     }
     // The first window is one forecast of the shared prior; in the second
     // the filters' members differ from the free run's.

@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let remesh_every: u64 = arg(1, "100").parse()?;
     let end: f64 = arg(2, "1").parse()?;
     let mut setup = AccuracySetup::paper();
-    setup.scenario.threshold = threshold;
+    setup.scenario.eps_omega = threshold;
     setup.scenario.remesh_every = remesh_every;
     setup.check_modes = None;
     setup.times.retain(|&t| t <= end);

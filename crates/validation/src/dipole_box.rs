@@ -33,12 +33,12 @@ pub struct DipoleBox {
     /// Particle spacing `d_p` (grid spacing `2 d_p`).
     pub particle_spacing: f64,
     /// PSE width over particle spacing, `eps / d_p`.
-    pub smoothing_ratio: f64,
+    pub eps_over_dp: f64,
     /// Time step.
     pub dt: f64,
     /// Remeshing threshold `eps_omega` (also applied to the initial
     /// particles).
-    pub threshold: f64,
+    pub eps_omega: f64,
     /// Remesh every this many steps.
     pub remesh_every: u64,
 }
@@ -53,9 +53,9 @@ impl DipoleBox {
             dipole: LambChaplygin::paper(),
             viscosity: 0.0015,
             particle_spacing: PI / 512.0,
-            smoothing_ratio: 2.0,
+            eps_over_dp: 2.0,
             dt: 0.005,
-            threshold: 1e-4,
+            eps_omega: 1e-4,
             remesh_every: 100,
         }
     }
@@ -92,12 +92,12 @@ impl DipoleBox {
         let config = VicConfig::new(
             self.viscosity,
             self.dt,
-            self.smoothing_ratio * self.particle_spacing,
+            self.eps_over_dp * self.particle_spacing,
         )
-        .with_remeshing(self.remesh_every, self.threshold);
+        .with_remeshing(self.remesh_every, self.eps_omega);
         let vic = Vic::new(grid, config)?;
         let dipole = self.dipole;
-        let particles = vic.particles_from_vorticity(|x| dipole.vorticity(x), self.threshold)?;
+        let particles = vic.particles_from_vorticity(|x| dipole.vorticity(x), self.eps_omega)?;
         Ok((vic, FlowState::new(particles, 0.0)))
     }
 

@@ -69,7 +69,7 @@ pub struct VicConfig {
     /// Time step `dt > 0`.
     pub dt: f64,
     /// Width `eps > 0` of the PSE kernel (paper 2, Table 3: `eps = 2 d_p`).
-    pub smoothing: f64,
+    pub eps: f64,
     /// The PSE kernel is cut off where it falls below this fraction of its
     /// peak, radius `eps sqrt(ln 1/tol)` (`0 < tol < 1`).
     pub pse_tolerance: f64,
@@ -77,7 +77,7 @@ pub struct VicConfig {
     pub remesh_every: u64,
     /// The remeshing threshold `eps_omega >= 0`: fresh particles with
     /// `|Gamma_p| <= eps_omega V_p` are dropped.
-    pub threshold: f64,
+    pub eps_omega: f64,
     /// Largest accepted CFL number `max|u| dt / l` (`> 0`).
     pub cfl_limit: f64,
     /// PSE (default) or grid diffusion.
@@ -95,14 +95,14 @@ impl VicConfig {
 
     /// Viscosity `nu`, step `dt` and PSE width `eps`, with the default
     /// cut-off and CFL limit and no remeshing.
-    pub fn new(viscosity: f64, dt: f64, smoothing: f64) -> Self {
+    pub fn new(viscosity: f64, dt: f64, eps: f64) -> Self {
         VicConfig {
             viscosity,
             dt,
-            smoothing,
+            eps,
             pse_tolerance: Self::DEFAULT_PSE_TOLERANCE,
             remesh_every: 0,
-            threshold: 0.0,
+            eps_omega: 0.0,
             cfl_limit: Self::DEFAULT_CFL_LIMIT,
             diffusion: Diffusion::Pse,
         }
@@ -116,18 +116,18 @@ impl VicConfig {
 
     /// The same with remeshing every `every` steps at threshold
     /// `eps_omega`.
-    pub fn with_remeshing(mut self, every: u64, threshold: f64) -> Self {
+    pub fn with_remeshing(mut self, every: u64, eps_omega: f64) -> Self {
         self.remesh_every = every;
-        self.threshold = threshold;
+        self.eps_omega = eps_omega;
         self
     }
 
     fn validate(&self) -> Result<()> {
         non_negative("viscosity nu", self.viscosity)?;
         positive("time step dt", self.dt)?;
-        positive("PSE width eps", self.smoothing)?;
+        positive("PSE width eps", self.eps)?;
         positive("CFL limit", self.cfl_limit)?;
-        non_negative("remeshing threshold eps_omega", self.threshold)?;
+        non_negative("remeshing threshold eps_omega", self.eps_omega)?;
         if !(self.pse_tolerance > 0.0 && self.pse_tolerance < 1.0) {
             return Err(Error::NotPositive {
                 name: "PSE tolerance (in (0, 1))",
@@ -208,7 +208,7 @@ impl Vic {
     /// parameter of `config`.
     pub fn new(grid: Grid, config: VicConfig) -> Result<Self> {
         config.validate()?;
-        let eps = Width::new(config.smoothing)?;
+        let eps = Width::new(config.eps)?;
         let poisson = PoissonSolver::new(&grid);
         let flow = VelocityField::zeros(&grid)?;
         let projector = Projector::new(grid.remesh_grid().clone());
@@ -410,7 +410,7 @@ impl Vic {
             state.particles = remesh(
                 &state.particles,
                 self.grid.remesh_grid(),
-                self.config.threshold,
+                self.config.eps_omega,
             )
             .map_err(|source| Error::AtStep { step, source })?;
         }

@@ -297,7 +297,7 @@ fn grid_diffusion_agrees_with_pse_on_the_paper_dipole() {
         let scenario = DipoleBox {
             particle_spacing: dp,
             viscosity,
-            threshold: 0.0,
+            eps_omega: 0.0,
             ..DipoleBox::paper_member()
         };
         let (mut vic, _) = scenario.start().unwrap();

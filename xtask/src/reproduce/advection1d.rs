@@ -45,7 +45,7 @@ pub fn parameters(ctx: &Context, s: &Advection1dScenario) -> Value {
             "v_mean_variance": [s.prior.velocity.mean, s.prior.velocity.variance],
             "D_uniform": [s.prior.diffusion.low, s.prior.diffusion.high],
         },
-        "members": a.members,
+        "members": a.n_members,
         "analyses": a.analyses,
         "final_time": a.final_time,
         "observations": a.observations,

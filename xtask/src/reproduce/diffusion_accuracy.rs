@@ -206,9 +206,9 @@ fn parameters(setup: &AccuracySetup) -> Value {
         "viscosity": s.viscosity,
         "vic": {
             "particle_spacing": s.particle_spacing,
-            "pse_width": s.smoothing_ratio * s.particle_spacing,
+            "pse_width": s.eps_over_dp * s.particle_spacing,
             "dt": s.dt,
-            "threshold_eps_omega": s.threshold,
+            "threshold_eps_omega": s.eps_omega,
             "remesh_every_steps": s.remesh_every,
             "diffusions": setup.diffusions.iter().map(|&d| name(d)).collect::<Vec<_>>(),
             "threads": 1,

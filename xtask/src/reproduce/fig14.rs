@@ -124,10 +124,10 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             "viscosity": scenario.viscosity,
             "particle_spacing": scenario.particle_spacing,
             "grid_cells": vic.grid().cells(),
-            "pse_width": scenario.smoothing_ratio * scenario.particle_spacing,
+            "pse_width": scenario.eps_over_dp * scenario.particle_spacing,
             "pse_tolerance": vic.config().pse_tolerance,
             "dt": scenario.dt,
-            "threshold_eps_omega": scenario.threshold,
+            "threshold_eps_omega": scenario.eps_omega,
             "remesh_every_steps": scenario.remesh_every,
             "snapshot_grid": {
                 "files": ["omega_t1.npy", "omega_t5.npy", "omega_t10.npy"],

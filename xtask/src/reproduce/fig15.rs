@@ -37,7 +37,10 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     let steps = base.steps_to(TIME);
     let bar = ctx.progress(steps * THRESHOLDS.len() as u64, "members");
     for threshold in THRESHOLDS {
-        let scenario = DipoleBox { threshold, ..base };
+        let scenario = DipoleBox {
+            eps_omega: threshold,
+            ..base
+        };
         let (mut vic, mut state) = scenario.start()?;
         let initial = state.particles.len();
         vic.advance(&mut state, steps, |_| bar.inc(1))?;

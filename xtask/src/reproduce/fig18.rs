@@ -105,7 +105,7 @@ fn outcome(ctx: &Context, setup: &Setup, rows: &[Row], complete: bool) -> Result
         &LineChart {
             title: format!(
                 "Ensemble L2 vorticity error, N = {} members, {} analyses",
-                setup.members, setup.analyses
+                setup.n_members, setup.analyses
             ),
             x_label: "time".into(),
             y_label: "log₁₀ e_ω,  e_ω = 1/N Σ ∫(ω_i − ω_gt)²".into(),
@@ -166,7 +166,7 @@ fn outcome(ctx: &Context, setup: &Setup, rows: &[Row], complete: bool) -> Result
     }
     Ok(Outcome {
         parameters: json!({
-            "members": setup.members,
+            "members": setup.n_members,
             "analyses": setup.analyses,
             "window": setup.window,
             "observation_points": setup.points,
@@ -186,8 +186,8 @@ fn outcome(ctx: &Context, setup: &Setup, rows: &[Row], complete: bool) -> Result
                 |p| p.display().to_string(),
             ),
             "quadrature_cells": setup.quadrature_cells,
-            "remesh_enkf_threshold": setup.member.threshold,
-            "part_enkf_kernel": format!("Gaussian, eps = {} d_p, cut-off {PART_TOLERANCE:e}", setup.member.smoothing_ratio),
+            "remesh_enkf_threshold": setup.member.eps_omega,
+            "part_enkf_kernel": format!("Gaussian, eps = {} d_p, cut-off {PART_TOLERANCE:e}", setup.member.eps_over_dp),
         }),
         key_numbers: serde_json::Value::Object(key),
         notes,
@@ -198,8 +198,8 @@ fn discretisation(d: &DipoleBox) -> serde_json::Value {
     json!({
         "particle_spacing": d.particle_spacing,
         "dt": d.dt,
-        "pse_width_over_dp": d.smoothing_ratio,
-        "eps_omega": d.threshold,
+        "eps_over_dp": d.eps_over_dp,
+        "eps_omega": d.eps_omega,
         "remesh_every_steps": d.remesh_every,
     })
 }

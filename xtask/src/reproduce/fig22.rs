@@ -100,7 +100,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     Ok(Outcome {
         parameters: json!({
             "scenario": "fig18's (first analysis only)",
-            "members": experiment.setup.members,
+            "members": experiment.setup.n_members,
             "choice": "the member with the largest ratio of Part-EnKF to Remesh-EnKF error after the first analysis",
         }),
         key_numbers: json!({

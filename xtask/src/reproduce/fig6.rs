@@ -26,7 +26,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             eps_cut: s.particles.eps_cut,
         },
     )?;
-    let n = s.assimilation.members;
+    let n = s.assimilation.n_members;
     let mut table = Table::new(&["step", "time", "member", "velocity", "diffusion"]);
     for (k, step) in steps.iter().enumerate() {
         for (i, p) in step.parameters.iter().enumerate() {

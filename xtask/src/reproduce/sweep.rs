@@ -64,7 +64,7 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
     let mut base = ctx.dipole_scenario()?;
     let values = if ctx.quick {
         if ctx.config.is_none() {
-            base.assimilation.members = 8;
+            base.assimilation.n_members = 8;
             base.assimilation.analyses = 5;
         }
         sweep.quick_values
@@ -101,13 +101,13 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
         let setup = Setup::new(&experiment);
         scenarios.push(json!({
             sweep.name: value,
-            "members": setup.members,
+            "members": setup.n_members,
             "analyses": setup.analyses,
             "window": setup.window,
             "observations": setup.points.len(),
             "sigma_obs": setup.sigma_obs,
             "member_particle_spacing": setup.member.particle_spacing,
-            "member_eps_omega": setup.member.threshold,
+            "member_eps_omega": setup.member.eps_omega,
         }));
         let bar = ctx.progress(0, &format!("{} = {}", sweep.name, (sweep.label)(value)));
         let finished = runs.value(

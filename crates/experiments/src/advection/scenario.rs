@@ -99,7 +99,7 @@ pub struct PriorSpec {
 #[serde(deny_unknown_fields)]
 pub struct AssimilationSpec {
     /// Ensemble size `N >= 2`.
-    pub members: usize,
+    pub n_members: usize,
     /// Number of analyses `N_assim >= 1`.
     pub analyses: usize,
     /// Time of the last analysis `t_f`.
@@ -293,10 +293,10 @@ impl Advection1dScenario {
         interval("prior.sigma0", p.sigma0, f64::MIN_POSITIVE)?;
         interval("prior.diffusion", p.diffusion, 0.0)?;
         let a = &self.assimilation;
-        if a.members < 2 {
+        if a.n_members < 2 {
             return Err(bad(
-                "assimilation.members",
-                a.members,
+                "assimilation.n_members",
+                a.n_members,
                 "the EnKF needs at least 2",
             ));
         }
@@ -398,7 +398,7 @@ impl Advection1dScenario {
     /// # Errors
     /// As [`Advection1dScenario::draw`].
     pub fn prior_draws(&self, seed: u64) -> Result<Vec<MemberDraw>> {
-        (0..self.assimilation.members)
+        (0..self.assimilation.n_members)
             .map(|i| self.draw(seed, i))
             .collect()
     }

@@ -80,7 +80,7 @@ pub fn whole_steps(horizon: f64, dt: f64) -> Result<u64, ModelError> {
 pub struct VicFilter {
     /// Remesh-EnKF's threshold `eps_omega` on the analysed particles, or
     /// `None` for Part-EnKF.
-    remesh_threshold: Option<f64>,
+    remesh_eps_omega: Option<f64>,
     points: Vec<[f64; 2]>,
     grid: Grid,
     config: VicConfig,
@@ -93,7 +93,7 @@ pub struct VicFilter {
 
 impl VicFilter {
     /// Remesh-EnKF for members solved on `grid` with `config`, observed at
-    /// `points`, keeping the analysed particles above `threshold`.
+    /// `points`, keeping the analysed particles above `eps_omega`.
     ///
     /// # Errors
     /// [`crate::Error::Vic`] or [`crate::Error::Particles`] if the
@@ -102,9 +102,9 @@ impl VicFilter {
         points: Vec<[f64; 2]>,
         grid: Grid,
         config: VicConfig,
-        threshold: f64,
+        eps_omega: f64,
     ) -> crate::Result<Self> {
-        Self::new(Some(threshold), points, grid, config)
+        Self::new(Some(eps_omega), points, grid, config)
     }
 
     /// Part-EnKF for members solved on `grid` with `config` (whose
@@ -117,7 +117,7 @@ impl VicFilter {
     }
 
     fn new(
-        remesh_threshold: Option<f64>,
+        remesh_eps_omega: Option<f64>,
         points: Vec<[f64; 2]>,
         grid: Grid,
         config: VicConfig,
@@ -125,11 +125,11 @@ impl VicFilter {
         // The first solver checks the configuration.
         let first = Vic::new(grid.clone(), config)?;
         Ok(VicFilter {
-            remesh_threshold,
+            remesh_eps_omega,
             points,
             grid,
             config,
-            width: Width::new(config.smoothing)?,
+            width: Width::new(config.eps)?,
             solvers: Mutex::new(vec![first]),
         })
     }
@@ -140,13 +140,13 @@ impl VicFilter {
         filter: Filter,
         points: &[[f64; 2]],
         vic: &Vic,
-        threshold: f64,
+        eps_omega: f64,
     ) -> crate::Result<Option<Self>> {
         let (grid, config) = (vic.grid().clone(), *vic.config());
         Ok(match filter {
             Filter::FreeRun => None,
             Filter::RemeshEnkf => {
-                Some(Self::remesh_enkf(points.to_vec(), grid, config, threshold)?)
+                Some(Self::remesh_enkf(points.to_vec(), grid, config, eps_omega)?)
             }
             Filter::PartEnkf => Some(Self::part_enkf(points.to_vec(), grid, config)?),
         })
@@ -181,9 +181,9 @@ impl AssimFilter<FlowState> for VicFilter {
         coefficients: &Coefficients,
     ) -> assim::Result<Vec<FlowState>> {
         let particles: Vec<_> = forecast.iter().map(|s| s.particles.clone()).collect();
-        let analysed = match self.remesh_threshold {
-            Some(threshold) => {
-                assim::remesh_update(&particles, self.grid.remesh_grid(), coefficients, threshold)?
+        let analysed = match self.remesh_eps_omega {
+            Some(eps_omega) => {
+                assim::remesh_update(&particles, self.grid.remesh_grid(), coefficients, eps_omega)?
             }
             None => assim::part_update(
                 &particles,

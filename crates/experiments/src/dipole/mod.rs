@@ -47,7 +47,7 @@ pub struct Setup {
     /// The prior of the members' dipoles and viscosities.
     pub prior: DipolePrior,
     /// Ensemble size `N`.
-    pub members: usize,
+    pub n_members: usize,
     /// Number of analyses (windows).
     pub analyses: usize,
     /// Length of an assimilation window.
@@ -78,7 +78,7 @@ impl Setup {
             truth: experiment.truth_box(),
             member: experiment.member_box(),
             prior: experiment.prior(),
-            members: a.members,
+            n_members: a.n_members,
             analyses: a.analyses,
             window: a.window,
             points: experiment.observation_points(),
@@ -91,7 +91,7 @@ impl Setup {
     /// Solver steps of one window: the truth's, and every member's of
     /// `ensembles` ensembles.
     pub fn steps_per_window(&self, ensembles: usize) -> u64 {
-        let members = (ensembles * self.members) as u64;
+        let members = (ensembles * self.n_members) as u64;
         self.truth.steps_to(self.window) + members * self.member.steps_to(self.window)
     }
 }
@@ -275,7 +275,7 @@ impl Experiment {
     pub fn start(setup: Setup, seed: u64, filters: &[Filter]) -> Result<(Self, RunState), Error> {
         let quadrature = Quadrature::new(setup.quadrature_cells)?;
         let (mut truth_vic, truth) = setup.truth.start()?;
-        let (vics, prior): (Vec<Vic>, Vec<FlowState>) = (0..setup.members)
+        let (vics, prior): (Vec<Vic>, Vec<FlowState>) = (0..setup.n_members)
             .map(|i| setup.prior.sample(seed, i, &setup.member).start())
             .collect::<Result<Vec<_>, _>>()?
             .into_iter()
@@ -284,7 +284,7 @@ impl Experiment {
         let mut rows = vec![vics.into_iter().map(member).collect::<Vec<_>>()];
         for _ in 1..filters.len() {
             rows.push(
-                (0..setup.members)
+                (0..setup.n_members)
                     .map(|i| {
                         Ok(member(
                             setup.prior.sample(seed, i, &setup.member).start()?.0,
@@ -296,7 +296,7 @@ impl Experiment {
         let truth_field = field_on(&mut truth_vic, &truth, &quadrature)?;
         let analyses = filters
             .iter()
-            .map(|&f| VicFilter::of(f, &setup.points, &rows[0][0].vic, setup.member.threshold))
+            .map(|&f| VicFilter::of(f, &setup.points, &rows[0][0].vic, setup.member.eps_omega))
             .collect::<Result<_, _>>()?;
         let variances = vec![setup.sigma_obs * setup.sigma_obs; 2 * setup.points.len()];
         let runner = EnsembleRunner::new(seed, ObservationNoise::diagonal(&variances)?);
@@ -345,7 +345,7 @@ impl Experiment {
         let k = progress.completed;
         let reporter = Reporter::new(self.progress_of(progress), on_progress);
         let on_steps = |n| reporter.add(n);
-        let (window, members) = (self.setup.window, self.setup.members as u64);
+        let (window, members) = (self.setup.window, self.setup.n_members as u64);
         let legs = self.setup.outputs_per_window;
         // Every ensemble starts from the same prior: its first forecast is
         // computed once and copied before any analysis changes it.
@@ -563,8 +563,9 @@ pub fn errors(rows: &[Row], filter: Filter, stage: Stage) -> Vec<f64> {
 }
 
 /// Version of the [`fingerprint`]'s form: raised when what determines a
-/// run's numbers is serialised differently.
-pub const FINGERPRINT_VERSION: u32 = 1;
+/// run's numbers is serialised differently (2: the quantities renamed to
+/// one name across crates, `eps_omega`, `eps_over_dp`, `n_members`).
+pub const FINGERPRINT_VERSION: u32 = 2;
 
 /// What identifies a run's results: everything in the setup, the seed and
 /// the filters, serialised as JSON (floats exactly, field by field) with

@@ -63,7 +63,7 @@ pub struct Discretisation {
     /// Time step.
     pub dt: f64,
     /// PSE width over `d_p`.
-    pub pse_width_over_dp: f64,
+    pub eps_over_dp: f64,
     /// Remeshing threshold `eps_omega`.
     pub eps_omega: f64,
     /// Steps between remeshings.
@@ -91,7 +91,7 @@ pub struct PriorSpec {
 #[serde(deny_unknown_fields)]
 pub struct AssimilationSpec {
     /// Ensemble size `N >= 2`.
-    pub members: usize,
+    pub n_members: usize,
     /// Number of analyses.
     pub analyses: usize,
     /// Time between analyses.
@@ -256,7 +256,7 @@ impl DipoleScenario {
                     );
                 }
             }
-            positive(&format!("{name}.pse_width_over_dp"), d.pse_width_over_dp)?;
+            positive(&format!("{name}.eps_over_dp"), d.eps_over_dp)?;
             non_negative(&format!("{name}.eps_omega"), d.eps_omega)?;
         }
         let p = &self.prior;
@@ -285,10 +285,10 @@ impl DipoleScenario {
             }
         }
         let a = &self.assimilation;
-        if a.members < 2 {
+        if a.n_members < 2 {
             return bad(
-                "assimilation.members",
-                a.members.to_string(),
+                "assimilation.n_members",
+                a.n_members.to_string(),
                 "the EnKF needs at least 2",
             );
         }
@@ -367,7 +367,7 @@ impl DipoleScenario {
             let n = d.particles_per_side as f64;
             n * n * PER_PARTICLE + (n / 2.0 + 1.0).powi(2) * PER_NODE
         };
-        let members = a.members as f64;
+        let members = a.n_members as f64;
         let observed = 2.0
             * match (&a.observation_points, a.observation_side) {
                 (Some(points), _) => points.len() as f64,
@@ -379,7 +379,7 @@ impl DipoleScenario {
         // paper's 32 members of 256^2 particles.
         let per_side = self.members.particles_per_side as f64;
         let (member_key, member_value) = if members / 32.0 >= (per_side / 256.0).powi(2) {
-            ("assimilation.members", a.members.to_string())
+            ("assimilation.n_members", a.n_members.to_string())
         } else {
             (
                 "members.particles_per_side",
@@ -476,9 +476,9 @@ fn discretised(d: &Discretisation, dipole: LambChaplygin, viscosity: f64) -> Dip
         dipole,
         viscosity,
         particle_spacing: DipoleBox::LENGTH / d.particles_per_side as f64,
-        smoothing_ratio: d.pse_width_over_dp,
+        eps_over_dp: d.eps_over_dp,
         dt: d.dt,
-        threshold: d.eps_omega,
+        eps_omega: d.eps_omega,
         remesh_every: d.remesh_every,
     }
 }
