@@ -310,3 +310,49 @@ fn a_sweep_stopped_inside_and_between_runs_resumes_to_the_same_numbers() {
     assert_eq!(figure_results(&reuse.out_dir, "fig19"), (csv, key));
     fs::remove_dir_all(&root).unwrap();
 }
+
+/// One run at a time writes into an output directory: a second run into a
+/// held one is refused at once, naming it; after a `kill -9` of the holder
+/// a new run starts without any clean-up.
+#[test]
+fn a_second_run_into_a_held_directory_is_refused_and_a_killed_holder_leaves_no_lock() {
+    let dir = scratch("lock");
+    let config = small_scenario(&dir, 6, 10);
+    let out = dir.join("out");
+    let mut holder = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["reproduce", "fig18", "--quick", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the holder has begun writing (its first checkpoint).
+    let started = std::time::Instant::now();
+    while !out.join("fig18/checkpoint").exists() {
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "the holder never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        holder.try_wait().unwrap().is_none(),
+        "the holder ended too soon"
+    );
+    let err = reproduce::run(&["fig18".into()], &request(out.clone(), config.clone())).unwrap_err();
+    assert!(
+        matches!(&err, Error::Experiment(experiments::Error::Busy { dir }) if *dir == out),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("another run is writing into"),
+        "{err}"
+    );
+
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert!(out.join(experiments::OutputLock::FILE).is_file());
+    reproduce::run(&["fig18".into()], &request(out.clone(), config)).unwrap();
+}

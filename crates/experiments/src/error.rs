@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// Reading or writing a file or directory failed.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot read or write {path}: {source}")]
     Io {
         /// The file or directory.
         path: PathBuf,
@@ -21,6 +21,16 @@ pub enum Error {
         path: PathBuf,
         /// What is wrong with it.
         reason: String,
+    },
+    /// Another run is writing into the output directory
+    /// ([`crate::OutputLock`]).
+    #[error(
+        "another run is writing into {dir} (it holds {dir}/.lock); wait for it to end or choose \
+         another output directory"
+    )]
+    Busy {
+        /// The directory.
+        dir: PathBuf,
     },
     /// A scenario was refused (unknown key, wrong type, bad value).
     #[error(

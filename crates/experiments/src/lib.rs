@@ -107,10 +107,13 @@ pub mod advection;
 pub mod dipole;
 mod error;
 pub mod hash;
+mod integrity;
 pub mod npy;
+mod output_lock;
 pub mod scenario;
 
 pub use error::{Error, Result};
+pub use output_lock::OutputLock;
 
 /// The crate README's example, compiled as a doctest.
 #[cfg(doctest)]

@@ -45,7 +45,7 @@ pub fn read_f64(path: &Path) -> Result<(Vec<usize>, Vec<f64>), Error> {
 }
 
 /// Inverse of [`encode_f64`] for the headers it writes.
-fn decode_f64(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f64>), String> {
+pub(crate) fn decode_f64(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f64>), String> {
     if bytes.len() < 10 || &bytes[..8] != b"\x93NUMPY\x01\x00" {
         return Err("not an .npy file of format version 1.0".into());
     }
@@ -92,7 +92,7 @@ fn decode_f64(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f64>), String> {
 /// The bytes of an `.npy` file: magic, version 1.0, header length, the
 /// header dictionary padded with spaces to a multiple of 64 bytes and ended
 /// by a newline, then the data.
-fn encode_f64(shape: &[usize], values: &[f64]) -> Vec<u8> {
+pub(crate) fn encode_f64(shape: &[usize], values: &[f64]) -> Vec<u8> {
     let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
     let shape_text = match dims.len() {
         1 => format!("({},)", dims[0]),

@@ -55,7 +55,7 @@ impl Ensemble {
         if dim == 0 {
             return Err(Error::ZeroDimension);
         }
-        if data.len() % dim != 0 {
+        if !data.len().is_multiple_of(dim) {
             return Err(Error::LengthNotMultiple {
                 len: data.len(),
                 dim,

@@ -51,7 +51,7 @@ fn plane_sum(f: impl Fn(f64, f64) -> f64, half: f64, h: f64, offset: [f64; 2]) -
 
 /// Composite Simpson rule on `[a, b]` with `n` (even) intervals.
 fn simpson(f: impl Fn(f64) -> f64, a: f64, b: f64, n: usize) -> f64 {
-    assert!(n % 2 == 0);
+    assert!(n.is_multiple_of(2));
     let h = (b - a) / n as f64;
     let inner: f64 = (1..n)
         .map(|i| {

@@ -448,7 +448,7 @@ mod tests {
                 (1..n).map(|j| 2.0 * x[j] * angle(j, k).sin()).sum()
             };
             let cosine = |x: &[f64], k: usize| -> f64 {
-                let ends = x[0] + if k % 2 == 0 { x[n] } else { -x[n] };
+                let ends = x[0] + if k.is_multiple_of(2) { x[n] } else { -x[n] };
                 ends + (1..n).map(|j| 2.0 * x[j] * angle(j, k).cos()).sum::<f64>()
             };
             for (parity, direct) in [

@@ -406,7 +406,7 @@ impl Vic {
         state.steps += 1;
         state.time += dt;
         let every = self.config.remesh_every;
-        if every > 0 && state.steps % every == 0 {
+        if every > 0 && state.steps.is_multiple_of(every) {
             state.particles = remesh(
                 &state.particles,
                 self.grid.remesh_grid(),

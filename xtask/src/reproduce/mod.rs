@@ -329,20 +329,23 @@ pub fn resolve(ids: &[String]) -> Result<Vec<&'static Figure>, Error> {
 /// An unknown or planned id, a failed write, or a failed reproduction.
 pub fn run(ids: &[String], request: &Request) -> Result<Vec<Report>, Error> {
     let figures = resolve(ids)?;
-    if request.resume || request.stop_after.is_some() {
-        if let Some(f) = figures.iter().find(|f| !RESUMABLE.contains(&f.id)) {
-            return Err(Error::Usage(format!(
-                "--resume and --stop-after apply to {} only, not to `{}`",
-                RESUMABLE.join(", "),
-                f.id
-            )));
-        }
+    if (request.resume || request.stop_after.is_some())
+        && let Some(f) = figures.iter().find(|f| !RESUMABLE.contains(&f.id))
+    {
+        return Err(Error::Usage(format!(
+            "--resume and --stop-after apply to {} only, not to `{}`",
+            RESUMABLE.join(", "),
+            f.id
+        )));
     }
     if request.stop_after == Some(0) {
         return Err(Error::Usage(
             "--stop-after needs at least one analysis".into(),
         ));
     }
+    // One run at a time writes into an output directory (its checkpoints,
+    // run store and figures); released when this function returns.
+    let _held = experiments::OutputLock::acquire(&request.out_dir)?;
     let bar = ProgressBar::new(figures.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}]")

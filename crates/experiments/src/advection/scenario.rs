@@ -310,7 +310,7 @@ impl Advection1dScenario {
         positive("assimilation.noise_variance", a.noise_variance)?;
         non_negative("assimilation.diffusion_floor", a.diffusion_floor)?;
         let q = &self.particles;
-        if q.per_period < 2 || q.per_period % 2 != 0 {
+        if q.per_period < 2 || !q.per_period.is_multiple_of(2) {
             return Err(bad(
                 "particles.per_period",
                 q.per_period,

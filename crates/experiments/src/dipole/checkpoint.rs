@@ -10,14 +10,19 @@
 //! * `after-KKK/` holds the state after `KKK` windows: `state.json` (the
 //!   scenario's fingerprint, the clocks of the flows, the rows of the CSV),
 //!   `truth.npy` and one `FILTER-MMM.npy` per member (particles as rows
-//!   `x, y, strength, volume`), `observations.npy` (one row per window) and
+//!   `x, y, strength, volume`), `observations.npy` (one row per window),
 //!   `truth_fields.npy` (the truth's vorticity on the quadrature cells at
-//!   `t = 0` and after every window).
+//!   `t = 0` and after every window), and `manifest.json`, the size and
+//!   checksum of every other file ([`crate::integrity`]).
 //!
 //! A directory is written under a temporary name and renamed when complete,
 //! then `latest.json` is replaced by a rename: a run killed at any moment
-//! leaves the previous checkpoint usable. Floats are stored exactly
-//! (`.npy` bits, and JSON numbers that round-trip).
+//! leaves the previous checkpoint usable. The two newest complete
+//! checkpoints are kept. Every file is checked against the manifest (and
+//! `latest.json` and the manifest against their own checksums) before it
+//! is used: a damaged one is refused by name, and once its checkpoint is
+//! deleted, a resume continues from the one before. Floats are stored
+//! exactly (`.npy` bits, and JSON numbers that round-trip).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -28,6 +33,7 @@ use vic_solver::FlowState;
 
 use super::{Filter, Row, RunState};
 use crate::error::io;
+use crate::integrity::{Manifest, read_checked_json, write_checked_json};
 use crate::{Error, npy};
 
 /// The checkpoints of one output directory.
@@ -90,7 +96,8 @@ impl Checkpoints {
         Checkpoints { dir }
     }
 
-    /// Save `run` as the newest checkpoint and drop the older ones.
+    /// Save `run` as the newest checkpoint, keeping the one before it and
+    /// dropping the older ones.
     ///
     /// # Errors
     /// [`Error::Io`] if a file cannot be written.
@@ -100,15 +107,16 @@ impl Checkpoints {
         let _ = fs::remove_dir_all(&partial);
         fs::create_dir_all(&partial).map_err(|e| io(&partial, e))?;
 
-        write_particles(&partial.join("truth.npy"), &run.truth.particles)?;
+        let mut manifest = Manifest::default();
+        manifest.put(&partial, "truth.npy", &particles_npy(&run.truth.particles))?;
         for (filter, members) in &run.ensembles {
             for (m, state) in members.iter().enumerate() {
-                let path = partial.join(format!("{}-{m:03}.npy", filter.name()));
-                write_particles(&path, &state.particles)?;
+                let file = member_file(*filter, m);
+                manifest.put(&partial, &file, &particles_npy(&state.particles))?;
             }
         }
-        write_rows(&partial.join("observations.npy"), &run.observations)?;
-        write_rows(&partial.join("truth_fields.npy"), &run.truth_fields)?;
+        manifest.put(&partial, "observations.npy", &rows_npy(&run.observations))?;
+        manifest.put(&partial, "truth_fields.npy", &rows_npy(&run.truth_fields))?;
         let state = State {
             fingerprint: fingerprint.to_string(),
             completed: run.completed,
@@ -122,32 +130,35 @@ impl Checkpoints {
             rows: run.rows.clone(),
             revisions: run.revisions.clone(),
         };
-        write_json(&partial.join("state.json"), &state)?;
+        let text = serde_json::to_string(&state).expect("checkpoint state serialises");
+        manifest.put(&partial, "state.json", text.as_bytes())?;
+        manifest.save(&partial)?;
 
         let done = self.dir.join(&name);
         let _ = fs::remove_dir_all(&done);
         fs::rename(&partial, &done).map_err(|e| io(&done, e))?;
-        write_json_atomically(
+        write_checked_json(
             &self.dir.join("latest.json"),
             &Latest {
                 directory: name.clone(),
             },
         )?;
-        for entry in fs::read_dir(&self.dir).map_err(|e| io(&self.dir, e))? {
-            let entry = entry.map_err(|e| io(&self.dir, e))?;
-            let file = entry.file_name().to_string_lossy().into_owned();
-            if file.starts_with("after-") && file != name {
-                fs::remove_dir_all(entry.path()).map_err(|e| io(&entry.path(), e))?;
-            }
+        let complete = self.complete()?;
+        for old in complete.iter().rev().skip(KEPT) {
+            let path = self.dir.join(old);
+            fs::remove_dir_all(&path).map_err(|e| io(&path, e))?;
         }
         Ok(())
     }
 
-    /// The newest checkpoint, if it was written for `fingerprint`.
+    /// The newest checkpoint, if it was written for `fingerprint`: the one
+    /// `latest.json` names, or the newest complete one left if that was
+    /// deleted (as a damaged checkpoint's error advises).
     ///
     /// # Errors
     /// [`Error::Checkpoint`] if there is none, or it was written for
-    /// another fingerprint, or a file of it is damaged; [`Error::Io`] if a
+    /// another fingerprint, or a file of it is damaged (naming the file,
+    /// with the checksum recorded and the one found); [`Error::Io`] if a
     /// file cannot be read.
     pub fn load(&self, fingerprint: &str) -> Result<RunState, Error> {
         let latest_path = self.dir.join("latest.json");
@@ -159,10 +170,42 @@ impl Checkpoints {
                     .into(),
             });
         }
-        let latest: Latest = read_json(&latest_path)?;
-        let dir = self.dir.join(&latest.directory);
+        let latest: Latest = read_checked_json(&latest_path)?;
+        let complete = self.complete()?;
+        let name = if complete.contains(&latest.directory) {
+            latest.directory
+        } else {
+            complete.last().cloned().ok_or_else(|| Error::Checkpoint {
+                path: self.dir.join(&latest.directory),
+                reason: "missing, and no other complete checkpoint is left; start a new run".into(),
+            })?
+        };
+        let dir = self.dir.join(&name);
+        let previous = complete.iter().rev().find(|&c| *c < name).cloned();
+        self.load_from(&dir, fingerprint).map_err(|e| match e {
+            Error::Checkpoint { path, reason } if reason.starts_with("damaged") => {
+                let advice = match &previous {
+                    Some(p) => format!(
+                        "delete {} and resume: the run continues from {p}, which is kept",
+                        dir.display()
+                    ),
+                    None => "no earlier checkpoint is kept; start a new run".into(),
+                };
+                Error::Checkpoint {
+                    path,
+                    reason: format!("{reason}; {advice}"),
+                }
+            }
+            other => other,
+        })
+    }
+
+    /// The checkpoint in `dir`, checked file by file.
+    fn load_from(&self, dir: &Path, fingerprint: &str) -> Result<RunState, Error> {
+        let manifest = Manifest::load(dir)?;
         let state_path = dir.join("state.json");
-        let state: State = read_json(&state_path)?;
+        let state: State = serde_json::from_slice(&manifest.read(dir, "state.json")?)
+            .map_err(|e| bad(&state_path, e.to_string()))?;
         if state.fingerprint != fingerprint {
             return Err(Error::Checkpoint {
                 path: state_path,
@@ -180,7 +223,12 @@ impl Checkpoints {
             );
             return Err(bad(&state_path, reason));
         }
-        let truth = read_flow(&dir.join("truth.npy"), &state.truth)?;
+        let array = |file: &str| {
+            let bytes = manifest.read(dir, file)?;
+            npy::decode_f64(&bytes).map_err(|reason| bad(&dir.join(file), reason))
+        };
+        let flow = |file: &str, clock: &Clock| flow_of(&dir.join(file), array(file)?, clock);
+        let truth = flow("truth.npy", &state.truth)?;
         let ensembles = state
             .filters
             .iter()
@@ -189,15 +237,14 @@ impl Checkpoints {
                 let members = clocks
                     .iter()
                     .enumerate()
-                    .map(|(m, clock)| {
-                        read_flow(&dir.join(format!("{}-{m:03}.npy", filter.name())), clock)
-                    })
+                    .map(|(m, clock)| flow(&member_file(filter, m), clock))
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok((filter, members))
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        let observations = read_rows(&dir.join("observations.npy"), state.completed)?;
-        let truth_fields = read_rows(&dir.join("truth_fields.npy"), state.completed + 1)?;
+        let rows = |file: &str, expected| rows_of(&dir.join(file), array(file)?, expected);
+        let observations = rows("observations.npy", state.completed)?;
+        let truth_fields = rows("truth_fields.npy", state.completed + 1)?;
         Ok(RunState {
             completed: state.completed,
             truth,
@@ -208,6 +255,30 @@ impl Checkpoints {
             revisions: state.revisions,
         })
     }
+
+    /// The complete checkpoint directories (`after-KKK`), oldest first.
+    fn complete(&self) -> Result<Vec<String>, Error> {
+        let mut names = Vec::new();
+        for entry in fs::read_dir(&self.dir).map_err(|e| io(&self.dir, e))? {
+            let entry = entry.map_err(|e| io(&self.dir, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let windows = name.strip_prefix("after-").filter(|k| k.len() == 3);
+            if windows.is_some_and(|k| k.bytes().all(|b| b.is_ascii_digit())) {
+                names.push(name);
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// Complete checkpoints kept: the newest and the one before, to resume
+/// from if the newest is damaged.
+const KEPT: usize = 2;
+
+/// The file of member `m` of an ensemble.
+fn member_file(filter: Filter, m: usize) -> String {
+    format!("{}-{m:03}.npy", filter.name())
 }
 
 /// The runs of a parameter sweep: the rows of every finished run
@@ -262,7 +333,7 @@ impl Records {
         if !path.is_file() {
             return Ok(None);
         }
-        let record: Record = read_json(&path)?;
+        let record: Record = read_checked_json(&path)?;
         if record.fingerprint != fingerprint {
             return Err(bad(
                 &path,
@@ -290,7 +361,7 @@ impl Records {
             rows: rows.to_vec(),
             revisions: revisions.to_vec(),
         };
-        write_json_atomically(&self.record(run), &record)
+        write_checked_json(&self.record(run), &record)
     }
 
     /// The checkpoints of run `run`.
@@ -323,26 +394,8 @@ fn bad(path: &Path, reason: String) -> Error {
     }
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
-    let text = serde_json::to_string(value).expect("checkpoint state serialises");
-    fs::write(path, text).map_err(|e| io(path, e))
-}
-
-/// Write `value` under a temporary name and rename it to `path`: a run
-/// killed at any moment leaves either the old file or the new one.
-pub(super) fn write_json_atomically<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
-    let staged = path.with_extension("json.partial");
-    write_json(&staged, value)?;
-    fs::rename(&staged, path).map_err(|e| io(path, e))
-}
-
-pub(super) fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, Error> {
-    let text = fs::read_to_string(path).map_err(|e| io(path, e))?;
-    serde_json::from_str(&text).map_err(|e| bad(path, e.to_string()))
-}
-
 /// Particles as an `n x 4` array: `x, y, strength, volume` per row.
-fn write_particles(path: &Path, particles: &ParticleSet<2>) -> Result<(), Error> {
+fn particles_npy(particles: &ParticleSet<2>) -> Vec<u8> {
     let [xs, ys] = particles.positions();
     let mut values = Vec::with_capacity(4 * particles.len());
     for p in 0..particles.len() {
@@ -353,11 +406,15 @@ fn write_particles(path: &Path, particles: &ParticleSet<2>) -> Result<(), Error>
             particles.volumes()[p],
         ]);
     }
-    npy::write_f64(path, &[particles.len(), 4], &values)
+    npy::encode_f64(&[particles.len(), 4], &values)
 }
 
-fn read_flow(path: &Path, clock: &Clock) -> Result<FlowState, Error> {
-    let (shape, values) = npy::read_f64(path)?;
+/// The flow of `path`'s array (`particles_npy`) at `clock`.
+fn flow_of(
+    path: &Path,
+    (shape, values): (Vec<usize>, Vec<f64>),
+    clock: &Clock,
+) -> Result<FlowState, Error> {
     if shape.len() != 2 || shape[1] != 4 {
         return Err(bad(
             path,
@@ -380,14 +437,17 @@ fn read_flow(path: &Path, clock: &Clock) -> Result<FlowState, Error> {
 }
 
 /// Equal-length rows as a 2D array.
-fn write_rows(path: &Path, rows: &[Vec<f64>]) -> Result<(), Error> {
+fn rows_npy(rows: &[Vec<f64>]) -> Vec<u8> {
     let width = rows.first().map_or(0, Vec::len);
-    let values: Vec<f64> = rows.concat();
-    npy::write_f64(path, &[rows.len(), width], &values)
+    npy::encode_f64(&[rows.len(), width], &rows.concat())
 }
 
-fn read_rows(path: &Path, expected: usize) -> Result<Vec<Vec<f64>>, Error> {
-    let (shape, values) = npy::read_f64(path)?;
+/// The rows of `path`'s array (`rows_npy`), which must be `expected`.
+fn rows_of(
+    path: &Path,
+    (shape, values): (Vec<usize>, Vec<f64>),
+    expected: usize,
+) -> Result<Vec<Vec<f64>>, Error> {
     if shape.len() != 2 || shape[0] != expected {
         return Err(bad(
             path,

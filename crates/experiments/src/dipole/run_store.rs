@@ -18,9 +18,10 @@
 use std::fs;
 use std::path::PathBuf;
 
-use super::checkpoint::{Record, read_json, write_json_atomically};
+use super::checkpoint::Record;
 use super::{Filter, RunState, Setup, fingerprint, rows_of};
 use crate::error::io;
+use crate::integrity::{read_checked_json, write_checked_json};
 use crate::{Error, hash::fnv1a};
 
 /// The store of an output directory.
@@ -57,7 +58,7 @@ impl RunStore {
         if !path.is_file() {
             return Ok(None);
         }
-        let run: Record = read_json(&path)?;
+        let run: Record = read_checked_json(&path)?;
         let reusable = run.fingerprint == key
             && (self.any_revision || reusable_revisions(&run.revisions, &self.revision));
         Ok(reusable.then_some(run))
@@ -78,7 +79,7 @@ impl RunStore {
                 revisions: state.revisions.clone(),
                 fingerprint: key,
             };
-            write_json_atomically(&path, &run)?;
+            write_checked_json(&path, &run)?;
         }
         Ok(())
     }

@@ -23,7 +23,7 @@ pub(crate) const CHUNK: usize = 4096;
 ///
 /// If `width` is 0 or does not divide `data.len()`, or `data` is empty.
 pub(crate) fn mean(data: &[f64], width: usize) -> Vec<f64> {
-    assert!(width > 0 && data.len() % width == 0 && !data.is_empty());
+    assert!(width > 0 && data.len().is_multiple_of(width) && !data.is_empty());
     let members = data.len() / width;
     let partials: Vec<Vec<f64>> = data
         .par_chunks(CHUNK * width)
@@ -60,7 +60,7 @@ pub(crate) fn mean(data: &[f64], width: usize) -> Vec<f64> {
 /// `a_mean.len()` and `b_mean.len()`.
 pub(crate) fn cross_covariance(a: &[f64], a_mean: &[f64], b: &[f64], b_mean: &[f64]) -> Vec<f64> {
     let (wa, wb) = (a_mean.len(), b_mean.len());
-    assert!(wa > 0 && wb > 0 && a.len() % wa == 0 && !a.is_empty());
+    assert!(wa > 0 && wb > 0 && a.len().is_multiple_of(wa) && !a.is_empty());
     let members = a.len() / wa;
     assert_eq!(b.len(), members * wb);
     let partials: Vec<Vec<f64>> = a

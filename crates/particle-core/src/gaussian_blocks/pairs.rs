@@ -173,13 +173,12 @@ impl<const D: usize> Job<'_, D> {
             let idx = blocks.unflatten_line(line);
             let mut count = 0;
             for r in &blocks.reach {
-                if r.offset.iter().rev().find(|&&o| o != 0) > Some(&0) {
-                    if let Some(other) = blocks.line_at(&idx, &r.offset) {
-                        if blocks.line_start(other) < blocks.line_end(other) {
-                            ahead[count] = (other, r.half_width);
-                            count += 1;
-                        }
-                    }
+                if r.offset.iter().rev().find(|&&o| o != 0) > Some(&0)
+                    && let Some(other) = blocks.line_at(&idx, &r.offset)
+                    && blocks.line_start(other) < blocks.line_end(other)
+                {
+                    ahead[count] = (other, r.half_width);
+                    count += 1;
                 }
             }
             let ahead = &ahead[..count];
