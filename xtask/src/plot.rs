@@ -12,7 +12,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
-use crate::reproduce::Error;
+use crate::reproduce::error::Error;
 
 const WIDTH: u32 = 900;
 const HEIGHT: u32 = 600;

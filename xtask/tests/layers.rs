@@ -135,3 +135,58 @@ fn library_crates_carry_publishing_metadata() {
         );
     }
 }
+
+/// Inside xtask, the harness's types live in leaf modules (`context`,
+/// `error`, `table`, `revision` of `reproduce`), and every figure module
+/// and the plotting code import them from there, never from `reproduce`
+/// itself, which reaches every figure through the registry: a figure is a
+/// leaf of the module graph, not part of a loop through `reproduce`.
+#[test]
+fn figure_modules_import_the_harness_from_its_leaves() {
+    let harness = [
+        "Error",
+        "Context",
+        "Outcome",
+        "Table",
+        "Cell",
+        "write_text",
+        "code_revision",
+    ];
+    let dir = root().join("xtask/src");
+    let mut files = vec![dir.join("plot.rs")];
+    let mut pending = vec![dir.join("reproduce")];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && path != dir.join("reproduce/mod.rs")
+            {
+                files.push(path);
+            }
+        }
+    }
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        // `super` is `reproduce` for the files directly in it.
+        let in_reproduce = file.parent() == Some(dir.join("reproduce").as_path());
+        for line in text.lines().filter(|l| l.starts_with("use ")) {
+            let from_root = line
+                .strip_prefix("use crate::reproduce::")
+                .or_else(|| line.strip_prefix("use super::").filter(|_| in_reproduce));
+            // A path into a submodule (`context::Context`) is a leaf's.
+            let Some(rest) = from_root.filter(|r| !r.contains("::")) else {
+                continue;
+            };
+            let names = rest.trim_start_matches('{').trim_end_matches(['}', ';']);
+            for name in names.split(',').map(str::trim) {
+                assert!(
+                    !harness.contains(&name),
+                    "{}: `{line}` imports {name} from reproduce's root; import it from its leaf module",
+                    file.display()
+                );
+            }
+        }
+    }
+}

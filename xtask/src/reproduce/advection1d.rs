@@ -14,7 +14,9 @@ use plotters::prelude::*;
 use serde_json::{Value, json};
 
 use crate::plot::{self, LineChart, Series};
-use crate::reproduce::{Cell, Context, Error, Table};
+use crate::reproduce::context::Context;
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 /// The scenario of `--config FILE` if given, else the paper's file (or the
 /// quick one).

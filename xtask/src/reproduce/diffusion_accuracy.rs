@@ -18,8 +18,10 @@ use serde_json::{Value, json};
 use validation::diffusion_accuracy::{AccuracySetup, DiffusionAccuracy, compare};
 use vic_solver::Diffusion;
 
-use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, LineChart, Panel, Scale, Series};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 /// Times whose numbers go into the summary (the paper's Fig. 14 times; the
 /// quick run's own end points instead).

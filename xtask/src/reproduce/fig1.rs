@@ -15,7 +15,9 @@ use particle_core::{Domain, ParticleSet};
 use serde_json::json;
 
 use crate::reproduce::advection1d::{Panel, panels};
-use crate::reproduce::{Cell, Context, Error, Outcome, Table};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 const PARTICLES: usize = 24;
 const MEMBERS: usize = 4;

@@ -9,7 +9,9 @@ use serde_json::json;
 
 use crate::plot::{self, LineChart, Series};
 use crate::reproduce::advection1d::{eps_cut_for_mean, parameters, scenario};
-use crate::reproduce::{Cell, Context, Error, Outcome, Table};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 /// Run Part-EnKF per cut-off, write `fig10.csv` and `fig10.svg`.
 pub fn run(ctx: &Context) -> Result<Outcome, Error> {

@@ -11,7 +11,9 @@ use crate::plot::{self, BoxPlot};
 use crate::reproduce::advection1d::{
     eps_cut_for_mean, mean_initial_particles, parameters, scenario,
 };
-use crate::reproduce::{Cell, Context, Error, Outcome, Table};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 /// Target mean particle counts; 100 is `eps_cut = 0` (the whole period).
 const TARGETS: [f64; 6] = [50.0, 60.0, 70.0, 80.0, 90.0, 100.0];

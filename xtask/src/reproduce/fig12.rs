@@ -9,7 +9,9 @@ use serde_json::json;
 use crate::reproduce::advection1d::{
     Panel, eps_cut_for_mean, panels, parameters, scenario, thinned,
 };
-use crate::reproduce::{Cell, Context, Error, Outcome, Table};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 /// Points per curve (about).
 const PLOT_POINTS: usize = 200;

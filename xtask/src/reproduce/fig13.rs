@@ -9,8 +9,10 @@ use validation::bessel::{J1_FIRST_ZERO, j0, j1};
 use validation::lamb_chaplygin::LambChaplygin;
 use validation::norms::CellGrid2d;
 
-use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, Heatmap};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 /// First zero of `J1'` (Abramowitz & Stegun Table 9.5), where `|ω|` peaks on the axis `φ = ±π/2`.
 const J1_PRIME_FIRST_ZERO: f64 = 1.841_183_781_340_659_3;

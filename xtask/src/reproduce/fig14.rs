@@ -13,8 +13,10 @@ use serde_json::json;
 use validation::dipole_box::DipoleBox;
 use vic_solver::{Diagnostics, FlowState, Vic};
 
-use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, Heatmap};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 use experiments::npy;
 
 /// Output grid of the snapshots: cells per side of the box.

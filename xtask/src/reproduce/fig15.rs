@@ -13,8 +13,10 @@
 use serde_json::json;
 use validation::dipole_box::DipoleBox;
 
-use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, Heatmap};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 /// The thresholds of the paper's three panels.
 const THRESHOLDS: [f64; 3] = [0.1, 0.01, 1e-6];

@@ -6,8 +6,10 @@ use serde_json::json;
 use validation::dipole_box::{DipoleBox, DipolePrior};
 use validation::norms::CellGrid2d;
 
-use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, Heatmap};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 /// How many samples the figure shows.
 const SAMPLES: usize = 6;

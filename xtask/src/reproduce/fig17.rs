@@ -6,8 +6,10 @@
 use serde_json::json;
 use validation::dipole_box::{DipoleBox, noisy_observations, observation_points};
 
-use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, ArrowSet, Quiver};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 /// Observation noise of Table 3.
 const SIGMA_OBS: f64 = 0.05;

@@ -24,8 +24,11 @@ use experiments::dipole::{
     run_checkpointed,
 };
 
-use super::{Cell, Context, Error, Outcome, Table, code_revision};
 use crate::plot::{self, LineChart, Series};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::revision::code_revision;
+use crate::reproduce::table::{Cell, Table};
 
 /// Run the truth and the three ensembles window by window, and write the
 /// figure.

@@ -10,7 +10,8 @@ use std::f64::consts::PI;
 use experiments::dipole::DipoleScenario;
 
 use super::sweep::{self, Order, Sweep};
-use super::{Context, Error, Outcome};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
 
 /// Fig. 19: observation precision `1 / sigma_obs^2`; the paper's orders are
 /// 0.75 (Remesh-EnKF) and 0.68 (Part-EnKF).

@@ -14,7 +14,9 @@ use particle_core::{Domain, ParticleSet, Reconstruction};
 use serde_json::json;
 
 use crate::reproduce::advection1d::{Panel, panels};
-use crate::reproduce::{Cell, Context, Error, Outcome, Table};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 const MEMBERS: usize = 3;
 const SPACING: f64 = 0.5;

@@ -15,8 +15,10 @@ use validation::dipole_box::DipoleBox;
 
 use experiments::dipole::{Experiment, FILTERS, Filter, Setup, Stage};
 
-use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, Heatmap};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 /// Run the first window and draw the chosen member.
 pub fn run(ctx: &Context) -> Result<Outcome, Error> {

@@ -7,8 +7,10 @@ use serde_json::json;
 use validation::heat_kernel::AdvectionDiffusion;
 use validation::norms::PeriodicGrid1d;
 
-use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, LineChart, Series};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 /// Compute the three profiles, write `fig3.csv` and `fig3.svg`.
 pub fn run(ctx: &Context) -> Result<Outcome, Error> {

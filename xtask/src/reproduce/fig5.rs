@@ -6,7 +6,9 @@ use experiments::advection::{Scheme, run as assimilate};
 use serde_json::json;
 
 use crate::reproduce::advection1d::{Panel, panels, parameters, scenario, thinned};
-use crate::reproduce::{Cell, Context, Error, Outcome, Table};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 /// Points per curve in the figure and the CSV (about).
 const PLOT_POINTS: usize = 200;

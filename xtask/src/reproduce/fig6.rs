@@ -6,7 +6,9 @@ use experiments::advection::{Scheme, run as assimilate};
 use serde_json::json;
 
 use crate::reproduce::advection1d::{Panel, panels, parameters, scenario};
-use crate::reproduce::{Cell, Context, Error, Outcome, Table};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 /// Mean and sample standard deviation.
 fn mean_sd(values: &[f64]) -> (f64, f64) {

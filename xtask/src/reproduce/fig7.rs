@@ -9,7 +9,8 @@ use experiments::advection::Step;
 use serde_json::{Value, json};
 
 use crate::reproduce::advection1d::{self, FILTERS, Quantity, compare_filters, parameters};
-use crate::reproduce::{Context, Error, Outcome};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
 
 /// Seeds of the spread study after the main one (`ctx.seed + 1 ..`).
 fn extra_seeds(quick: bool) -> u64 {

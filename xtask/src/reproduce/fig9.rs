@@ -5,7 +5,8 @@
 use serde_json::json;
 
 use crate::reproduce::advection1d::{self, Quantity, parameters};
-use crate::reproduce::{Context, Error, Outcome};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
 
 /// Run the comparison, write `fig9.csv` and `fig9.svg`.
 pub fn run(ctx: &Context) -> Result<Outcome, Error> {

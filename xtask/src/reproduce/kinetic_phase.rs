@@ -18,8 +18,10 @@ use kinetic_enkf::scalar_moments::{PhaseVector, ScalarMoments, classify, eigenva
 use kinetic_enkf::stabilised::NoisyScalarMoments;
 use serde_json::{Value, json};
 
-use super::{Cell, Context, Error, Outcome, Table};
 use crate::plot::{self, ArrowSet, Quiver, Series};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 const Y: f64 = 2.0;
 const G: f64 = 1.0;

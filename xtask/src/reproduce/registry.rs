@@ -1,6 +1,7 @@
 //! Every figure of both papers, by SPEC id, with its state.
 
-use super::{Context, Error, Outcome};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
 
 /// Which source paper a figure belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,8 +21,11 @@ use serde_json::json;
 use experiments::dipole::sweep::{Sweep as ValueSweep, ValueRun, fitted_order, last_errors};
 use experiments::dipole::{Filter, Records, RunStore, Setup, Stage};
 
-use super::{Cell, Context, Error, Outcome, Table, code_revision};
 use crate::plot::{self, BoxPlot};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
+use crate::reproduce::revision::code_revision;
+use crate::reproduce::table::{Cell, Table};
 
 /// The filters compared, in legend order.
 const FILTERS: [Filter; 2] = [Filter::RemeshEnkf, Filter::PartEnkf];

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use validation::elliptic::{EllipticProblem, Prior};
 
 use super::{DataSet, FIRST_TIME, GAMMA, PER_DECADE, Params};
-use crate::reproduce::Error;
+use crate::reproduce::error::Error;
 
 /// `h` times the bound on the spectral radius of `C H`, RK4.
 pub(super) const RK4_COURANT: f64 = 0.25;

@@ -63,7 +63,8 @@ use kinetic_enkf::stabilised::Noise;
 use serde_json::{Value, json};
 use validation::elliptic::{EllipticProblem, Prior, observation_noise};
 
-use super::{Context, Error, Outcome};
+use crate::reproduce::context::{Context, Outcome};
+use crate::reproduce::error::Error;
 use methods::{Run, Setup};
 
 /// The noise variance `gamma` (`Gamma^{-1} = gamma I`).

@@ -3,7 +3,9 @@
 use super::methods::{Record, Run, Setup};
 use super::{DataSet, GAMMA};
 use crate::plot::{self, LineChart, Panel, Scale, Series};
-use crate::reproduce::{Cell, Context, Error, Table};
+use crate::reproduce::context::Context;
+use crate::reproduce::error::Error;
+use crate::reproduce::table::{Cell, Table};
 
 /// One tidy table: `quantity` over `coordinate` (`t` for the recorded
 /// quantities, `x` for the profiles `u` and `member_j` at the last time).

@@ -1,0 +1,98 @@
+//! What a figure's runner is given ([`Context`]) and returns ([`Outcome`]).
+
+use std::path::PathBuf;
+
+use experiments::dipole::{DipoleScenario, Progress};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
+
+use super::error::Error;
+
+/// What a runner sees: its options and where to write.
+#[derive(Debug)]
+pub struct Context {
+    /// The figure id.
+    pub id: &'static str,
+    /// Reduced run for smoke tests.
+    pub quick: bool,
+    /// Scenario seed.
+    pub seed: u64,
+    /// `OUT/ID/`, already created.
+    pub dir: PathBuf,
+    /// The scenario file given with `--config`, if any.
+    pub config: Option<PathBuf>,
+    /// Continue from the last checkpoint (`--resume`).
+    pub resume: bool,
+    /// Stop after this many analyses (`--stop-after`).
+    pub stop_after: Option<usize>,
+}
+
+impl Context {
+    /// The 2D scenario of `--config FILE` if given, else the paper's file
+    /// (or the quick one).
+    ///
+    /// # Errors
+    /// [`Error::Io`] for an unreadable file, [`Error::Validation`] naming a
+    /// bad key.
+    pub fn dipole_scenario(&self) -> Result<DipoleScenario, Error> {
+        Ok(match &self.config {
+            Some(path) => DipoleScenario::from_file(path)?,
+            None if self.quick => DipoleScenario::quick()?,
+            None => DipoleScenario::paper()?,
+        })
+    }
+
+    /// The progress bar's callback: the run's steps done of its total.
+    pub fn step_counter(bar: &ProgressBar) -> impl FnMut(Progress) + Send + '_ {
+        move |p| {
+            bar.set_length(p.total_steps);
+            bar.set_position(p.steps);
+        }
+    }
+
+    /// Path of `ID.csv`.
+    pub fn csv_path(&self) -> PathBuf {
+        self.dir.join(format!("{}.csv", self.id))
+    }
+
+    /// Path of `ID.svg`.
+    pub fn svg_path(&self) -> PathBuf {
+        self.dir.join(format!("{}.svg", self.id))
+    }
+
+    /// A progress bar of `len` steps on the terminal (hidden when stderr is
+    /// not a terminal, as in CI).
+    pub fn progress(&self, len: u64, what: &str) -> ProgressBar {
+        let bar = ProgressBar::new(len);
+        bar.set_style(
+            ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} steps [{elapsed} < {eta}]")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message(format!("{} {what}", self.id));
+        bar
+    }
+
+    /// Path of an extra output file in the figure's directory.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Path of `name` beside the figures' directories (`OUT/name`), for
+    /// what reproductions share.
+    pub fn shared_dir(&self, name: &str) -> PathBuf {
+        self.dir
+            .parent()
+            .map_or_else(|| PathBuf::from(name), |out| out.join(name))
+    }
+}
+
+/// The runner's part of `summary.json`.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Parameters the run used.
+    pub parameters: Value,
+    /// The numbers a reader checks first.
+    pub key_numbers: Value,
+    /// Remarks for the reader (e.g. how this differs from the paper).
+    pub notes: Vec<String>,
+}
