@@ -61,7 +61,12 @@ pub(crate) fn read_checked_json<T: DeserializeOwned>(path: &Path) -> Result<T, E
         .strip_prefix(HEAD)
         .and_then(|rest| rest.split_at_checked(16))
         .and_then(|(sum, rest)| Some((sum, rest.strip_prefix(MIDDLE)?.strip_suffix('}')?)))
-        .ok_or_else(|| damaged("not a checksummed record".into()))?;
+        .ok_or_else(|| {
+            damaged(
+                "not a checksummed record (or one written by an older version; start a new run)"
+                    .into(),
+            )
+        })?;
     let found = checksum(value.as_bytes());
     if found != recorded {
         return Err(damaged(format!(

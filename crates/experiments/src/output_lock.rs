@@ -7,7 +7,7 @@
 //! lock behind. Reading finished results needs no lock.
 
 use std::fs::{self, File, TryLockError};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::Error;
 use crate::error::io;
@@ -17,7 +17,6 @@ use crate::error::io;
 pub struct OutputLock {
     /// Held open: closing it releases the lock.
     _file: File,
-    dir: PathBuf,
 }
 
 impl OutputLock {
@@ -53,19 +52,11 @@ impl OutputLock {
             .open(&path)
             .map_err(|e| io(&path, e))?;
         match file.try_lock() {
-            Ok(()) => Ok(OutputLock {
-                _file: file,
-                dir: dir.to_path_buf(),
-            }),
+            Ok(()) => Ok(OutputLock { _file: file }),
             Err(TryLockError::WouldBlock) => Err(Error::Busy {
                 dir: dir.to_path_buf(),
             }),
             Err(TryLockError::Error(e)) => Err(io(&path, e)),
         }
-    }
-
-    /// The directory held.
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 }

@@ -48,11 +48,11 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-pub use context::{Context, Outcome};
+use context::Context;
 pub use error::Error;
 pub use registry::{FIGURES, Figure, Paper, Status};
 use revision::{git_revision, workspace_root};
-pub use table::{Cell, Table, write_text};
+use table::write_text;
 
 /// Seed used when `--seed` is not given.
 pub const DEFAULT_SEED: u64 = 20_240_611;
