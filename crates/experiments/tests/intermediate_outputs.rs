@@ -119,3 +119,30 @@ fn a_measurement_within_a_window_is_the_forecast_error_of_a_window_ending_there(
         assert_eq!(measured.mean_particles, forecast.mean_particles);
     }
 }
+
+#[test]
+fn a_window_that_does_not_split_into_whole_steps_is_refused() {
+    // The quick truth steps by 0.02 and the members by 0.04.
+    for legs in [0, 3, 50] {
+        let setup = Setup {
+            outputs_per_window: legs,
+            ..small()
+        };
+        let err = Experiment::start(setup, 11, &FILTERS).err().unwrap();
+        assert!(
+            matches!(&err, experiments::Error::Scenario { key, .. } if key == "outputs_per_window"),
+            "{legs}: {err}"
+        );
+    }
+    assert!(
+        Experiment::start(
+            Setup {
+                outputs_per_window: 25,
+                ..small()
+            },
+            11,
+            &FILTERS
+        )
+        .is_ok()
+    );
+}

@@ -88,6 +88,27 @@ impl Setup {
         }
     }
 
+    /// Refuse `outputs_per_window` unless the window splits into that many
+    /// legs of whole steps of both discretisations (`steps_to` would
+    /// round a leg silently).
+    fn check_legs(&self) -> Result<(), Error> {
+        let legs = self.outputs_per_window;
+        let refuse = |why: String| Err(crate::scenario::bad("outputs_per_window", legs, &why));
+        if legs == 0 {
+            return refuse("must be at least 1 (the end of the window)".into());
+        }
+        let leg = self.window / legs as f64;
+        for (name, dt) in [("truth", self.truth.dt), ("member", self.member.dt)] {
+            if whole_steps(leg, dt).is_err() {
+                return refuse(format!(
+                    "a leg of {leg} (window {} / {legs}) is not a whole number of {name} steps of {dt}",
+                    self.window
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Solver steps of one window: the truth's, and every member's of
     /// `ensembles` ensembles.
     pub fn steps_per_window(&self, ensembles: usize) -> u64 {
@@ -272,7 +293,14 @@ impl Experiment {
     /// The solvers, and the progress of a run that has not started: the
     /// truth and every ensemble at `t = 0` (all ensembles from the same
     /// prior draws), with the prior rows.
+    ///
+    /// # Errors
+    /// [`Error::Scenario`] naming `outputs_per_window` if the window does
+    /// not split into that many legs of whole steps of the truth and the
+    /// members (a setup changed in code; scenario files are checked when
+    /// read); the solvers' and the norm's refusals.
     pub fn start(setup: Setup, seed: u64, filters: &[Filter]) -> Result<(Self, RunState), Error> {
+        setup.check_legs()?;
         let quadrature = Quadrature::new(setup.quadrature_cells)?;
         let (mut truth_vic, truth) = setup.truth.start()?;
         let (vics, prior): (Vec<Vic>, Vec<FlowState>) = (0..setup.n_members)
@@ -432,17 +460,20 @@ impl Experiment {
         time: f64,
     ) -> Result<Vec<Row>, Error> {
         let truth_field = field_on(&mut self.truth_vic, truth, &self.quadrature)?;
-        let mut rows = Vec::with_capacity(filters.len());
-        let mut error = None;
-        for (e, &filter) in filters.iter().enumerate() {
-            let flows = &ensembles[e.min(ensembles.len() - 1)].states;
-            if e < ensembles.len() || error.is_none() {
-                error = Some(self.ensemble_error(flows, &truth_field)?);
-            }
-            let error = error.clone().expect("measured above");
-            rows.push(Row::new(filter, k, time, Stage::Between, error, flows));
-        }
-        Ok(rows)
+        let errors = ensembles
+            .iter()
+            .map(|members| self.ensemble_error(&members.states, &truth_field))
+            .collect::<Result<Vec<_>, _>>()?;
+        // In a shared first window every ensemble is the first one.
+        let last = ensembles.len() - 1;
+        Ok(filters
+            .iter()
+            .enumerate()
+            .map(|(e, &filter)| {
+                let (error, flows) = (errors[e.min(last)].clone(), &ensembles[e.min(last)].states);
+                Row::new(filter, k, time, Stage::Between, error, flows)
+            })
+            .collect())
     }
 
     /// The truth and the members of `ensembles` advanced by `horizon` (a
