@@ -31,6 +31,8 @@ fn listing_names_every_spec_id() {
     ids.extend(["kinetic-fig1", "kinetic-fig2", "kinetic-elliptic"].map(String::from));
     // Not paper figures: the VIC diffusion options against a spectral reference.
     ids.push("diffusion-accuracy".into());
+    // Not paper figures: the analysis schemes on Lorenz-63 and Lorenz-96.
+    ids.push("da-benchmarks".into());
     for id in &ids {
         assert!(
             listing

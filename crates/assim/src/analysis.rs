@@ -219,7 +219,7 @@ impl ObservationNoise {
     }
 
     /// `L^{-1} B` for the row-major `K × m` matrix `B`.
-    fn whiten(&self, b: &[f64], m: usize) -> Result<Vec<f64>> {
+    pub(crate) fn whiten(&self, b: &[f64], m: usize) -> Result<Vec<f64>> {
         match &self.repr {
             Repr::Diagonal(variances) => Ok(b
                 .chunks_exact(m)
@@ -277,6 +277,25 @@ pub struct Coefficients {
 }
 
 impl Coefficients {
+    /// `F` from a transform `T = I + F` computed elsewhere in the crate
+    /// (`t` row-major, `N × N`, `T_ji` at `j * N + i`).
+    pub(crate) fn from_transform(n: usize, form: Form, mut t: Vec<f64>) -> Self {
+        for i in 0..n {
+            t[i * n + i] -= 1.0;
+        }
+        Self { n, form, f: t }
+    }
+
+    /// The transform `T = I + F`, row-major: the analysis is
+    /// `z_i^a = sum_j T_ji z_j^f`.
+    pub(crate) fn transform(&self) -> Vec<f64> {
+        let mut t = self.f.clone();
+        for i in 0..self.n {
+            t[i * self.n + i] += 1.0;
+        }
+        t
+    }
+
     /// The number of members `N`.
     pub fn n_members(&self) -> usize {
         self.n
@@ -410,13 +429,44 @@ pub fn perturbations(
         .collect()
 }
 
-fn coefficients_inner(
+pub(crate) fn coefficients_inner(
     predicted: &[&[f64]],
     data: &[f64],
     perturbations: &[&[f64]],
     noise: &ObservationNoise,
     form: Option<Form>,
 ) -> Result<Coefficients> {
+    let ensemble = checked_predictions(predicted, data, noise)?;
+    let (n, k) = (ensemble.len(), ensemble.dim());
+    check_members("perturbations", perturbations, n, k)?;
+
+    // Centred predictions A and innovations D, both K × N, row-major: row r
+    // is observation r, column j is member j.
+    let mean = ensemble.mean();
+    let mut a = vec![0.0; k * n];
+    let mut d = vec![0.0; k * n];
+    for (j, (h, eps)) in ensemble.members().zip(perturbations).enumerate() {
+        for r in 0..k {
+            a[r * n + j] = h[r] - mean[r];
+            d[r * n + j] = data[r] + eps[r] - h[r];
+        }
+    }
+
+    let form = form.unwrap_or(Form::for_sizes(n, k));
+    let f = match form {
+        Form::ObservationSpace => observation_space(&ensemble, &a, &d, noise)?,
+        Form::EnsembleSpace => ensemble_space(n, &a, &d, noise)?,
+    };
+    Ok(Coefficients { n, form, f })
+}
+
+/// The predictions as an ensemble of at least two members, checked against
+/// the data and the noise: the checks every analysis scheme makes.
+pub(crate) fn checked_predictions(
+    predicted: &[&[f64]],
+    data: &[f64],
+    noise: &ObservationNoise,
+) -> Result<Ensemble> {
     let ensemble = Ensemble::from_members(predicted).map_err(prediction_error)?;
     let (n, k) = (ensemble.len(), ensemble.dim());
     if n < 2 {
@@ -443,26 +493,7 @@ fn coefficients_inner(
             found: noise.dim(),
         });
     }
-    check_members("perturbations", perturbations, n, k)?;
-
-    // Centred predictions A and innovations D, both K × N, row-major: row r
-    // is observation r, column j is member j.
-    let mean = ensemble.mean();
-    let mut a = vec![0.0; k * n];
-    let mut d = vec![0.0; k * n];
-    for (j, (h, eps)) in ensemble.members().zip(perturbations).enumerate() {
-        for r in 0..k {
-            a[r * n + j] = h[r] - mean[r];
-            d[r * n + j] = data[r] + eps[r] - h[r];
-        }
-    }
-
-    let form = form.unwrap_or(Form::for_sizes(n, k));
-    let f = match form {
-        Form::ObservationSpace => observation_space(&ensemble, &a, &d, noise)?,
-        Form::EnsembleSpace => ensemble_space(n, &a, &d, noise)?,
-    };
-    Ok(Coefficients { n, form, f })
+    Ok(ensemble)
 }
 
 /// `F = A^T (C_H + R)^{-1} D / (N-1)` by a Cholesky factorisation of the
@@ -536,7 +567,7 @@ fn ensemble_space(n: usize, a: &[f64], d: &[f64], noise: &ObservationNoise) -> R
 }
 
 /// The predicted observations' errors, in the vocabulary of this crate.
-fn prediction_error(cause: kinetic_enkf::Error) -> Error {
+pub(crate) fn prediction_error(cause: kinetic_enkf::Error) -> Error {
     const WHAT: &str = "predicted observations";
     match cause {
         kinetic_enkf::Error::EmptyEnsemble => Error::TooFewMembers { found: 0 },

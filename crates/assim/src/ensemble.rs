@@ -76,9 +76,10 @@ use particle_core::ParticleSet;
 use particle_core::advection_diffusion::AdvectionDiffusion1d;
 use rayon::prelude::*;
 
-use crate::analysis::{Coefficients, ObservationNoise, coefficients, perturbations};
+use crate::analysis::{Coefficients, ObservationNoise};
 use crate::error::{Error, Result};
 use crate::finite_difference::velocity_diffusion;
+use crate::schemes::Scheme;
 
 /// Why a member's forecast or observation failed (wrapped with the member
 /// index in [`Error::Forecast`] and [`Error::Observation`]).
@@ -380,18 +381,32 @@ pub struct AnalysisReport {
 pub struct EnsembleRunner {
     seed: u64,
     noise: ObservationNoise,
+    scheme: Scheme,
     bounds: Vec<ParameterBound>,
 }
 
 impl EnsembleRunner {
     /// A runner for data with noise covariance `noise`, drawing the
-    /// perturbations from `seed`; no parameter bounds.
+    /// perturbations from `seed`, analysing by paper 2's stochastic EnKF
+    /// (`Scheme::default()`); no parameter bounds.
     pub fn new(seed: u64, noise: ObservationNoise) -> Self {
         Self {
             seed,
             noise,
+            scheme: Scheme::default(),
             bounds: Vec::new(),
         }
+    }
+
+    /// The same runner analysing by `scheme` (a method of
+    /// [`crate::schemes`] and its inflation).
+    pub fn with_scheme(self, scheme: Scheme) -> Self {
+        Self { scheme, ..self }
+    }
+
+    /// The analysis scheme.
+    pub fn scheme(&self) -> &Scheme {
+        &self.scheme
     }
 
     /// The same runner with one more parameter bound.
@@ -505,12 +520,13 @@ impl EnsembleRunner {
         }
     }
 
-    /// Analysis number `analysis` of `data` (eq. (2)): states by the
-    /// filter's update, parameters by `F` directly, then the bounds.
+    /// Analysis number `analysis` of `data` (eq. (2), or the runner's
+    /// [`Scheme`]): states by the filter's update, parameters by `F`
+    /// directly, then the bounds.
     ///
     /// # Errors
     /// [`Error::Observation`] naming a member whose prediction failed;
-    /// the errors of [`coefficients`] (mismatched sizes, non-finite data);
+    /// the errors of [`crate::coefficients`] (mismatched sizes, non-finite data);
     /// the filter's update errors; [`Error::NonPhysicalParameter`] under
     /// [`OnViolation::Refuse`]. The members are unchanged on error.
     pub fn analyse<S, F: Filter<S>>(
@@ -524,8 +540,9 @@ impl EnsembleRunner {
         S: Send + Sync,
     {
         let predicted = self.predict(filter, &members.states)?;
-        let eps = perturbations(self.seed, analysis, members.len(), &self.noise);
-        let f = coefficients(&predicted, data, &eps, &self.noise)?;
+        let f = self
+            .scheme
+            .coefficients(&predicted, data, &self.noise, self.seed, analysis)?;
         let states = filter.update(&members.states, &f)?;
         let mut parameters = if members.parameters[0].is_empty() {
             members.parameters.clone()

@@ -153,6 +153,17 @@ pub enum Error {
         /// What `kinetic-enkf` reported.
         cause: kinetic_enkf::Error,
     },
+    /// A setting of an analysis scheme outside its range (an inflation
+    /// factor, a relaxation weight).
+    #[error("{name} must be {allowed}, got {value}")]
+    Setting {
+        /// Which setting.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// Its admissible range, in words.
+        allowed: &'static str,
+    },
     /// The matrix factored by the analysis (`C_H + R`, or
     /// `(N-1) I + A^T R^{-1} A` in ensemble space) is not positive definite
     /// to working precision: the observation noise is negligible against the

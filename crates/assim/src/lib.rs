@@ -33,6 +33,17 @@
 //!   applies it to states of any length; [`perturbations`] draws
 //!   `eps_i ~ N(0, R)`. The `K × K` and `N × N` solves are
 //!   [`kinetic_enkf::kalman`]'s.
+//! * [`schemes`] — other analyses in the same member-space form, so that
+//!   every filter below can use them: a [`Scheme`] is a [`Method`]
+//!   (paper 2's stochastic EnKF, with or without centred perturbations,
+//!   the DEnKF of Sakov & Oke 2008, the ETKF with or without a
+//!   mean-preserving random rotation) and an [`Inflation`] (prior or
+//!   posterior multiplicative, RTPP), all as transforms `T = I + F`;
+//!   [`relax_to_prior_spread`] for states on a common support. The
+//!   [`EnsembleRunner`] takes one with [`EnsembleRunner::with_scheme`].
+//! * [`models`] — Lorenz-63 and Lorenz-96 (RK4) as [`ForecastModel`]s and
+//!   [`models::ObservedComponents`], the standard test-beds of data
+//!   assimilation.
 //! * [`rng`] — [`rng::member_stream`]`(seed, member, purpose)`, the one
 //!   derivation of every random stream (prior, observation noise,
 //!   perturbations) from the scenario seed; it lives in `kinetic-enkf`
@@ -91,8 +102,10 @@ mod error;
 pub mod extend_pad;
 pub mod filters;
 pub mod finite_difference;
+pub mod models;
 pub mod observation;
 pub mod particle_filters;
+pub mod schemes;
 pub use kinetic_enkf::rng;
 
 pub use analysis::{
@@ -108,6 +121,7 @@ pub use filters::{ExtendAndPad, GridEnkf, PartEnkf, ParticleObservations, Remesh
 pub use finite_difference::FiniteDifference1d;
 pub use observation::PointObservations;
 pub use particle_filters::{part_update, remesh_update};
+pub use schemes::{Inflation, Method, Scheme, relax_to_prior_spread};
 
 /// The crate README's example, compiled and run as a doctest.
 #[cfg(doctest)]

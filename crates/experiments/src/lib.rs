@@ -104,6 +104,7 @@
 //! callback and every failure is an [`Error`] naming the file or member.
 
 pub mod advection;
+pub mod benchmarks;
 pub mod dipole;
 mod error;
 pub mod hash;

@@ -256,8 +256,26 @@ fn row_major(b: &Mat<f64>) -> Vec<f64> {
 
 /// Eigenvalues (ascending) and eigenvectors (columns of the row-major
 /// `n × n` result) of a symmetric `n × n` row-major matrix (lower triangle
-/// read), by faer on one thread.
-pub(crate) fn symmetric_eigen(n: usize, matrix: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+/// read), by faer on one thread: `matrix = V diag(values) V^T` with
+/// `V[r * n + c]` the component `r` of eigenvector `c`.
+///
+/// ```
+/// use kinetic_enkf::kalman::symmetric_eigen;
+///
+/// let (values, vectors) = symmetric_eigen(2, &[2.0, 1.0, 1.0, 2.0])?;
+/// assert!((values[0] - 1.0).abs() < 1e-14 && (values[1] - 3.0).abs() < 1e-14);
+/// // The eigenvector of 3 is (1, 1) / sqrt(2), up to its sign.
+/// assert!((vectors[1].abs() - 0.5f64.sqrt()).abs() < 1e-14);
+/// # Ok::<(), kinetic_enkf::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// * [`Error::MatrixLength`] if `matrix.len() != n * n`;
+/// * [`Error::NonFiniteEntry`] naming the first infinite or NaN entry;
+/// * [`Error::EigenNotConverged`] if faer's iteration does not converge.
+pub fn symmetric_eigen(n: usize, matrix: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+    check_matrix("symmetric matrix", matrix, n, n)?;
     use faer::linalg::evd::{ComputeEigenvectors, self_adjoint_evd, self_adjoint_evd_scratch};
     let a = Mat::<f64>::from_fn(n, n, |i, j| matrix[i * n + j]);
     let mut s = faer::diag::Diag::<f64>::zeros(n);

@@ -20,6 +20,7 @@
 //! Perturbation(k)   -> (3, k)
 //! Interaction(k)    -> (4, k)
 //! Diffusion(k)      -> (5, k)
+//! Rotation(k)       -> (6, k)
 //! ```
 //!
 //! The four words `seed, member, tag, index` (as `u64`) are absorbed in that
@@ -64,6 +65,10 @@ pub enum Stream {
     /// Paper 1, eq. (22): the Brownian increments of step `k` of the
     /// Euler–Maruyama particle method for the Fokker–Planck equation.
     Diffusion(usize),
+    /// The mean-preserving random rotation of the ETKF's transform at
+    /// analysis `k` (0-based): member `i` draws column `i` of the Gaussian
+    /// matrix whose orthogonal factor is the rotation.
+    Rotation(usize),
 }
 
 impl Stream {
@@ -75,6 +80,7 @@ impl Stream {
             Self::Perturbation(k) => [3, k as u64],
             Self::Interaction(k) => [4, k as u64],
             Self::Diffusion(k) => [5, k as u64],
+            Self::Rotation(k) => [6, k as u64],
         }
     }
 }

@@ -10,6 +10,7 @@
 //! entry in [`registry::FIGURES`] from `planned` to `implemented`.
 
 mod advection1d;
+mod da_benchmarks;
 mod diffusion_accuracy;
 mod fig1;
 mod fig10;

@@ -10,6 +10,9 @@ pub enum Paper {
     Kinetic,
     /// Duvillard, Giraldi & Le Maître, ensemble data assimilation for particle methods (paper 2).
     Particle,
+    /// The standard data-assimilation benchmarks (Lorenz-63, Lorenz-96), not
+    /// from either paper.
+    Benchmarks,
 }
 
 impl Paper {
@@ -18,6 +21,7 @@ impl Paper {
         match self {
             Paper::Kinetic => "paper 1 (kinetic)",
             Paper::Particle => "paper 2 (particle)",
+            Paper::Benchmarks => "DA benchmarks (Lorenz-63, Lorenz-96)",
         }
     }
 }
@@ -59,7 +63,7 @@ const fn implemented(id: &'static str, paper: Paper, title: &'static str, run: R
     }
 }
 
-use Paper::{Kinetic, Particle};
+use Paper::{Benchmarks, Kinetic, Particle};
 
 /// All figures, in the papers' order (paper 2 first, as SPEC lists them).
 pub const FIGURES: &[Figure] = &[
@@ -212,6 +216,12 @@ pub const FIGURES: &[Figure] = &[
         Particle,
         "VIC diffusion (PSE, grid) against a pseudo-spectral reference (not a paper figure)",
         super::diffusion_accuracy::run,
+    ),
+    implemented(
+        "da-benchmarks",
+        Benchmarks,
+        "Analysis schemes on Lorenz-63 and Lorenz-96 against DAPPER's documented scores",
+        super::da_benchmarks::run,
     ),
     implemented(
         "kinetic-fig1",
