@@ -175,6 +175,14 @@ impl ObservationNoise {
         })
     }
 
+    /// The variances `r_k` of a diagonal `R`; `None` for a dense one.
+    pub fn variances(&self) -> Option<&[f64]> {
+        match &self.repr {
+            Repr::Diagonal(variances) => Some(variances),
+            Repr::Dense { .. } => None,
+        }
+    }
+
     /// The number of observations `K`.
     pub fn dim(&self) -> usize {
         match &self.repr {

@@ -79,6 +79,7 @@ use rayon::prelude::*;
 use crate::analysis::{Coefficients, ObservationNoise};
 use crate::error::{Error, Result};
 use crate::finite_difference::velocity_diffusion;
+use crate::localisation::{GaspariCohn, LocalCoefficients};
 use crate::schemes::Scheme;
 
 /// Why a member's forecast or observation failed (wrapped with the member
@@ -264,6 +265,24 @@ pub trait Filter<S>: Sync {
     /// # Errors
     /// Errors naming the member whose update failed.
     fn update(&self, forecast: &[S], coefficients: &Coefficients) -> Result<Vec<S>>;
+}
+
+/// A filter whose states can be analysed locally
+/// ([`crate::localisation`]): its states' locations and their distances to
+/// the observations.
+pub trait LocalFilter<S>: Filter<S> {
+    /// The number of locations of `state` (the same for every member).
+    fn n_locations(&self, state: &S) -> usize;
+
+    /// The distance from location `location` to observation `observation`.
+    fn distance(&self, location: usize, observation: usize) -> f64;
+
+    /// The analysed states from the forecasts and the coefficients of
+    /// every location.
+    ///
+    /// # Errors
+    /// Errors naming the member whose update failed.
+    fn update_local(&self, forecast: &[S], coefficients: &LocalCoefficients) -> Result<Vec<S>>;
 }
 
 /// The ensemble: one state and one parameter vector per member
@@ -556,6 +575,47 @@ impl EnsembleRunner {
             coefficients: f,
             clamped,
         })
+    }
+
+    /// Analysis number `analysis` of `data` by local analyses
+    /// ([`crate::localisation`]): the runner's [`Scheme`] at every location
+    /// of the filter's states, with the observations tapered by `taper`.
+    /// Parameters are not analysed locally: the members must have none.
+    ///
+    /// # Errors
+    /// [`Error::Observation`] naming a member whose prediction failed;
+    /// [`Error::ParametersNotLocal`] if the members carry parameters; the
+    /// errors of [`Scheme::local_coefficients`] and of the filter's update.
+    /// The members are unchanged on error.
+    pub fn analyse_local<S, F: LocalFilter<S>>(
+        &self,
+        filter: &F,
+        members: &mut Members<S>,
+        data: &[f64],
+        analysis: usize,
+        taper: &GaspariCohn,
+    ) -> Result<LocalCoefficients>
+    where
+        S: Send + Sync,
+    {
+        if !members.parameters[0].is_empty() {
+            return Err(Error::ParametersNotLocal {
+                count: members.parameters[0].len(),
+            });
+        }
+        let predicted = self.predict(filter, &members.states)?;
+        let f = self.scheme.local_coefficients(
+            &predicted,
+            data,
+            &self.noise,
+            taper,
+            filter.n_locations(&members.states[0]),
+            |l, k| filter.distance(l, k),
+            self.seed,
+            analysis,
+        )?;
+        members.states = filter.update_local(&members.states, &f)?;
+        Ok(f)
     }
 
     /// Predicted observations of every member, in parallel.

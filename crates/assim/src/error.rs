@@ -164,6 +164,19 @@ pub enum Error {
         /// Its admissible range, in words.
         allowed: &'static str,
     },
+    /// A local analysis with a dense noise covariance: the taper divides
+    /// each observation's variance, which needs a diagonal `R`.
+    #[error("localisation needs independent observation errors (a diagonal R); this R is dense")]
+    DenseNoiseLocalised,
+    /// A local analysis of members that carry parameters, which have no
+    /// location.
+    #[error(
+        "a local analysis cannot analyse the members' {count} parameters (they have no location); use a global analysis"
+    )]
+    ParametersNotLocal {
+        /// The number of parameters per member.
+        count: usize,
+    },
     /// The matrix factored by the analysis (`C_H + R`, or
     /// `(N-1) I + A^T R^{-1} A` in ensemble space) is not positive definite
     /// to working precision: the observation noise is negligible against the

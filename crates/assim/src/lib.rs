@@ -102,6 +102,7 @@ mod error;
 pub mod extend_pad;
 pub mod filters;
 pub mod finite_difference;
+pub mod localisation;
 pub mod models;
 pub mod observation;
 pub mod particle_filters;
@@ -112,13 +113,14 @@ pub use analysis::{
     Coefficients, Form, ObservationNoise, coefficients, coefficients_with, perturbations,
 };
 pub use ensemble::{
-    AnalysisReport, Clamped, EnsembleRunner, Filter, Forecast, ForecastModel, Forecasted, Members,
-    ModelError, OnViolation, ParameterBound, SolverError,
+    AnalysisReport, Clamped, EnsembleRunner, Filter, Forecast, ForecastModel, Forecasted,
+    LocalFilter, Members, ModelError, OnViolation, ParameterBound, SolverError,
 };
 pub use error::{Error, Result};
 pub use extend_pad::extend_and_pad;
 pub use filters::{ExtendAndPad, GridEnkf, PartEnkf, ParticleObservations, RemeshEnkf};
 pub use finite_difference::FiniteDifference1d;
+pub use localisation::{GaspariCohn, LocalCoefficients};
 pub use observation::PointObservations;
 pub use particle_filters::{part_update, remesh_update};
 pub use schemes::{Inflation, Method, Scheme, relax_to_prior_spread};

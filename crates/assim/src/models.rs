@@ -30,8 +30,9 @@
 //! ```
 
 use crate::analysis::Coefficients;
-use crate::ensemble::{Filter, ForecastModel, ModelError};
+use crate::ensemble::{Filter, ForecastModel, LocalFilter, ModelError};
 use crate::error::{Error, Result};
+use crate::localisation::LocalCoefficients;
 
 /// The Lorenz-63 system, RK4 with step `dt`.
 #[derive(Debug, Clone, PartialEq)]
@@ -287,6 +288,7 @@ fn axpy(out: &mut [f64], x: &[f64], a: f64, k: &[f64]) {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservedComponents {
     indices: Vec<usize>,
+    ring: Option<usize>,
 }
 
 impl ObservedComponents {
@@ -298,7 +300,22 @@ impl ObservedComponents {
         if indices.is_empty() {
             return Err(Error::NoObservations);
         }
-        Ok(Self { indices })
+        Ok(Self {
+            indices,
+            ring: None,
+        })
+    }
+
+    /// The same observations of states whose components lie on a ring of
+    /// `len` sites (Lorenz-96): for a local analysis
+    /// ([`crate::localisation`]), component `c` is at site `c` and the
+    /// distance wraps around. Without a ring, the distance from component
+    /// `c` to component `d` is `|c - d|`.
+    pub fn on_ring(self, len: usize) -> Self {
+        Self {
+            ring: Some(len),
+            ..self
+        }
     }
 
     /// Observes all `n` components.
@@ -330,6 +347,29 @@ impl ObservedComponents {
                 })
             })
             .collect()
+    }
+}
+
+impl LocalFilter<Vec<f64>> for ObservedComponents {
+    /// Every component is a location.
+    fn n_locations(&self, state: &Vec<f64>) -> usize {
+        state.len()
+    }
+
+    fn distance(&self, location: usize, observation: usize) -> f64 {
+        let d = location.abs_diff(self.indices[observation]);
+        match self.ring {
+            Some(len) => d.min(len.saturating_sub(d)) as f64,
+            None => d as f64,
+        }
+    }
+
+    fn update_local(
+        &self,
+        forecast: &[Vec<f64>],
+        coefficients: &LocalCoefficients,
+    ) -> Result<Vec<Vec<f64>>> {
+        coefficients.apply_to(forecast, |c| c)
     }
 }
 

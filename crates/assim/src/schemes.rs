@@ -242,11 +242,57 @@ impl Scheme {
         analysis: usize,
     ) -> Result<Coefficients> {
         let predicted: Vec<&[f64]> = predicted.iter().map(AsRef::as_ref).collect();
-        let ensemble = Ensemble::from_members(&predicted).map_err(prediction_error)?;
-        let n = ensemble.len();
+        let n = predicted.len();
         if n < 2 {
             return Err(Error::TooFewMembers { found: n });
         }
+        let draws = self.draws(n, noise, seed, analysis);
+        self.coefficients_given(&predicted, data, noise, &draws)
+    }
+
+    /// What the method draws at analysis `analysis`: the perturbations
+    /// `eps_i ~ N(0, R)` (centred for [`Method::CentredStochastic`]) or the
+    /// rotation.
+    pub(crate) fn draws(
+        &self,
+        n: usize,
+        noise: &ObservationNoise,
+        seed: u64,
+        analysis: usize,
+    ) -> Draws {
+        match self.method {
+            Method::Stochastic => Draws::Perturbations(perturbations(seed, analysis, n, noise)),
+            Method::CentredStochastic => {
+                let mut eps = perturbations(seed, analysis, n, noise);
+                centre(&mut eps);
+                Draws::Perturbations(eps)
+            }
+            Method::EtkfRotated => Draws::Rotation(mean_preserving_rotation(n, seed, analysis)),
+            Method::Denkf | Method::Etkf => Draws::None,
+        }
+    }
+
+    /// The coefficients of a location without observations: no analysis,
+    /// then the scheme's inflation.
+    pub(crate) fn unobserved(&self, n: usize) -> Result<Coefficients> {
+        let mut t = vec![0.0; n * n];
+        for i in 0..n {
+            t[i * n + i] = 1.0;
+        }
+        let f = Coefficients::from_transform(n, Form::EnsembleSpace, t);
+        Ok(inflate(f, self.inflation))
+    }
+
+    /// The coefficients from the predictions and the draws of
+    /// [`draws`](Self::draws) (perturbations of the same `K` observations).
+    pub(crate) fn coefficients_given(
+        &self,
+        predicted: &[&[f64]],
+        data: &[f64],
+        noise: &ObservationNoise,
+        draws: &Draws,
+    ) -> Result<Coefficients> {
+        let ensemble = Ensemble::from_members(predicted).map_err(prediction_error)?;
         // Prior inflation: the predictions' anomalies times λ (exact for a
         // linear H, the usual approximation otherwise).
         let inflated: Vec<Vec<f64>>;
@@ -259,19 +305,13 @@ impl Scheme {
                     .collect();
                 inflated.iter().map(Vec::as_slice).collect()
             }
-            _ => predicted,
+            _ => predicted.to_vec(),
         };
-        let f = match self.method {
-            Method::Stochastic => {
-                let eps = perturbations(seed, analysis, n, noise);
-                coefficients_inner(&predicted, data, &slices(&eps), noise, None)?
+        let f = match (self.method, draws) {
+            (Method::Stochastic | Method::CentredStochastic, Draws::Perturbations(eps)) => {
+                coefficients_inner(&predicted, data, &slices(eps), noise, None)?
             }
-            Method::CentredStochastic => {
-                let mut eps = perturbations(seed, analysis, n, noise);
-                centre(&mut eps);
-                coefficients_inner(&predicted, data, &slices(&eps), noise, None)?
-            }
-            Method::Denkf => {
+            (Method::Denkf, _) => {
                 let ensemble = Ensemble::from_members(&predicted).map_err(prediction_error)?;
                 let mean = ensemble.mean();
                 let half: Vec<Vec<f64>> = predicted
@@ -280,13 +320,22 @@ impl Scheme {
                     .collect();
                 coefficients_inner(&predicted, data, &slices(&half), noise, None)?
             }
-            Method::Etkf | Method::EtkfRotated => {
-                let rotation = (self.method == Method::EtkfRotated).then_some((seed, analysis));
-                etkf(&predicted, data, noise, rotation)?
-            }
+            (_, Draws::Rotation(u)) => etkf(&predicted, data, noise, Some(u))?,
+            _ => etkf(&predicted, data, noise, None)?,
         };
         Ok(inflate(f, self.inflation))
     }
+}
+
+/// The random draws of one analysis (see [`Scheme::draws`]).
+#[derive(Debug, Clone)]
+pub(crate) enum Draws {
+    /// Nothing (DEnKF, ETKF).
+    None,
+    /// `eps_i`, one vector of `K` per member.
+    Perturbations(Vec<Vec<f64>>),
+    /// The ETKF's rotation `U`, `N × N` row-major.
+    Rotation(Vec<f64>),
 }
 
 fn slices(v: &[Vec<f64>]) -> Vec<&[f64]> {
@@ -310,7 +359,7 @@ fn etkf(
     predicted: &[&[f64]],
     data: &[f64],
     noise: &ObservationNoise,
-    rotation: Option<(u64, usize)>,
+    rotation: Option<&[f64]>,
 ) -> Result<Coefficients> {
     let ensemble = checked_predictions(predicted, data, noise)?;
     let (n, k) = (ensemble.len(), ensemble.dim());
@@ -360,8 +409,8 @@ fn etkf(
             w[r * n + c] = (0..n).map(|e| v[r * n + e] * scale[e] * v[c * n + e]).sum();
         }
     }
-    if let Some((seed, analysis)) = rotation {
-        w = matmul(n, &w, &mean_preserving_rotation(n, seed, analysis));
+    if let Some(u) = rotation {
+        w = matmul(n, &w, u);
     }
     for (row, wbar_j) in w.chunks_exact_mut(n).zip(&wbar) {
         for t in row {

@@ -6,9 +6,10 @@
 // The textbook formulas read best with explicit matrix indices.
 #![allow(clippy::needless_range_loop)]
 
+use assim::models::ObservedComponents;
 use assim::{
-    Coefficients, Error, Inflation, Method, ObservationNoise, Scheme, coefficients, perturbations,
-    relax_to_prior_spread,
+    Coefficients, EnsembleRunner, Error, GaspariCohn, Inflation, Members, Method, ObservationNoise,
+    Scheme, coefficients, perturbations, relax_to_prior_spread,
 };
 use proptest::prelude::*;
 
@@ -503,4 +504,170 @@ fn bad_settings_are_refused_by_name() {
             Err(Error::NonFiniteMember { member: 1, .. })
         ));
     }
+}
+
+/// Gaspari & Cohn (1999), eq. (4.10), as printed (powers of `z = d / c`).
+fn gaspari_cohn_printed(d: f64, c: f64) -> f64 {
+    let z = d.abs() / c;
+    if z <= 1.0 {
+        -0.25 * z.powi(5) + 0.5 * z.powi(4) + 5.0 / 8.0 * z.powi(3) - 5.0 / 3.0 * z.powi(2) + 1.0
+    } else if z <= 2.0 {
+        z.powi(5) / 12.0 - 0.5 * z.powi(4) + 5.0 / 8.0 * z.powi(3) + 5.0 / 3.0 * z.powi(2) - 5.0 * z
+            + 4.0
+            - 2.0 / (3.0 * z)
+    } else {
+        0.0
+    }
+}
+
+#[test]
+fn gaspari_cohn_is_the_published_taper() {
+    let taper = GaspariCohn::new(1.3).unwrap();
+    for i in 0..=400 {
+        let d = i as f64 * 0.01;
+        assert!(
+            (taper.weight(d) - gaspari_cohn_printed(d, 1.3)).abs() < 1e-14,
+            "{d}"
+        );
+    }
+    assert_eq!(taper.weight(0.0), 1.0);
+    assert!(taper.weight(2.6).abs() < 1e-14 && taper.weight(2.61) == 0.0);
+    // Continuous at c, where both pieces give 5/24.
+    assert!((taper.weight(1.3 - 1e-12) - 5.0 / 24.0).abs() < 1e-10);
+    assert!((taper.weight(1.3 + 1e-12) - 5.0 / 24.0).abs() < 1e-10);
+    assert!(GaspariCohn::new(0.0).is_err());
+}
+
+/// Observations at real positions along a line of state components.
+fn located() -> impl Strategy<Value = (Problem, Vec<f64>, f64)> {
+    problem().prop_flat_map(|p| {
+        let (nx, k) = (p.z.rows, p.r.rows);
+        (
+            Just(p),
+            prop::collection::vec(0.0..nx as f64, k),
+            0.3..3.0f64,
+        )
+    })
+}
+
+/// The problem restricted to observations `near`, with their variances
+/// divided by the weights (diagonal `R` only).
+fn restricted(p: &Problem, near: &[(usize, f64)]) -> Problem {
+    let m = near.len();
+    let mut h = Mat::zeros(m, p.h.cols);
+    let mut r = Mat::zeros(m, m);
+    for (row, &(k, w)) in near.iter().enumerate() {
+        for c in 0..p.h.cols {
+            h.set(row, c, p.h.at(k, c));
+        }
+        r.set(row, row, p.r.at(k, k) / w);
+    }
+    Problem {
+        z: p.z.clone(),
+        h,
+        y: near.iter().map(|&(k, _)| p.y[k]).collect(),
+        r,
+        dense: false,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Every location's analysis is the textbook one with the observations
+    /// near it and their variances divided by the taper.
+    #[test]
+    fn local_analyses_are_textbook_analyses_with_tapered_noise(
+        (p, positions, c) in located(), seed in any::<u64>(), m in 0usize..4,
+    ) {
+        let p = Problem { dense: false, ..p };
+        let method = [Method::Etkf, Method::Denkf, Method::CentredStochastic, Method::Stochastic][m];
+        let taper = GaspariCohn::new(c).unwrap();
+        let (n, nx) = (p.n(), p.z.rows);
+        let distance = |l: usize, k: usize| (l as f64 - positions[k]).abs();
+        let local = Scheme::new(method)
+            .local_coefficients(&p.predicted(), &p.y, &p.noise(), &taper, nx, distance, seed, 3)
+            .unwrap();
+        let analysed = local.apply_to(&p.members(), |c| c).unwrap();
+        let mut eps = perturbations(seed, 3, n, &p.noise());
+        if method == Method::CentredStochastic {
+            for c in 0..p.y.len() {
+                let mean = eps.iter().map(|e| e[c]).sum::<f64>() / n as f64;
+                for e in &mut eps {
+                    e[c] -= mean;
+                }
+            }
+        }
+        for l in 0..nx {
+            let near: Vec<(usize, f64)> = (0..p.y.len())
+                .map(|k| (k, gaspari_cohn_printed(distance(l, k), c)))
+                .filter(|&(_, w)| w > 0.0)
+                .collect();
+            let want = if near.is_empty() {
+                p.z.clone()
+            } else {
+                let q = restricted(&p, &near);
+                match method {
+                    Method::Etkf => q.etkf(),
+                    Method::Denkf => {
+                        let x = q.anomalies();
+                        let xa = x.add(&q.gain().mul(&q.h).mul(&x), -0.5);
+                        let mean = q.kalman_mean();
+                        let mut z = xa.clone();
+                        for r in 0..z.rows {
+                            for i in 0..n {
+                                z.set(r, i, mean[r] + xa.at(r, i));
+                            }
+                        }
+                        z
+                    }
+                    _ => {
+                        let local_eps: Vec<Vec<f64>> = eps
+                            .iter()
+                            .map(|e| near.iter().map(|&(k, w)| e[k] / w.sqrt()).collect())
+                            .collect();
+                        q.perturbed(&local_eps)
+                    }
+                }
+            };
+            for i in 0..n {
+                prop_assert!((analysed[i][l] - want.at(l, i)).abs() < 1e-9,
+                    "{method:?} location {l} member {i}: {} vs {}", analysed[i][l], want.at(l, i));
+            }
+        }
+    }
+}
+
+#[test]
+fn local_analyses_refuse_dense_noise_bad_distances_and_parameters() {
+    let members = vec![vec![0.0, 1.0], vec![1.0, 0.5], vec![2.0, -1.0]];
+    let taper = GaspariCohn::new(1.0).unwrap();
+    let dense = ObservationNoise::dense(2, &[1.0, 0.1, 0.1, 1.0]).unwrap();
+    let scheme = Scheme::new(Method::Etkf);
+    let dist = |l: usize, k: usize| l.abs_diff(k) as f64;
+    assert!(matches!(
+        scheme.local_coefficients(&members, &[0.0, 0.0], &dense, &taper, 2, dist, 0, 0),
+        Err(Error::DenseNoiseLocalised)
+    ));
+    let noise = ObservationNoise::diagonal(&[1.0, 1.0]).unwrap();
+    assert!(matches!(
+        scheme.local_coefficients(
+            &members,
+            &[0.0, 0.0],
+            &noise,
+            &taper,
+            2,
+            |_, _| f64::NAN,
+            0,
+            0
+        ),
+        Err(Error::NotFinite { .. })
+    ));
+    let runner = EnsembleRunner::new(0, noise).with_scheme(scheme);
+    let h = ObservedComponents::all(2).unwrap();
+    let mut with_parameters = Members::new(members, vec![vec![1.0]; 3]).unwrap();
+    assert!(matches!(
+        runner.analyse_local(&h, &mut with_parameters, &[0.0, 0.0], 0, &taper),
+        Err(Error::ParametersNotLocal { count: 1 })
+    ));
 }

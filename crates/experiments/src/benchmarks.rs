@@ -18,7 +18,9 @@
 //! `member_stream(seed, i, Prior)`, the noise of observation `k` from
 //! `member_stream(seed, OBSERVATION_STREAM, Observation(k))`, forecasts the
 //! members with [`assim::EnsembleRunner`] and analyses them by the given
-//! [`Scheme`] (then relaxation to prior spread, if asked). After every
+//! [`Scheme`], globally or by local analyses (`localisation`: a
+//! Gaspari–Cohn taper over the distance between variables, around the ring
+//! for Lorenz-96), then relaxes to the prior spread if asked. After every
 //! analysis it records
 //!
 //! * the **RMSE** `sqrt(1/n sum_c (zbar^a_c - x_c)^2)` of the analysis mean
@@ -41,7 +43,8 @@
 //!
 //! let twin = Twin::sakov2012().with_cycles(600, 100)?;
 //! let scheme = Scheme::new(Method::Etkf).with_inflation(Inflation::Posterior(1.02))?;
-//! let scores = run(&twin, &Filtering { scheme, rtps: None, n_members: 10 }, 3)?;
+//! let filtering = Filtering { scheme, rtps: None, n_members: 10, localisation: None };
+//! let scores = run(&twin, &filtering, 3)?;
 //! // Far below the observation error sqrt(2) and the climatology (about 8).
 //! assert!(scores.rmse.mean < 1.0);
 //! # Ok::<(), experiments::Error>(())
@@ -49,7 +52,9 @@
 
 use assim::models::{Lorenz63, Lorenz96, ObservedComponents};
 use assim::rng::{Stream, member_stream};
-use assim::{EnsembleRunner, Members, ObservationNoise, Scheme, relax_to_prior_spread};
+use assim::{
+    EnsembleRunner, GaspariCohn, Members, ObservationNoise, Scheme, relax_to_prior_spread,
+};
 use rand_distr::{Distribution, StandardNormal};
 use validation::dipole_box::OBSERVATION_STREAM;
 
@@ -311,6 +316,10 @@ pub struct Filtering {
     pub rtps: Option<f64>,
     /// The ensemble size `N`.
     pub n_members: usize,
+    /// Local analyses with this taper (LETKF with the ETKF), the distance
+    /// between variables counted in sites (around the ring for
+    /// Lorenz-96); a global analysis if `None`.
+    pub localisation: Option<GaspariCohn>,
 }
 
 /// A time average and its 90 % interval.
@@ -395,7 +404,10 @@ pub fn run(twin: &Twin, filtering: &Filtering, seed: u64) -> Result<Scores> {
     let r = twin.observation_variance;
     let noise = ObservationNoise::diagonal(&vec![r; dim])?;
     let runner = EnsembleRunner::new(seed, noise).with_scheme(filtering.scheme);
-    let observe = ObservedComponents::all(dim)?;
+    let observe = match twin.system {
+        System::Lorenz63 => ObservedComponents::all(dim)?,
+        System::Lorenz96 { n, .. } => ObservedComponents::all(dim)?.on_ring(n),
+    };
     let mut truth_model = twin.model()?;
     let mut models = vec![truth_model.clone(); n];
     let mut truth = twin.initial(seed, TRUTH_STREAM);
@@ -423,7 +435,14 @@ pub fn run(twin: &Twin, filtering: &Filtering, seed: u64) -> Result<Scores> {
             })
             .collect();
         let forecast = filtering.rtps.map(|_| members.states.clone());
-        runner.analyse(&observe, &mut members, &data, k)?;
+        match &filtering.localisation {
+            Some(taper) => {
+                runner.analyse_local(&observe, &mut members, &data, k, taper)?;
+            }
+            None => {
+                runner.analyse(&observe, &mut members, &data, k)?;
+            }
+        }
         if let (Some(alpha), Some(forecast)) = (filtering.rtps, forecast) {
             relax_to_prior_spread(&forecast, &mut members.states, alpha)?;
         }

@@ -4,7 +4,12 @@
 //! Lorenz-96 as in Sakov & Oke (2008), for every method, several ensemble
 //! sizes and several posterior inflations.
 //!
-//! `da-benchmarks.csv` has one row per (system, method, `N`, inflation):
+//! Lorenz-96 is also analysed locally (LETKF with the ETKF; local analyses
+//! of every other method), with the Gaspari–Cohn taper DAPPER's
+//! `loc_rad = 4` gives (half-width `1.82 × 4` sites).
+//!
+//! `da-benchmarks.csv` has one row per (system, method, `N`, inflation,
+//! `loc_rad`, `inf` for a global analysis):
 //! the time-averaged analysis RMSE and spread after the burn-in with their
 //! 90 % batch-means intervals, and, where DAPPER documents a score for the
 //! same set-up (its files `Lorenz63/sakov2012.py`, `Lorenz96/sakov2008.py`),
@@ -20,7 +25,7 @@
 
 use std::time::Instant;
 
-use assim::{Inflation, Method, Scheme};
+use assim::{GaspariCohn, Inflation, Method, Scheme};
 use experiments::benchmarks::{Filtering, Scores, System, Twin, run as run_twin};
 use serde_json::{Value, json};
 
@@ -30,77 +35,97 @@ use crate::reproduce::error::Error;
 use crate::reproduce::table::{Cell, Table};
 
 /// One row of the table.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Case {
     method: Method,
     n_members: usize,
     inflation: f64,
+    /// DAPPER's localisation radius `loc_rad` (a Gaspari–Cohn half-width
+    /// of `DAPPER_GC * loc_rad` sites); a global analysis if `None`.
+    loc_rad: Option<f64>,
 }
 
+/// DAPPER 1.7's Gaspari–Cohn half-width per unit of `loc_rad`.
+const DAPPER_GC: f64 = 1.82;
+
 /// DAPPER's documented `rmse.a` for a set-up: (method, `N`, inflation,
-/// score).
-const DAPPER_L63: [(Method, usize, f64, f64); 4] = [
-    (Method::EtkfRotated, 10, 1.02, 0.60),
-    (Method::CentredStochastic, 10, 1.04, 0.65),
-    (Method::CentredStochastic, 100, 1.01, 0.56),
-    (Method::Etkf, 3, 1.30, 0.80),
+/// `loc_rad`, score).
+type Published = (Method, usize, f64, Option<f64>, f64);
+const DAPPER_L63: [Published; 4] = [
+    (Method::EtkfRotated, 10, 1.02, None, 0.60),
+    (Method::CentredStochastic, 10, 1.04, None, 0.65),
+    (Method::CentredStochastic, 100, 1.01, None, 0.56),
+    (Method::Etkf, 3, 1.30, None, 0.80),
 ];
-const DAPPER_L96: [(Method, usize, f64, f64); 5] = [
-    (Method::CentredStochastic, 40, 1.06, 0.22),
-    (Method::Denkf, 40, 1.01, 0.18),
-    (Method::CentredStochastic, 28, 1.08, 0.24),
-    (Method::EtkfRotated, 24, 1.013, 0.18),
-    (Method::EtkfRotated, 20, 1.04, 0.20),
+const DAPPER_L96: [Published; 6] = [
+    (Method::CentredStochastic, 40, 1.06, None, 0.22),
+    (Method::Denkf, 40, 1.01, None, 0.18),
+    (Method::CentredStochastic, 28, 1.08, None, 0.24),
+    (Method::EtkfRotated, 24, 1.013, None, 0.18),
+    (Method::EtkfRotated, 20, 1.04, None, 0.20),
+    (Method::EtkfRotated, 7, 1.04, Some(4.0), 0.22),
 ];
 
-fn reference(system: &System, case: &Case) -> Option<f64> {
-    let table: &[(Method, usize, f64, f64)] = match system {
+fn published(system: &System) -> &'static [Published] {
+    match system {
         System::Lorenz63 => &DAPPER_L63,
         System::Lorenz96 { .. } => &DAPPER_L96,
-    };
-    table
+    }
+}
+
+fn reference(system: &System, case: &Case) -> Option<f64> {
+    published(system)
         .iter()
-        .find(|(m, n, infl, _)| {
-            *m == case.method && *n == case.n_members && *infl == case.inflation
+        .find(|&&(method, n_members, inflation, loc_rad, _)| {
+            *case
+                == Case {
+                    method,
+                    n_members,
+                    inflation,
+                    loc_rad,
+                }
         })
         .map(|&(.., score)| score)
 }
 
 /// The grid of rows for one system: every method at every size and
-/// inflation, then DAPPER's documented set-ups not already in it.
+/// inflation (globally; for Lorenz-96 also localised with `loc_rad = 4` at
+/// smaller sizes), then DAPPER's documented set-ups not already in it.
 fn cases(system: &System, quick: bool) -> Vec<Case> {
-    let published: &[(Method, usize, f64, f64)] = match system {
-        System::Lorenz63 => &DAPPER_L63,
-        System::Lorenz96 { .. } => &DAPPER_L96,
-    };
     let (sizes, inflations): (&[usize], &[f64]) = match (system, quick) {
         (System::Lorenz63, true) => (&[10], &[1.04]),
         (System::Lorenz96 { .. }, true) => (&[20], &[1.04]),
         (System::Lorenz63, false) => (&[3, 10, 30], &[1.0, 1.02, 1.04, 1.1, 1.3]),
         (System::Lorenz96 { .. }, false) => (&[20, 24, 28, 40], &[1.01, 1.02, 1.04, 1.06, 1.08]),
     };
+    let local: (&[usize], &[f64]) = match (system, quick) {
+        (System::Lorenz63, _) => (&[], &[]),
+        (System::Lorenz96 { .. }, true) => (&[10], &[1.04]),
+        (System::Lorenz96 { .. }, false) => (&[7, 10], &[1.02, 1.04, 1.06]),
+    };
     let mut cases = Vec::new();
-    for method in Method::ALL {
-        for &n_members in sizes {
-            for &inflation in inflations {
-                cases.push(Case {
-                    method,
-                    n_members,
-                    inflation,
-                });
+    for (loc_rad, (sizes, inflations)) in [(None, (sizes, inflations)), (Some(4.0), local)] {
+        for method in Method::ALL {
+            for &n_members in sizes {
+                for &inflation in inflations {
+                    cases.push(Case {
+                        method,
+                        n_members,
+                        inflation,
+                        loc_rad,
+                    });
+                }
             }
         }
     }
-    for &(method, n_members, inflation, _) in published {
+    for &(method, n_members, inflation, loc_rad, _) in published(system) {
         let case = Case {
             method,
             n_members,
             inflation,
+            loc_rad,
         };
-        if !cases
-            .iter()
-            .any(|c| c.method == method && c.n_members == n_members && c.inflation == inflation)
-        {
+        if !cases.contains(&case) {
             cases.push(case);
         }
     }
@@ -135,6 +160,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         "method",
         "n_members",
         "inflation",
+        "loc_rad",
         "rmse",
         "rmse_lower90",
         "rmse_upper90",
@@ -152,6 +178,10 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             scheme,
             rtps: None,
             n_members: case.n_members,
+            localisation: case
+                .loc_rad
+                .map(|r| GaspariCohn::new(DAPPER_GC * r))
+                .transpose()?,
         };
         let started = Instant::now();
         let scores = run_twin(twin, &filtering, ctx.seed)?;
@@ -163,6 +193,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             Cell::Text(case.method.name()),
             Cell::Num(case.n_members as f64),
             Cell::Num(case.inflation),
+            Cell::Num(case.loc_rad.unwrap_or(f64::INFINITY)),
             Cell::Num(scores.rmse.mean),
             Cell::Num(scores.rmse.lower),
             Cell::Num(scores.rmse.upper),
@@ -188,14 +219,16 @@ fn draw(ctx: &Context, twins: &[Twin], rows: &[Row]) -> Result<(), Error> {
     let panels = twins
         .iter()
         .map(|twin| {
-            let series = Method::ALL
+            let kinds = Method::ALL
                 .iter()
-                .filter_map(|&method| {
-                    let mut sizes: Vec<usize> = rows
-                        .iter()
-                        .filter(|r| r.0 == twin.system && r.1.method == method)
-                        .map(|r| r.1.n_members)
-                        .collect();
+                .flat_map(|&m| [(m, None), (m, Some(4.0))]);
+            let series = kinds
+                .filter_map(|(method, loc_rad)| {
+                    let same = |r: &&Row| {
+                        r.0 == twin.system && r.1.method == method && r.1.loc_rad == loc_rad
+                    };
+                    let mut sizes: Vec<usize> =
+                        rows.iter().filter(same).map(|r| r.1.n_members).collect();
                     sizes.sort_unstable();
                     sizes.dedup();
                     let points: Vec<(f64, f64)> = sizes
@@ -203,18 +236,18 @@ fn draw(ctx: &Context, twins: &[Twin], rows: &[Row]) -> Result<(), Error> {
                         .map(|&n| {
                             let best = rows
                                 .iter()
-                                .filter(|r| {
-                                    r.0 == twin.system && r.1.method == method && r.1.n_members == n
-                                })
+                                .filter(same)
+                                .filter(|r| r.1.n_members == n)
                                 .map(|r| r.2.rmse.mean)
                                 .fold(f64::INFINITY, f64::min);
                             (n as f64, best)
                         })
                         .collect();
-                    (!points.is_empty()).then(|| Series {
-                        label: method.name().into(),
-                        points,
-                    })
+                    let label = match loc_rad {
+                        None => method.name().to_string(),
+                        Some(r) => format!("{}, local (loc_rad {r})", method.name()),
+                    };
+                    (!points.is_empty()).then_some(Series { label, points })
                 })
                 .collect();
             Panel {
@@ -256,6 +289,7 @@ fn outcome(twins: &[Twin], rows: &[Row]) -> Outcome {
             "method": r.1.method.name(),
             "n_members": r.1.n_members,
             "posterior_inflation": r.1.inflation,
+            "dapper_loc_rad": r.1.loc_rad,
             "rmse": r.2.rmse.mean,
             "rmse_90": [r.2.rmse.lower, r.2.rmse.upper],
             "spread": r.2.spread.mean,
@@ -277,6 +311,7 @@ fn outcome(twins: &[Twin], rows: &[Row]) -> Outcome {
                 "method": r.1.method.name(),
                 "n_members": r.1.n_members,
                 "posterior_inflation": r.1.inflation,
+                "dapper_loc_rad": r.1.loc_rad,
                 "wall_time_per_cycle_us": r.4 * 1e6,
             })
         })
