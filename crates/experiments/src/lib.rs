@@ -111,8 +111,9 @@ mod integrity;
 pub mod npy;
 mod output_lock;
 pub mod scenario;
+pub mod storage;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, Warning};
 pub use output_lock::OutputLock;
 
 /// The crate README's example, compiled as a doctest.
