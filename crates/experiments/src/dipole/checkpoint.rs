@@ -179,6 +179,24 @@ impl Checkpoints {
     /// with the checksum recorded and the one found); [`Error::Io`] if a
     /// file cannot be read.
     pub fn load(&self, fingerprint: &str) -> Result<RunState, Error> {
+        let (dir, previous) = self.newest()?;
+        (self.load_from(&dir, fingerprint)).map_err(|e| advise(e, &dir, previous.as_deref()))
+    }
+
+    /// The filters of the newest checkpoint (a sweep resumes a value's
+    /// run for them, whatever the run store gained meanwhile).
+    ///
+    /// # Errors
+    /// As [`Checkpoints::load`], but for the fingerprint.
+    pub fn filters(&self) -> Result<Vec<Filter>, Error> {
+        let (dir, previous) = self.newest()?;
+        let state = read_state(&dir).map_err(|e| advise(e, &dir, previous.as_deref()))?;
+        Ok(state.0.filters)
+    }
+
+    /// The directory of the newest checkpoint, and the name of the one
+    /// before it, if kept.
+    fn newest(&self) -> Result<(PathBuf, Option<String>), Error> {
         let latest_path = self.dir.join("latest.json");
         if !latest_path.is_file() {
             return Err(Error::Checkpoint {
@@ -198,32 +216,14 @@ impl Checkpoints {
                 reason: "missing, and no other complete checkpoint is left; start a new run".into(),
             })?
         };
-        let dir = self.dir.join(&name);
         let previous = complete.iter().rev().find(|&c| *c < name).cloned();
-        self.load_from(&dir, fingerprint).map_err(|e| match e {
-            Error::Checkpoint { path, reason } if reason.starts_with("damaged") => {
-                let advice = match &previous {
-                    Some(p) => format!(
-                        "delete {} and resume: the run continues from {p}, which is kept",
-                        dir.display()
-                    ),
-                    None => "no earlier checkpoint is kept; start a new run".into(),
-                };
-                Error::Checkpoint {
-                    path,
-                    reason: format!("{reason}; {advice}"),
-                }
-            }
-            other => other,
-        })
+        Ok((self.dir.join(&name), previous))
     }
 
     /// The checkpoint in `dir`, checked file by file.
     fn load_from(&self, dir: &Path, fingerprint: &str) -> Result<RunState, Error> {
-        let manifest = Manifest::load(dir)?;
+        let (state, manifest) = read_state(dir)?;
         let state_path = dir.join("state.json");
-        let state: State = serde_json::from_slice(&manifest.read(dir, "state.json")?)
-            .map_err(|e| bad(&state_path, e.to_string()))?;
         if state.fingerprint != fingerprint {
             return Err(Error::Checkpoint {
                 path: state_path,
@@ -287,6 +287,37 @@ impl Checkpoints {
         }
         names.sort();
         Ok(names)
+    }
+}
+
+/// The `state.json` of the checkpoint in `dir`, checked against its
+/// manifest, and the manifest.
+fn read_state(dir: &Path) -> Result<(State, Manifest), Error> {
+    let manifest = Manifest::load(dir)?;
+    let bytes = manifest.read(dir, "state.json")?;
+    let state =
+        serde_json::from_slice(&bytes).map_err(|e| bad(&dir.join("state.json"), e.to_string()))?;
+    Ok((state, manifest))
+}
+
+/// `e`, with what to do if it is a damaged file of the checkpoint `dir`:
+/// delete it and resume from `previous`, if one is kept.
+fn advise(e: Error, dir: &Path, previous: Option<&str>) -> Error {
+    match e {
+        Error::Checkpoint { path, reason } if reason.starts_with("damaged") => {
+            let advice = match previous {
+                Some(p) => format!(
+                    "delete {} and resume: the run continues from {p}, which is kept",
+                    dir.display()
+                ),
+                None => "no earlier checkpoint is kept; start a new run".into(),
+            };
+            Error::Checkpoint {
+                path,
+                reason: format!("{reason}; {advice}"),
+            }
+        }
+        other => other,
     }
 }
 

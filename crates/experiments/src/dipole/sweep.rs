@@ -69,16 +69,28 @@ impl Sweep<'_> {
         let key = fingerprint(setup, self.seed, self.filters);
         if let Some(record) = self.records.finished(index, &key)? {
             self.check_revisions(self.records.record(index), &record.revisions);
+            // Left if the value stopped between its record and this.
+            self.records.checkpoints(index).clear()?;
             return Ok(Some(ValueRun {
                 rows: record.rows,
                 revisions: record.revisions,
                 reused: Vec::new(),
             }));
         }
+        // A value's run resumes for the filters it began with, even if
+        // some of them reached the store since (it stopped while saving).
+        let checkpoints = self.records.checkpoints(index);
+        let resumed = match self.resume && checkpoints.exist() {
+            true => checkpoints.filters()?,
+            false => Vec::new(),
+        };
         let stored: Vec<Option<Record>> = self
             .filters
             .iter()
-            .map(|&f| self.store.find(setup, self.seed, f))
+            .map(|&f| match resumed.contains(&f) {
+                true => Ok(None),
+                false => self.store.find(setup, self.seed, f),
+            })
             .collect::<Result<_, _>>()?;
         for (&filter, record) in self.filters.iter().zip(&stored) {
             if let Some(record) = record {
@@ -94,7 +106,6 @@ impl Sweep<'_> {
             .zip(&stored)
             .filter_map(|(&f, s)| s.is_none().then_some(f))
             .collect();
-        let checkpoints = self.records.checkpoints(index);
         let computed = if missing.is_empty() {
             None
         } else if stop_at == 0 {
