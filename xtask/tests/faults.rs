@@ -93,12 +93,13 @@ impl Storage for Faulty {
         Disk.rename(from, to)?;
         if self.fail_at == 0 {
             let mut renamed = self.renamed.lock().unwrap();
-            let now = match to.is_dir() {
-                true => files(to)
+            let now = if to.is_dir() {
+                files(to)
                     .into_iter()
                     .map(|(p, b)| (to.join(p), b))
-                    .collect(),
-                false => BTreeMap::from([(to.to_path_buf(), fs::read(to)?)]),
+                    .collect()
+            } else {
+                BTreeMap::from([(to.to_path_buf(), fs::read(to)?)])
             };
             for (path, bytes) in now {
                 renamed.entry(path).or_default().insert(bytes);

@@ -3,7 +3,10 @@
 //! For each requested id the harness creates `OUT/ID/`, calls the figure's
 //! runner (which writes `ID.csv` and `ID.svg` through [`Context`]), checks
 //! that both files exist, and writes `summary.json` with the runner's
-//! parameters and key numbers plus seed, git revision and wall time.
+//! parameters and key numbers plus seed, git revision, wall time and the
+//! warnings it printed (a run resumed under another code revision). Every
+//! file goes through the run's [`experiments::storage::Storage`], replaced
+//! by a rename.
 //!
 //! Adding a reproduction: write a module with
 //! `pub fn run(ctx: &Context) -> Result<Outcome, Error>`, and switch its

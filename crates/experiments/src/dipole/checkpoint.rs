@@ -16,9 +16,11 @@
 //!   checksum of every other file ([`crate::integrity`]).
 //!
 //! A directory is written under a temporary name and renamed when complete,
-//! then `latest.json` is replaced by a rename: a run killed at any moment
-//! leaves the previous checkpoint usable. The two newest complete
-//! checkpoints are kept. Every file is checked against the manifest (and
+//! then `latest.json` is replaced by a rename, and an old directory is
+//! renamed aside before it is removed ([`crate::storage::discard`]): a run
+//! killed at any moment leaves the previous checkpoint usable. The two
+//! newest complete checkpoints are kept. Every write goes through the
+//! [`Storage`] given ([`Checkpoints::in_dir_with`]; the disk by default). Every file is checked against the manifest (and
 //! `latest.json` and the manifest against their own checksums) before it
 //! is used: a damaged one is refused by name, and once its checkpoint is
 //! deleted, a resume continues from the one before. Floats are stored
@@ -180,7 +182,8 @@ impl Checkpoints {
     /// file cannot be read.
     pub fn load(&self, fingerprint: &str) -> Result<RunState, Error> {
         let (dir, previous) = self.newest()?;
-        (self.load_from(&dir, fingerprint)).map_err(|e| advise(e, &dir, previous.as_deref()))
+        self.load_from(&dir, fingerprint)
+            .map_err(|e| advise(e, &dir, previous.as_deref()))
     }
 
     /// The filters of the newest checkpoint (a sweep resumes a value's
@@ -419,7 +422,9 @@ impl Records {
         rows: &[Row],
         revisions: &[String],
     ) -> Result<(), Error> {
-        (self.storage.create_dir_all(&self.runs)).map_err(|e| io(&self.runs, e))?;
+        self.storage
+            .create_dir_all(&self.runs)
+            .map_err(|e| io(&self.runs, e))?;
         let record = Record {
             fingerprint: fingerprint.to_string(),
             rows: rows.to_vec(),

@@ -83,7 +83,9 @@ impl RunStore {
     /// # Errors
     /// [`Error::Io`] if a file cannot be written.
     pub fn save(&self, setup: &Setup, seed: u64, state: &RunState) -> Result<(), Error> {
-        (self.storage.create_dir_all(&self.dir)).map_err(|e| io(&self.dir, e))?;
+        self.storage
+            .create_dir_all(&self.dir)
+            .map_err(|e| io(&self.dir, e))?;
         for &(filter, _) in &state.ensembles {
             let key = fingerprint(setup, seed, &[filter]);
             let path = self.path(filter, &key);

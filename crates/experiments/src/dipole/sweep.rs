@@ -80,16 +80,20 @@ impl Sweep<'_> {
         // A value's run resumes for the filters it began with, even if
         // some of them reached the store since (it stopped while saving).
         let checkpoints = self.records.checkpoints(index);
-        let resumed = match self.resume && checkpoints.exist() {
-            true => checkpoints.filters()?,
-            false => Vec::new(),
+        let resumed = if self.resume && checkpoints.exist() {
+            checkpoints.filters()?
+        } else {
+            Vec::new()
         };
         let stored: Vec<Option<Record>> = self
             .filters
             .iter()
-            .map(|&f| match resumed.contains(&f) {
-                true => Ok(None),
-                false => self.store.find(setup, self.seed, f),
+            .map(|&f| {
+                if resumed.contains(&f) {
+                    Ok(None)
+                } else {
+                    self.store.find(setup, self.seed, f)
+                }
             })
             .collect::<Result<_, _>>()?;
         for (&filter, record) in self.filters.iter().zip(&stored) {
