@@ -359,6 +359,7 @@ fn a_second_run_into_a_held_directory_is_refused_and_a_killed_holder_leaves_no_l
 
 /// A pseudo-random pick in `0..n`, printed so that a failure can be
 /// replayed (`KILL_AT=k`).
+#[allow(clippy::print_stderr, reason = "the pick of a failed run replays it")]
 fn pick(n: usize) -> usize {
     let k = std::env::var("KILL_AT")
         .ok()
