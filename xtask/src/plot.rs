@@ -3,9 +3,12 @@
 //! diverging colour map, colour bar and equal axes.
 //!
 //! Text goes into the SVG as `<text>` elements, so no font library is needed
-//! at build or run time.
+//! at build or run time. A figure is drawn in memory and written through
+//! the run's [`Storage`], replacing the file by a rename.
 
 use std::path::Path;
+
+use experiments::storage::{Storage, replace};
 
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
@@ -57,6 +60,22 @@ fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// Draw an SVG of `size` pixels by `draw` and write it to `path`.
+fn svg_file(
+    storage: &dyn Storage,
+    path: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), Box<dyn std::error::Error>>,
+) -> Result<(), Error> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        draw(&root).map_err(|e| plot_error(path, e))?;
+        root.present().map_err(|e| plot_error(path, e))?;
+    }
+    Ok(replace(storage, path, svg.as_bytes())?)
+}
+
 /// The legend box of every chart: upper right, framed, over a pale
 /// background.
 fn legend<'a, 'b: 'a>(
@@ -95,12 +114,12 @@ fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
 /// Draw a line chart to an SVG file.
 ///
 /// # Errors
-/// [`Error::Plot`] if the backend fails.
-pub fn line_chart(path: &Path, chart: &LineChart) -> Result<(), Error> {
-    let root = SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-    let axes = [Scale::Linear; 2];
-    draw_line_chart(&root, chart, axes, &[]).map_err(|e| plot_error(path, e))?;
-    root.present().map_err(|e| plot_error(path, e))
+/// [`Error::Plot`] if the backend fails; [`Error::Experiment`] naming the
+/// file if it cannot be written.
+pub fn line_chart(storage: &dyn Storage, path: &Path, chart: &LineChart) -> Result<(), Error> {
+    svg_file(storage, path, (WIDTH, HEIGHT), |root| {
+        draw_line_chart(root, chart, [Scale::Linear; 2], &[])
+    })
 }
 
 /// How an axis maps its data.
@@ -142,16 +161,27 @@ pub struct Panel {
 /// (linear or logarithmic) and legend.
 ///
 /// # Errors
-/// [`Error::Plot`] if the backend fails.
-pub fn line_panels(path: &Path, panels: &[Panel], columns: usize) -> Result<(), Error> {
+/// [`Error::Plot`] if the backend fails; [`Error::Experiment`] naming the
+/// file if it cannot be written.
+pub fn line_panels(
+    storage: &dyn Storage,
+    path: &Path,
+    panels: &[Panel],
+    columns: usize,
+) -> Result<(), Error> {
     let cols = columns.clamp(1, panels.len().max(1));
     let rows = panels.len().div_ceil(cols).max(1);
-    let root = SVGBackend::new(path, (640 * cols as u32, 480 * rows as u32)).into_drawing_area();
-    for (area, p) in root.split_evenly((rows, cols)).iter().zip(panels) {
-        draw_line_chart(area, &p.chart, [p.x_scale, p.y_scale], &p.references)
-            .map_err(|e| plot_error(path, e))?;
-    }
-    root.present().map_err(|e| plot_error(path, e))
+    svg_file(
+        storage,
+        path,
+        (640 * cols as u32, 480 * rows as u32),
+        |root| {
+            for (area, p) in root.split_evenly((rows, cols)).iter().zip(panels) {
+                draw_line_chart(area, &p.chart, [p.x_scale, p.y_scale], &p.references)?;
+            }
+            Ok(())
+        },
+    )
 }
 
 /// `10ⁿ` at whole exponents; between them the value itself, or nothing
@@ -295,26 +325,32 @@ pub fn diverging(s: f64) -> RGBColor {
 /// Draw a heat map with a symmetric diverging colour scale, equal axes and a colour bar.
 ///
 /// # Errors
-/// [`Error::Plot`] if the backend fails.
-pub fn heatmap(path: &Path, map: &Heatmap) -> Result<(), Error> {
-    let root = SVGBackend::new(path, (WIDTH, 760)).into_drawing_area();
-    draw_heatmap(&root, map).map_err(|e| plot_error(path, e))?;
-    root.present().map_err(|e| plot_error(path, e))
+/// [`Error::Plot`] if the backend fails; [`Error::Experiment`] naming the
+/// file if it cannot be written.
+pub fn heatmap(storage: &dyn Storage, path: &Path, map: &Heatmap) -> Result<(), Error> {
+    svg_file(storage, path, (WIDTH, 760), |root| draw_heatmap(root, map))
 }
 
 /// Heat maps side by side in one figure (e.g. one field at several times),
 /// at most three per row, each with its own colour scale and title.
 ///
 /// # Errors
-/// [`Error::Plot`] if the backend fails.
-pub fn heatmap_panels(path: &Path, maps: &[Heatmap]) -> Result<(), Error> {
+/// [`Error::Plot`] if the backend fails; [`Error::Experiment`] naming the
+/// file if it cannot be written.
+pub fn heatmap_panels(storage: &dyn Storage, path: &Path, maps: &[Heatmap]) -> Result<(), Error> {
     let cols = maps.len().clamp(1, 3);
     let rows = maps.len().div_ceil(cols).max(1);
-    let root = SVGBackend::new(path, (600 * cols as u32, 500 * rows as u32)).into_drawing_area();
-    for (area, map) in root.split_evenly((rows, cols)).iter().zip(maps) {
-        draw_heatmap(area, map).map_err(|e| plot_error(path, e))?;
-    }
-    root.present().map_err(|e| plot_error(path, e))
+    svg_file(
+        storage,
+        path,
+        (600 * cols as u32, 500 * rows as u32),
+        |root| {
+            for (area, map) in root.split_evenly((rows, cols)).iter().zip(maps) {
+                draw_heatmap(area, map)?;
+            }
+            Ok(())
+        },
+    )
 }
 
 fn draw_heatmap(
@@ -449,11 +485,10 @@ pub struct Quiver {
 /// Draw a vector field: arrows with heads, equal axes, a legend.
 ///
 /// # Errors
-/// [`Error::Plot`] if the backend fails.
-pub fn quiver(path: &Path, q: &Quiver) -> Result<(), Error> {
-    let root = SVGBackend::new(path, (820, 820)).into_drawing_area();
-    draw_quiver(&root, q).map_err(|e| plot_error(path, e))?;
-    root.present().map_err(|e| plot_error(path, e))
+/// [`Error::Plot`] if the backend fails; [`Error::Experiment`] naming the
+/// file if it cannot be written.
+pub fn quiver(storage: &dyn Storage, path: &Path, q: &Quiver) -> Result<(), Error> {
+    svg_file(storage, path, (820, 820), |root| draw_quiver(root, q))
 }
 
 fn draw_quiver(
@@ -543,11 +578,12 @@ pub fn quantile(sorted: &[f64], p: f64) -> f64 {
 /// the median, the whiskers reach the smallest and largest sample.
 ///
 /// # Errors
-/// [`Error::Plot`] if the backend fails.
-pub fn box_plot(path: &Path, chart: &BoxPlot) -> Result<(), Error> {
-    let root = SVGBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-    draw_box_plot(&root, chart).map_err(|e| plot_error(path, e))?;
-    root.present().map_err(|e| plot_error(path, e))
+/// [`Error::Plot`] if the backend fails; [`Error::Experiment`] naming the
+/// file if it cannot be written.
+pub fn box_plot(storage: &dyn Storage, path: &Path, chart: &BoxPlot) -> Result<(), Error> {
+    svg_file(storage, path, (WIDTH, HEIGHT), |root| {
+        draw_box_plot(root, chart)
+    })
 }
 
 fn draw_box_plot(

@@ -356,3 +356,95 @@ fn a_second_run_into_a_held_directory_is_refused_and_a_killed_holder_leaves_no_l
     assert!(out.join(experiments::OutputLock::FILE).is_file());
     reproduce::run(&["fig18".into()], &request(out.clone(), config)).unwrap();
 }
+
+/// A pseudo-random pick in `0..n`, printed so that a failure can be
+/// replayed (`KILL_AT=k`).
+#[allow(clippy::print_stderr, reason = "the pick of a failed run replays it")]
+fn pick(n: usize) -> usize {
+    let k = std::env::var("KILL_AT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos();
+            nanos as usize ^ std::process::id() as usize
+        })
+        % n;
+    eprintln!("KILL_AT={k}");
+    k
+}
+
+/// Run `id` in a child process (the binary) and `kill -9` it as soon as
+/// `marker` exists (a checkpoint written at the analysis picked).
+fn kill_when(id: &str, request: &Request, marker: &Path) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "reproduce",
+            id,
+            "--quick",
+            "--seed",
+            &request.seed.to_string(),
+        ])
+        .arg("--config")
+        .arg(request.config.as_ref().unwrap())
+        .arg("--out")
+        .arg(&request.out_dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !marker.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "{id} ended before {}",
+            marker.display()
+        );
+        assert!(started.elapsed().as_secs() < 300, "{id} too slow");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// `kill -9` at an analysis picked at random, inside `fig18` and inside
+/// one of a sweep's runs: `--resume` ends with the uninterrupted run's
+/// numbers.
+#[test]
+fn a_run_and_a_sweep_killed_at_a_random_analysis_resume_to_the_same_numbers() {
+    let root = scratch("kill");
+    let config = small_scenario(&root, 4, 3);
+    let windows = [1, 2]; // not the last: its checkpoint lives briefly
+    for (id, runs) in [("fig18", 1), ("fig19", 2)] {
+        let whole = request(root.join(format!("{id}-whole")), config.clone());
+        run_figure(2, id, &whole);
+        let expected = figure_results(&whole.out_dir, id);
+
+        let killed = request(root.join(format!("{id}-killed")), config.clone());
+        let at = pick(runs * windows.len());
+        let checkpoint = killed.out_dir.join(id).join("checkpoint");
+        let checkpoint = match id {
+            "fig18" => checkpoint,
+            _ => checkpoint.join(format!("run-{:02}", at / windows.len())),
+        };
+        let marker = checkpoint.join(format!("after-{:03}", windows[at % windows.len()]));
+        kill_when(id, &killed, &marker);
+        run_figure(
+            2,
+            id,
+            &Request {
+                resume: true,
+                ..killed.clone()
+            },
+        );
+        assert_eq!(
+            figure_results(&killed.out_dir, id),
+            expected,
+            "{id} killed after {}",
+            marker.display()
+        );
+    }
+    fs::remove_dir_all(&root).unwrap();
+}

@@ -62,6 +62,43 @@ pub enum Error {
     Assim(#[from] assim::Error),
 }
 
+/// What a caller should tell its user although the run goes on (this
+/// crate prints nothing: the long runs hand their warnings to a callback,
+/// [`crate::dipole::Split::on_warning`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Warning {
+    /// A checkpoint, a stored run or a sweep's record computed by another
+    /// revision of the code is continued or reused: the results mix the
+    /// revisions, which the run records with them.
+    OtherRevision {
+        /// The checkpoint directory or the record.
+        path: PathBuf,
+        /// The revisions that computed it, in order.
+        recorded: Vec<String>,
+        /// The revision of the code running.
+        running: String,
+    },
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::OtherRevision {
+                path,
+                recorded,
+                running,
+            } => write!(
+                f,
+                "{} was computed by the code at {}, not by the code running ({running}): its \
+                 results go on under another revision, and both are recorded",
+                path.display(),
+                recorded.join(", then ")
+            ),
+        }
+    }
+}
+
 /// The result of this crate's fallible functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

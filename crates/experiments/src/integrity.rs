@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 use crate::error::io;
+use crate::storage::{Storage, replace};
 
 /// The checksum of `bytes`: XXH3-64 as sixteen hexadecimal digits.
 pub(crate) fn checksum(bytes: &[u8]) -> String {
@@ -31,17 +32,19 @@ const HEAD: &str = "{\"xxh3\":\"";
 const MIDDLE: &str = "\",\"value\":";
 
 /// Write `value` as a checked record to `path`, under a temporary name
-/// renamed into place: a run killed at any moment leaves the old file or
-/// the new one, whole.
+/// renamed into place ([`replace`]): a run killed at any moment leaves the
+/// old file or the new one, whole.
 ///
 /// # Errors
 /// [`Error::Io`] naming the file that cannot be written.
-pub(crate) fn write_checked_json<T: Serialize>(path: &Path, value: &T) -> Result<(), Error> {
+pub(crate) fn write_checked_json<T: Serialize>(
+    storage: &dyn Storage,
+    path: &Path,
+    value: &T,
+) -> Result<(), Error> {
     let text = serde_json::to_string(value).expect("records of numbers and names serialise");
     let record = format!("{HEAD}{}{MIDDLE}{text}}}", checksum(text.as_bytes()));
-    let staged = path.with_extension("json.partial");
-    fs::write(&staged, record).map_err(|e| io(&staged, e))?;
-    fs::rename(&staged, path).map_err(|e| io(path, e))
+    replace(storage, path, record.as_bytes())
 }
 
 /// The value of the checked record at `path`.
@@ -98,9 +101,15 @@ impl Manifest {
     ///
     /// # Errors
     /// [`Error::Io`] naming the file that cannot be written.
-    pub(crate) fn put(&mut self, dir: &Path, file: &str, bytes: &[u8]) -> Result<(), Error> {
+    pub(crate) fn put(
+        &mut self,
+        storage: &dyn Storage,
+        dir: &Path,
+        file: &str,
+        bytes: &[u8],
+    ) -> Result<(), Error> {
         let path = dir.join(file);
-        fs::write(&path, bytes).map_err(|e| io(&path, e))?;
+        storage.write(&path, bytes).map_err(|e| io(&path, e))?;
         self.files.push(Entry {
             file: file.to_string(),
             bytes: bytes.len() as u64,
@@ -113,8 +122,8 @@ impl Manifest {
     ///
     /// # Errors
     /// As [`write_checked_json`].
-    pub(crate) fn save(&self, dir: &Path) -> Result<(), Error> {
-        write_checked_json(&dir.join(Self::FILE), self)
+    pub(crate) fn save(&self, storage: &dyn Storage, dir: &Path) -> Result<(), Error> {
+        write_checked_json(storage, &dir.join(Self::FILE), self)
     }
 
     /// The manifest of `dir`.
@@ -166,6 +175,7 @@ impl Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::Disk;
 
     fn scratch(name: &str) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("integrity-{}-{name}", std::process::id()));
@@ -185,7 +195,7 @@ mod tests {
         let dir = scratch("record");
         let path = dir.join("record.json");
         let value = vec![(1.5_f64, "a".to_string()), (-2.25e-300, "b".to_string())];
-        write_checked_json(&path, &value).unwrap();
+        write_checked_json(&Disk, &path, &value).unwrap();
         let back: Vec<(f64, String)> = read_checked_json(&path).unwrap();
         assert_eq!(back, value);
         let bytes = fs::read(&path).unwrap();
@@ -206,8 +216,8 @@ mod tests {
         let dir = scratch("manifest");
         let mut manifest = Manifest::default();
         let data: Vec<u8> = (0..=255).collect();
-        manifest.put(&dir, "data.bin", &data).unwrap();
-        manifest.save(&dir).unwrap();
+        manifest.put(&Disk, &dir, "data.bin", &data).unwrap();
+        manifest.save(&Disk, &dir).unwrap();
         let manifest = Manifest::load(&dir).unwrap();
         assert_eq!(manifest.read(&dir, "data.bin").unwrap(), data);
 

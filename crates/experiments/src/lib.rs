@@ -98,6 +98,13 @@
 //! Particle sets and 2D arrays are written as NumPy `.npy` files
 //! ([`npy`]), which `numpy.load` reads as they are.
 //!
+//! Every file a run writes, renames or removes goes through a
+//! [`storage::Storage`]: the disk ([`storage::Disk`]) unless a caller
+//! passes another to `Checkpoints::in_dir_with`, `Records::in_dir_with` or
+//! `RunStore::new_with` (the fault-injection tests pass one that fails the
+//! k-th write). A resume of results computed by another code revision
+//! goes on, and hands the caller a [`Warning`].
+//!
 //! Layer: above `validation` (the scenarios and norms) and `assim` (the
 //! filters); below `xtask`, which adds the command line, figures and
 //! plots. This crate prints nothing and exits nowhere: progress goes to a
@@ -112,8 +119,9 @@ mod integrity;
 pub mod npy;
 mod output_lock;
 pub mod scenario;
+pub mod storage;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, Warning};
 pub use output_lock::OutputLock;
 
 /// The crate README's example, compiled as a doctest.

@@ -16,11 +16,6 @@ use crate::Error;
 /// If `values.len()` is not the product of `shape` (a programming error of
 /// the caller, not user input).
 pub fn write_f64(path: &Path, shape: &[usize], values: &[f64]) -> Result<(), Error> {
-    assert_eq!(
-        shape.iter().product::<usize>(),
-        values.len(),
-        "npy shape does not match the data"
-    );
     std::fs::write(path, encode_f64(shape, values)).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -91,8 +86,17 @@ pub(crate) fn decode_f64(bytes: &[u8]) -> Result<(Vec<usize>, Vec<f64>), String>
 
 /// The bytes of an `.npy` file: magic, version 1.0, header length, the
 /// header dictionary padded with spaces to a multiple of 64 bytes and ended
-/// by a newline, then the data.
-pub(crate) fn encode_f64(shape: &[usize], values: &[f64]) -> Vec<u8> {
+/// by a newline, then the data (what [`write_f64`] writes, for a caller
+/// that writes through a [`Storage`](crate::storage::Storage)).
+///
+/// # Panics
+/// As [`write_f64`].
+pub fn encode_f64(shape: &[usize], values: &[f64]) -> Vec<u8> {
+    assert_eq!(
+        shape.iter().product::<usize>(),
+        values.len(),
+        "npy shape does not match the data"
+    );
     let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
     let shape_text = match dims.len() {
         1 => format!("({},)", dims[0]),

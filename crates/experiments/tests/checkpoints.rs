@@ -178,3 +178,64 @@ fn the_two_newest_checkpoints_are_kept() {
     names.sort();
     assert_eq!(names, ["after-003", "after-004", "latest.json"]);
 }
+
+/// A checkpoint records the revisions of the code that computed it; a
+/// resume under another revision goes on, tells the caller (the library
+/// prints nothing) and records both, and one under the same revision says
+/// nothing.
+#[test]
+fn resuming_under_another_revision_warns_and_records_both() {
+    use experiments::Warning;
+    use experiments::dipole::{Split, run_checkpointed};
+
+    let mut setup = Setup::new(&DipoleScenario::quick().unwrap());
+    setup.n_members = 3;
+    setup.analyses = 2;
+    let dir = scratch("revisions");
+    let checkpoints = Checkpoints::in_dir(dir.clone());
+    let run = |revision: &str, resume: bool, stop_at: usize| {
+        let warnings = std::cell::RefCell::new(Vec::new());
+        let split = Split {
+            checkpoints: &checkpoints,
+            resume,
+            stop_at,
+            revision,
+            on_warning: &|w: &Warning| warnings.borrow_mut().push(w.clone()),
+        };
+        let state = run_checkpointed(setup.clone(), 5, &FILTERS, &split, &mut |_| {}, |_| {
+            Ok::<(), Error>(())
+        })
+        .unwrap();
+        (state.revisions, warnings.into_inner())
+    };
+    assert_eq!(run("aaa", false, 1), (vec!["aaa".to_string()], vec![]));
+    let (revisions, warnings) = run("bbb", true, 2);
+    assert_eq!(revisions, ["aaa", "bbb"]);
+    assert_eq!(
+        warnings,
+        [Warning::OtherRevision {
+            path: dir.join("after-001"),
+            recorded: vec!["aaa".into()],
+            running: "bbb".into(),
+        }]
+    );
+    let message = warnings[0].to_string();
+    assert!(
+        message.contains("aaa") && message.contains("bbb"),
+        "{message}"
+    );
+    // The finished run's checkpoint (kept until its caller removes it)
+    // names both; the code that wrote it last resumes it quietly.
+    let (revisions, warnings) = run("bbb", true, 2);
+    assert_eq!(
+        (revisions, warnings),
+        (vec!["aaa".into(), "bbb".into()], vec![])
+    );
+    assert_eq!(
+        checkpoints
+            .load(&fingerprint(&setup, 5, &FILTERS))
+            .unwrap()
+            .completed,
+        2
+    );
+}

@@ -331,8 +331,9 @@ pub fn rrmse_figure(ctx: &Context, quantity: Quantity) -> Result<RrmseFigure, Er
             }),
         );
     }
-    table.write(&ctx.csv_path())?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
     plot::line_chart(
+        ctx.storage(),
         &ctx.svg_path(),
         &LineChart {
             title: format!("1D advection–diffusion: {}", quantity.label()),

@@ -1,8 +1,11 @@
 //! What a figure's runner is given ([`Context`]) and returns ([`Outcome`]).
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 
+use experiments::Warning;
 use experiments::dipole::{DipoleScenario, Progress};
+use experiments::storage::Storage;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
@@ -25,6 +28,13 @@ pub struct Context {
     pub resume: bool,
     /// Stop after this many analyses (`--stop-after`).
     pub stop_after: Option<usize>,
+    /// Where every file of the figure is written.
+    pub(crate) storage: Arc<dyn Storage>,
+    /// The warnings told so far ([`Context::warn`]).
+    pub(crate) warnings: Mutex<Vec<String>>,
+    /// Directories to remove once `summary.json` is written
+    /// ([`Context::discard_when_done`]).
+    pub(crate) done_with: Mutex<Vec<PathBuf>>,
 }
 
 impl Context {
@@ -40,6 +50,33 @@ impl Context {
             None if self.quick => DipoleScenario::quick()?,
             None => DipoleScenario::paper()?,
         })
+    }
+
+    /// Where the figure's files are written: the disk, or what a test of
+    /// failing writes passes to `reproduce::run_with_storage`.
+    pub fn storage(&self) -> &dyn Storage {
+        &*self.storage
+    }
+
+    /// The storage, shared with the checkpoints and stores of a run.
+    pub fn shared_storage(&self) -> Arc<dyn Storage> {
+        Arc::clone(&self.storage)
+    }
+
+    /// Tell the user of `warning` on standard error at once (the run goes
+    /// on), and list it in `summary.json`'s `warnings`.
+    #[allow(clippy::print_stderr, reason = "xtask is the user's front door")]
+    pub fn warn(&self, warning: &Warning) {
+        eprintln!("warning: {}: {warning}", self.id);
+        lock(&self.warnings).push(warning.to_string());
+    }
+
+    /// Remove `dir` once the figure's `summary.json` is written: a
+    /// finished run's checkpoint stays until all its results are kept, so
+    /// that a run stopped before (a full disk) resumes instead of starting
+    /// over.
+    pub fn discard_when_done(&self, dir: PathBuf) {
+        lock(&self.done_with).push(dir);
     }
 
     /// The progress bar's callback: the run's steps done of its total.
@@ -95,4 +132,10 @@ pub struct Outcome {
     pub key_numbers: Value,
     /// Remarks for the reader (e.g. how this differs from the paper).
     pub notes: Vec<String>,
+}
+
+/// The value behind `mutex`, even if a thread panicked holding it (a list
+/// is left whole by a panic).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

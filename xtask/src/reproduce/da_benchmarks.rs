@@ -206,7 +206,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         rows.push((twin.system, *case, scores, dapper, seconds_per_cycle));
     }
     bar.finish_and_clear();
-    table.write(&ctx.csv_path())?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
     draw(ctx, &twins, &rows)?;
     Ok(outcome(&twins, &rows))
 }
@@ -267,7 +267,7 @@ fn draw(ctx: &Context, twins: &[Twin], rows: &[Row]) -> Result<(), Error> {
             }
         })
         .collect::<Vec<_>>();
-    plot::line_panels(&ctx.svg_path(), &panels, 2)
+    plot::line_panels(ctx.storage(), &ctx.svg_path(), &panels, 2)
 }
 
 fn outcome(twins: &[Twin], rows: &[Row]) -> Outcome {

@@ -123,7 +123,7 @@ fn write_table(
             Cell::Num(row.enstrophy_ratio),
         ]);
     }
-    table.write(&ctx.csv_path())
+    table.write(ctx.storage(), &ctx.csv_path())
 }
 
 fn draw(ctx: &Context, setup: &AccuracySetup, result: &DiffusionAccuracy) -> Result<(), Error> {
@@ -193,7 +193,7 @@ fn draw(ctx: &Context, setup: &AccuracySetup, result: &DiffusionAccuracy) -> Res
             }],
         },
     ];
-    plot::line_panels(&ctx.svg_path(), &panels, 2)
+    plot::line_panels(ctx.storage(), &ctx.svg_path(), &panels, 2)
 }
 
 fn parameters(setup: &AccuracySetup) -> Value {

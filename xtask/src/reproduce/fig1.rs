@@ -119,7 +119,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             fresh.strengths()[p] / fresh.volumes()[p],
         );
     }
-    table.write(&ctx.csv_path())?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
 
     let polyline =
         |u: &[f64]| -> Vec<(f64, f64)> { nodes.iter().copied().zip(u.iter().copied()).collect() };

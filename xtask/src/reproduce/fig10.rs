@@ -62,8 +62,9 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             "final_rrmse_state": steps.last().map(|st| st.rrmse_state),
         }));
     }
-    table.write(&ctx.csv_path())?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
     plot::line_chart(
+        ctx.storage(),
         &ctx.svg_path(),
         &LineChart {
             title: "Part-EnKF: state rRMSE for several eps_cut".into(),

@@ -71,8 +71,9 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         });
         samples.push(last.discrepancy.clone());
     }
-    table.write(&ctx.csv_path())?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
     plot::box_plot(
+        ctx.storage(),
         &ctx.svg_path(),
         &BoxPlot {
             title: "Part-EnKF: final normalised discrepancy per member".into(),

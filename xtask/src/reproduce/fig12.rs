@@ -76,7 +76,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         }));
         figure.push(panel);
     }
-    table.write(&ctx.csv_path())?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
     panels(&ctx.svg_path(), &figure, 3)?;
     Ok(Outcome {
         parameters: parameters(ctx, &s),

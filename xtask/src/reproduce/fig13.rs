@@ -36,7 +36,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             ]);
         }
     }
-    table.write(&ctx.csv_path())?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
 
     let circle: Vec<(f64, f64)> = (0..=256)
         .map(|i| {
@@ -45,6 +45,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         })
         .collect();
     plot::heatmap(
+        ctx.storage(),
         &ctx.svg_path(),
         &Heatmap {
             title: "Lamb–Chaplygin dipole vorticity (R = 1, U = 1, travelling along +x)".into(),

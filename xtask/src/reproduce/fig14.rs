@@ -18,6 +18,7 @@ use crate::reproduce::context::{Context, Outcome};
 use crate::reproduce::error::Error;
 use crate::reproduce::table::{Cell, Table};
 use experiments::npy;
+use experiments::storage::replace;
 
 /// Output grid of the snapshots: cells per side of the box.
 pub const SNAPSHOT_CELLS: usize = 128;
@@ -110,8 +111,8 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         });
     }
     bar.finish_and_clear();
-    table.write(&ctx.csv_path())?;
-    plot::heatmap_panels(&ctx.svg_path(), &panels)?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
+    plot::heatmap_panels(ctx.storage(), &ctx.svg_path(), &panels)?;
     let last = vic.diagnostics(&state)?;
     Ok(Outcome {
         parameters: json!({
@@ -167,10 +168,7 @@ fn diagnostics_json(d: &Diagnostics) -> serde_json::Value {
 /// Write `omega_tT.npy` and return the cell-centred field.
 fn snapshot(ctx: &Context, vic: &mut Vic, state: &FlowState, t: f64) -> Result<Vec<f64>, Error> {
     let field = cell_centred(&vic.vorticity(&state.particles)?)?;
-    npy::write_f64(
-        &ctx.file(&format!("omega_t{t}.npy")),
-        &[SNAPSHOT_CELLS, SNAPSHOT_CELLS],
-        &field,
-    )?;
+    let bytes = npy::encode_f64(&[SNAPSHOT_CELLS, SNAPSHOT_CELLS], &field);
+    replace(ctx.storage(), &ctx.file(&format!("omega_t{t}.npy")), &bytes)?;
     Ok(field)
 }

@@ -88,8 +88,8 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         });
     }
     bar.finish_and_clear();
-    table.write(&ctx.csv_path())?;
-    plot::heatmap_panels(&ctx.svg_path(), &panels)?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
+    plot::heatmap_panels(ctx.storage(), &ctx.svg_path(), &panels)?;
     Ok(Outcome {
         parameters: json!({
             "thresholds_eps_omega": THRESHOLDS,

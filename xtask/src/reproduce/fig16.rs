@@ -63,8 +63,8 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             overlays: Vec::new(),
         });
     }
-    table.write(&ctx.csv_path())?;
-    plot::heatmap_panels(&ctx.svg_path(), &panels)?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
+    plot::heatmap_panels(ctx.storage(), &ctx.svg_path(), &panels)?;
     Ok(Outcome {
         parameters: json!({
             "prior": "paper 2 Table 2: R ~ N(0.5, 0.05^2), alpha ~ U(pi/2, pi), centre ~ N((pi/2, pi/2), 0.1^2 I), U ~ U(0.25, 0.5), nu ~ N(0.0015, 0.0005^2)",

@@ -53,7 +53,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         noise2 += (uo - r[0]).powi(2) + (vo - r[1]).powi(2);
         max_speed = max_speed.max(r[0].hypot(r[1]));
     }
-    table.write(&ctx.csv_path())?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
     let rms_noise = (noise2 / (2 * points.len()) as f64).sqrt();
     // Longest reference arrow = 0.8 of the point spacing.
     let scale = 0.8 * (DipoleBox::LENGTH / SIDE as f64) / max_speed;
@@ -72,6 +72,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             .collect()
     };
     plot::quiver(
+        ctx.storage(),
         &ctx.svg_path(),
         &Quiver {
             title: format!(

@@ -14,7 +14,9 @@
 //! flow is saved ([`Checkpoints`]), so an interrupted run loses at most one
 //! window: `--resume` continues it with the same final numbers, and
 //! `--stop-after K` splits a run on purpose. A finished run's rows go to the
-//! [run store](RunStore), where the sweeps find the paper's value.
+//! [run store](RunStore), where the sweeps find the paper's value; its
+//! checkpoint is removed once `summary.json` is written, so a run stopped
+//! before (a full disk) resumes from its last window.
 
 use serde_json::json;
 use validation::dipole_box::DipoleBox;
@@ -35,11 +37,13 @@ use crate::reproduce::table::{Cell, Table};
 pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     let setup = Setup::new(&ctx.dipole_scenario()?);
     let revision = code_revision();
+    let checkpoints = Checkpoints::in_dir_with(ctx.file("checkpoint"), ctx.shared_storage());
     let split = Split {
-        checkpoints: &Checkpoints::in_dir(ctx.file("checkpoint")),
+        checkpoints: &checkpoints,
         resume: ctx.resume,
         stop_at: ctx.stop_after.unwrap_or(usize::MAX),
         revision: &revision,
+        on_warning: &|w| ctx.warn(w),
     };
     let per_window = setup.steps_per_window(FILTERS.len());
     let bar = ctx.progress(per_window * setup.analyses as u64, "truth and ensembles");
@@ -51,8 +55,14 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     let complete = progress.completed == setup.analyses;
     write_csv(ctx, &progress.rows)?;
     if complete {
-        RunStore::new(ctx.shared_dir("dipole-runs"), &revision, ctx.resume)
-            .save(&setup, ctx.seed, &progress)?;
+        let store = RunStore::new_with(
+            ctx.shared_dir("dipole-runs"),
+            &revision,
+            ctx.resume,
+            ctx.shared_storage(),
+        );
+        store.save(&setup, ctx.seed, &progress)?;
+        ctx.discard_when_done(ctx.file("checkpoint"));
     }
     let mut outcome = outcome(ctx, &setup, &progress.rows, complete)?;
     outcome.parameters["revisions"] = json!(progress.revisions);
@@ -98,12 +108,13 @@ fn write_csv(ctx: &Context, rows: &[Row]) -> Result<(), Error> {
             Cell::Num(row.mean_particles),
         ]);
     }
-    table.write(&ctx.csv_path())
+    table.write(ctx.storage(), &ctx.csv_path())
 }
 
 /// The figure and the summary's numbers from the rows.
 fn outcome(ctx: &Context, setup: &Setup, rows: &[Row], complete: bool) -> Result<Outcome, Error> {
     plot::line_chart(
+        ctx.storage(),
         &ctx.svg_path(),
         &LineChart {
             title: format!(

@@ -123,7 +123,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         );
     }
     row("b_analysis", "observation", obs[0][0], data[0]);
-    table.write(&ctx.csv_path())?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
 
     let curve =
         |v: &[f64]| -> Vec<(f64, f64)> { xs.iter().copied().zip(v.iter().copied()).collect() };

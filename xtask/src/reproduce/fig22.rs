@@ -78,8 +78,9 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             ]);
         }
     }
-    table.write(&ctx.csv_path())?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
     plot::heatmap_panels(
+        ctx.storage(),
         &ctx.svg_path(),
         &panels
             .iter()

@@ -64,8 +64,9 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             points: xs.into_iter().zip(us).collect(),
         });
     }
-    table.write(&ctx.csv_path())?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
     plot::line_chart(
+        ctx.storage(),
         &ctx.svg_path(),
         &LineChart {
             title: "Exact solution of the periodic advection–diffusion problem (13)".into(),

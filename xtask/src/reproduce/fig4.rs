@@ -74,7 +74,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         ]);
         states.truth.push((x, u));
     }
-    table.write(&ctx.csv_path())?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
     panels(&ctx.svg_path(), &[params, states], 2)?;
 
     let n = draws.len() as f64;

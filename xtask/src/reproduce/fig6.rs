@@ -41,7 +41,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             ]);
         }
     }
-    table.write(&ctx.csv_path())?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
 
     // Piecewise constant: member i's value holds from step k to k + 1.
     let staircase = |i: usize, c: usize| -> Vec<(f64, f64)> {

@@ -224,8 +224,9 @@ fn draw(
             points,
         });
     }
-    table.write(&ctx.csv_path())?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
     plot::quiver(
+        ctx.storage(),
         &ctx.svg_path(),
         &Quiver {
             title: title.into(),

@@ -3,7 +3,10 @@
 //! For each requested id the harness creates `OUT/ID/`, calls the figure's
 //! runner (which writes `ID.csv` and `ID.svg` through [`Context`]), checks
 //! that both files exist, and writes `summary.json` with the runner's
-//! parameters and key numbers plus seed, git revision and wall time.
+//! parameters and key numbers plus seed, git revision, wall time and the
+//! warnings it printed (a run resumed under another code revision). Every
+//! file goes through the run's [`experiments::storage::Storage`], replaced
+//! by a rename.
 //!
 //! Adding a reproduction: write a module with
 //! `pub fn run(ctx: &Context) -> Result<Outcome, Error>`, and switch its
@@ -44,12 +47,15 @@ pub mod table;
 
 use std::fs;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+use experiments::storage::{Disk, Storage, discard};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use context::Context;
+use context::{Context, lock};
 pub use error::Error;
 pub use registry::{FIGURES, Figure, Paper, Status};
 use revision::{git_revision, workspace_root};
@@ -167,6 +173,20 @@ pub fn resolve(ids: &[String]) -> Result<Vec<&'static Figure>, Error> {
 /// # Errors
 /// An unknown or planned id, a failed write, or a failed reproduction.
 pub fn run(ids: &[String], request: &Request) -> Result<Vec<Report>, Error> {
+    run_with_storage(ids, request, Disk::shared())
+}
+
+/// [`run`], with every file the figures write going through `storage`
+/// (the tests of failing writes pass one that fails the k-th write).
+///
+/// # Errors
+/// As [`run`].
+#[doc(hidden)]
+pub fn run_with_storage(
+    ids: &[String],
+    request: &Request,
+    storage: Arc<dyn Storage>,
+) -> Result<Vec<Report>, Error> {
     let figures = resolve(ids)?;
     if (request.resume || request.stop_after.is_some())
         && let Some(f) = figures.iter().find(|f| !RESUMABLE.contains(&f.id))
@@ -193,19 +213,23 @@ pub fn run(ids: &[String], request: &Request) -> Result<Vec<Report>, Error> {
     let mut reports = Vec::with_capacity(figures.len());
     for figure in figures {
         bar.set_message(figure.id);
-        reports.push(run_one(figure, request)?);
+        reports.push(run_one(figure, request, &storage)?);
         bar.inc(1);
     }
     bar.finish_and_clear();
     Ok(reports)
 }
 
-fn run_one(figure: &'static Figure, request: &Request) -> Result<Report, Error> {
+fn run_one(
+    figure: &'static Figure,
+    request: &Request,
+    storage: &Arc<dyn Storage>,
+) -> Result<Report, Error> {
     let Status::Implemented(runner) = figure.status else {
         unreachable!("resolve() lets only implemented figures through");
     };
     let dir = request.out_dir.join(figure.id);
-    fs::create_dir_all(&dir).map_err(|source| Error::Io {
+    storage.create_dir_all(&dir).map_err(|source| Error::Io {
         path: dir.clone(),
         source,
     })?;
@@ -217,6 +241,9 @@ fn run_one(figure: &'static Figure, request: &Request) -> Result<Report, Error> 
         config: request.config.clone(),
         resume: request.resume,
         stop_after: request.stop_after,
+        storage: Arc::clone(storage),
+        warnings: Mutex::new(Vec::new()),
+        done_with: Mutex::new(Vec::new()),
     };
     let start = Instant::now();
     let outcome = runner(&ctx)?;
@@ -254,10 +281,14 @@ fn run_one(figure: &'static Figure, request: &Request) -> Result<Report, Error> 
         "parameters": outcome.parameters,
         "key_numbers": outcome.key_numbers,
         "notes": outcome.notes,
+        "warnings": *lock(&ctx.warnings),
         "files": files,
     });
     let text = serde_json::to_string_pretty(&summary).expect("a json value always serialises");
-    write_text(&ctx.file("summary.json"), &(text + "\n"))?;
+    write_text(ctx.storage(), &ctx.file("summary.json"), &(text + "\n"))?;
+    for done in lock(&ctx.done_with).iter() {
+        discard(ctx.storage(), done)?;
+    }
     Ok(Report {
         id: figure.id,
         dir,

@@ -74,9 +74,14 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
     } else {
         sweep.values
     };
-    let records = Records::in_dir(&ctx.dir, ctx.resume)?;
+    let records = Records::in_dir_with(&ctx.dir, ctx.resume, ctx.shared_storage())?;
     let revision = code_revision();
-    let store = RunStore::new(ctx.shared_dir("dipole-runs"), &revision, ctx.resume);
+    let store = RunStore::new_with(
+        ctx.shared_dir("dipole-runs"),
+        &revision,
+        ctx.resume,
+        ctx.shared_storage(),
+    );
     let mut table = Table::new(&[
         sweep.name,
         "filter",
@@ -94,6 +99,7 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
         filters: &FILTERS,
         revision: &revision,
         resume: ctx.resume,
+        on_warning: &|w| ctx.warn(w),
     };
     let stop_at = ctx.stop_after.unwrap_or(usize::MAX);
     let mut windows_done = 0;
@@ -148,9 +154,9 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
             }
             finals[f].push(analysis);
         }
-        table.write(&ctx.csv_path())?;
+        table.write(ctx.storage(), &ctx.csv_path())?;
     }
-    table.write(&ctx.csv_path())?;
+    table.write(ctx.storage(), &ctx.csv_path())?;
     let finished = finals[0].len();
     let complete = finished == values.len();
     if complete {
@@ -160,6 +166,7 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
     let values = &values[..finished];
 
     plot::box_plot(
+        ctx.storage(),
         &ctx.svg_path(),
         &BoxPlot {
             title: format!(

@@ -1,19 +1,18 @@
 //! The CSV tables the figures write.
 
-use std::fs;
 use std::path::Path;
+
+use experiments::storage::{Storage, replace};
 
 use super::error::Error;
 
-/// Write a whole text file.
+/// Write a whole text file through `storage`, replacing it by a rename
+/// (a run stopped at any moment leaves the old file or the new one).
 ///
 /// # Errors
-/// [`Error::Io`] naming the path.
-pub fn write_text(path: &Path, text: &str) -> Result<(), Error> {
-    fs::write(path, text).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+/// [`Error::Experiment`] naming the file that cannot be written.
+pub fn write_text(storage: &dyn Storage, path: &Path, text: &str) -> Result<(), Error> {
+    Ok(replace(storage, path, text.as_bytes())?)
 }
 
 /// A tidy CSV table: a header row, then one row per observation.
@@ -49,12 +48,12 @@ impl Table {
         self.text.push('\n');
     }
 
-    /// Write the table.
+    /// Write the table through `storage` ([`write_text`]).
     ///
     /// # Errors
-    /// [`Error::Io`] naming the path.
-    pub fn write(&self, path: &Path) -> Result<(), Error> {
-        write_text(path, &self.text)
+    /// As [`write_text`].
+    pub fn write(&self, storage: &dyn Storage, path: &Path) -> Result<(), Error> {
+        write_text(storage, path, &self.text)
     }
 }
 

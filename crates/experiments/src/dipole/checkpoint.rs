@@ -16,9 +16,11 @@
 //!   checksum of every other file ([`crate::integrity`]).
 //!
 //! A directory is written under a temporary name and renamed when complete,
-//! then `latest.json` is replaced by a rename: a run killed at any moment
-//! leaves the previous checkpoint usable. The two newest complete
-//! checkpoints are kept. Every file is checked against the manifest (and
+//! then `latest.json` is replaced by a rename, and an old directory is
+//! renamed aside before it is removed ([`crate::storage::discard`]): a run
+//! killed at any moment leaves the previous checkpoint usable. The two
+//! newest complete checkpoints are kept. Every write goes through the
+//! [`Storage`] given ([`Checkpoints::in_dir_with`]; the disk by default). Every file is checked against the manifest (and
 //! `latest.json` and the manifest against their own checksums) before it
 //! is used: a damaged one is refused by name, and once its checkpoint is
 //! deleted, a resume continues from the one before. Floats are stored
@@ -26,6 +28,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use particle_core::ParticleSet;
 use serde::{Deserialize, Serialize};
@@ -34,11 +37,13 @@ use vic_solver::FlowState;
 use super::{Filter, Row, RunState};
 use crate::error::io;
 use crate::integrity::{Manifest, read_checked_json, write_checked_json};
+use crate::storage::{Disk, Storage, discard, remove_dir};
 use crate::{Error, npy};
 
 /// The checkpoints of one output directory.
 pub struct Checkpoints {
     dir: PathBuf,
+    storage: Arc<dyn Storage>,
 }
 
 /// `state.json`.
@@ -81,9 +86,18 @@ struct Latest {
 }
 
 impl Checkpoints {
-    /// Remove every checkpoint (a fresh run, or a finished one).
+    /// Remove every checkpoint (a fresh run, or a finished one whose
+    /// results are kept).
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the directory if it cannot be removed.
     pub fn clear(&self) -> Result<(), Error> {
-        remove_dir(&self.dir)
+        discard(&*self.storage, &self.dir)
+    }
+
+    /// The directory of the checkpoint after `completed` windows.
+    pub(crate) fn directory(&self, completed: usize) -> PathBuf {
+        self.dir.join(checkpoint_name(completed))
     }
 
     /// Whether a checkpoint is there to resume from.
@@ -93,7 +107,12 @@ impl Checkpoints {
 
     /// The checkpoints in `dir` (created when the first is saved).
     pub fn in_dir(dir: PathBuf) -> Self {
-        Checkpoints { dir }
+        Self::in_dir_with(dir, Disk::shared())
+    }
+
+    /// The checkpoints in `dir`, written through `storage`.
+    pub fn in_dir_with(dir: PathBuf, storage: Arc<dyn Storage>) -> Self {
+        Checkpoints { dir, storage }
     }
 
     /// Save `run` as the newest checkpoint, keeping the one before it and
@@ -102,21 +121,25 @@ impl Checkpoints {
     /// # Errors
     /// [`Error::Io`] if a file cannot be written.
     pub fn save(&self, run: &RunState, fingerprint: &str) -> Result<(), Error> {
-        let name = format!("after-{:03}", run.completed);
+        let storage = &*self.storage;
+        let name = checkpoint_name(run.completed);
+        let done = self.dir.join(&name);
         let partial = self.dir.join(format!("{name}.partial"));
-        let _ = fs::remove_dir_all(&partial);
-        fs::create_dir_all(&partial).map_err(|e| io(&partial, e))?;
+        remove_dir(storage, &partial)?;
+        storage
+            .create_dir_all(&partial)
+            .map_err(|e| io(&partial, e))?;
 
         let mut manifest = Manifest::default();
-        manifest.put(&partial, "truth.npy", &particles_npy(&run.truth.particles))?;
+        let mut put = |file: &str, bytes: &[u8]| manifest.put(storage, &partial, file, bytes);
+        put("truth.npy", &particles_npy(&run.truth.particles))?;
         for (filter, members) in &run.ensembles {
             for (m, state) in members.iter().enumerate() {
-                let file = member_file(*filter, m);
-                manifest.put(&partial, &file, &particles_npy(&state.particles))?;
+                put(&member_file(*filter, m), &particles_npy(&state.particles))?;
             }
         }
-        manifest.put(&partial, "observations.npy", &rows_npy(&run.observations))?;
-        manifest.put(&partial, "truth_fields.npy", &rows_npy(&run.truth_fields))?;
+        put("observations.npy", &rows_npy(&run.observations))?;
+        put("truth_fields.npy", &rows_npy(&run.truth_fields))?;
         let state = State {
             fingerprint: fingerprint.to_string(),
             completed: run.completed,
@@ -131,22 +154,19 @@ impl Checkpoints {
             revisions: run.revisions.clone(),
         };
         let text = serde_json::to_string(&state).expect("checkpoint state serialises");
-        manifest.put(&partial, "state.json", text.as_bytes())?;
-        manifest.save(&partial)?;
+        put("state.json", text.as_bytes())?;
+        manifest.save(storage, &partial)?;
 
-        let done = self.dir.join(&name);
-        let _ = fs::remove_dir_all(&done);
-        fs::rename(&partial, &done).map_err(|e| io(&done, e))?;
+        discard(storage, &done)?;
+        storage.rename(&partial, &done).map_err(|e| io(&done, e))?;
         write_checked_json(
+            storage,
             &self.dir.join("latest.json"),
-            &Latest {
-                directory: name.clone(),
-            },
+            &Latest { directory: name },
         )?;
         let complete = self.complete()?;
         for old in complete.iter().rev().skip(KEPT) {
-            let path = self.dir.join(old);
-            fs::remove_dir_all(&path).map_err(|e| io(&path, e))?;
+            discard(storage, &self.dir.join(old))?;
         }
         Ok(())
     }
@@ -161,6 +181,25 @@ impl Checkpoints {
     /// with the checksum recorded and the one found); [`Error::Io`] if a
     /// file cannot be read.
     pub fn load(&self, fingerprint: &str) -> Result<RunState, Error> {
+        let (dir, previous) = self.newest()?;
+        self.load_from(&dir, fingerprint)
+            .map_err(|e| advise(e, &dir, previous.as_deref()))
+    }
+
+    /// The filters of the newest checkpoint (a sweep resumes a value's
+    /// run for them, whatever the run store gained meanwhile).
+    ///
+    /// # Errors
+    /// As [`Checkpoints::load`], but for the fingerprint.
+    pub fn filters(&self) -> Result<Vec<Filter>, Error> {
+        let (dir, previous) = self.newest()?;
+        let state = read_state(&dir).map_err(|e| advise(e, &dir, previous.as_deref()))?;
+        Ok(state.0.filters)
+    }
+
+    /// The directory of the newest checkpoint, and the name of the one
+    /// before it, if kept.
+    fn newest(&self) -> Result<(PathBuf, Option<String>), Error> {
         let latest_path = self.dir.join("latest.json");
         if !latest_path.is_file() {
             return Err(Error::Checkpoint {
@@ -180,32 +219,14 @@ impl Checkpoints {
                 reason: "missing, and no other complete checkpoint is left; start a new run".into(),
             })?
         };
-        let dir = self.dir.join(&name);
         let previous = complete.iter().rev().find(|&c| *c < name).cloned();
-        self.load_from(&dir, fingerprint).map_err(|e| match e {
-            Error::Checkpoint { path, reason } if reason.starts_with("damaged") => {
-                let advice = match &previous {
-                    Some(p) => format!(
-                        "delete {} and resume: the run continues from {p}, which is kept",
-                        dir.display()
-                    ),
-                    None => "no earlier checkpoint is kept; start a new run".into(),
-                };
-                Error::Checkpoint {
-                    path,
-                    reason: format!("{reason}; {advice}"),
-                }
-            }
-            other => other,
-        })
+        Ok((self.dir.join(&name), previous))
     }
 
     /// The checkpoint in `dir`, checked file by file.
     fn load_from(&self, dir: &Path, fingerprint: &str) -> Result<RunState, Error> {
-        let manifest = Manifest::load(dir)?;
+        let (state, manifest) = read_state(dir)?;
         let state_path = dir.join("state.json");
-        let state: State = serde_json::from_slice(&manifest.read(dir, "state.json")?)
-            .map_err(|e| bad(&state_path, e.to_string()))?;
         if state.fingerprint != fingerprint {
             return Err(Error::Checkpoint {
                 path: state_path,
@@ -272,9 +293,45 @@ impl Checkpoints {
     }
 }
 
+/// The `state.json` of the checkpoint in `dir`, checked against its
+/// manifest, and the manifest.
+fn read_state(dir: &Path) -> Result<(State, Manifest), Error> {
+    let manifest = Manifest::load(dir)?;
+    let bytes = manifest.read(dir, "state.json")?;
+    let state =
+        serde_json::from_slice(&bytes).map_err(|e| bad(&dir.join("state.json"), e.to_string()))?;
+    Ok((state, manifest))
+}
+
+/// `e`, with what to do if it is a damaged file of the checkpoint `dir`:
+/// delete it and resume from `previous`, if one is kept.
+fn advise(e: Error, dir: &Path, previous: Option<&str>) -> Error {
+    match e {
+        Error::Checkpoint { path, reason } if reason.starts_with("damaged") => {
+            let advice = match previous {
+                Some(p) => format!(
+                    "delete {} and resume: the run continues from {p}, which is kept",
+                    dir.display()
+                ),
+                None => "no earlier checkpoint is kept; start a new run".into(),
+            };
+            Error::Checkpoint {
+                path,
+                reason: format!("{reason}; {advice}"),
+            }
+        }
+        other => other,
+    }
+}
+
 /// Complete checkpoints kept: the newest and the one before, to resume
 /// from if the newest is damaged.
 const KEPT: usize = 2;
+
+/// The directory of the checkpoint after `completed` windows.
+fn checkpoint_name(completed: usize) -> String {
+    format!("after-{completed:03}")
+}
 
 /// The file of member `m` of an ensemble.
 fn member_file(filter: Filter, m: usize) -> String {
@@ -287,6 +344,7 @@ fn member_file(filter: Filter, m: usize) -> String {
 pub struct Records {
     runs: PathBuf,
     checkpoints: PathBuf,
+    storage: Arc<dyn Storage>,
 }
 
 /// A finished run: of a sweep's value (`runs/run-KK.json`), or of one
@@ -309,13 +367,22 @@ impl Records {
     /// [`Error::Io`] if old records cannot be removed;
     /// [`Error::Checkpoint`] if `resume` finds nothing to resume.
     pub fn in_dir(dir: &Path, resume: bool) -> Result<Self, Error> {
+        Self::in_dir_with(dir, resume, Disk::shared())
+    }
+
+    /// [`Records::in_dir`], written through `storage`.
+    ///
+    /// # Errors
+    /// As [`Records::in_dir`].
+    pub fn in_dir_with(dir: &Path, resume: bool, storage: Arc<dyn Storage>) -> Result<Self, Error> {
         let records = Records {
             runs: dir.join("runs"),
             checkpoints: dir.join("checkpoint"),
+            storage,
         };
         if !resume {
-            remove_dir(&records.runs)?;
-            remove_dir(&records.checkpoints)?;
+            discard(&*records.storage, &records.runs)?;
+            discard(&*records.storage, &records.checkpoints)?;
         } else if !records.runs.is_dir() && !records.checkpoints.is_dir() {
             return Err(Error::Checkpoint {
                 path: records.checkpoints,
@@ -355,35 +422,34 @@ impl Records {
         rows: &[Row],
         revisions: &[String],
     ) -> Result<(), Error> {
-        fs::create_dir_all(&self.runs).map_err(|e| io(&self.runs, e))?;
+        self.storage
+            .create_dir_all(&self.runs)
+            .map_err(|e| io(&self.runs, e))?;
         let record = Record {
             fingerprint: fingerprint.to_string(),
             rows: rows.to_vec(),
             revisions: revisions.to_vec(),
         };
-        write_checked_json(&self.record(run), &record)
+        write_checked_json(&*self.storage, &self.record(run), &record)
     }
 
     /// The checkpoints of run `run`.
     pub fn checkpoints(&self, run: usize) -> Checkpoints {
-        Checkpoints::in_dir(self.checkpoints.join(format!("run-{run:02}")))
+        let dir = self.checkpoints.join(format!("run-{run:02}"));
+        Checkpoints::in_dir_with(dir, Arc::clone(&self.storage))
     }
 
     /// Remove every checkpoint (the sweep is finished).
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the directory if it cannot be removed.
     pub fn clear_checkpoints(&self) -> Result<(), Error> {
-        remove_dir(&self.checkpoints)
+        discard(&*self.storage, &self.checkpoints)
     }
 
-    fn record(&self, run: usize) -> PathBuf {
+    /// The record of run `run` (`runs/run-KK.json`).
+    pub(crate) fn record(&self, run: usize) -> PathBuf {
         self.runs.join(format!("run-{run:02}.json"))
-    }
-}
-
-/// Remove `dir` and everything in it, if it exists.
-fn remove_dir(dir: &Path) -> Result<(), Error> {
-    match fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(dir, e)),
-        _ => Ok(()),
     }
 }
 

@@ -31,7 +31,7 @@ use validation::dipole_box::{DipoleBox, DipolePrior, noisy_observations};
 use validation::norms::{CellGrid2d, EnsembleL2Error, ensemble_l2_error};
 use vic_solver::{FlowState, Vic};
 
-use crate::Error;
+use crate::{Error, Warning};
 
 /// Cut-off of the Gaussian in Part-EnKF's field evaluations (eq. 12).
 pub const PART_TOLERANCE: f64 = 1e-6;
@@ -630,6 +630,10 @@ pub struct Split<'a> {
     /// The revision of the code running, recorded with the results (see
     /// [`RunStore::new`]).
     pub revision: &'a str,
+    /// Told when the run resumes a checkpoint of another revision
+    /// ([`Warning::OtherRevision`]): the run goes on, with both revisions
+    /// in [`RunState::revisions`].
+    pub on_warning: &'a dyn Fn(&Warning),
 }
 
 /// A run of `filters` window by window with a checkpoint after each one
@@ -639,10 +643,14 @@ pub struct Split<'a> {
 /// must have been written for the same setup, seed and filters; otherwise
 /// old checkpoints are removed and the run starts from the prior. It stops
 /// once `split.stop_at` windows are complete (or all of them), calling
-/// `after_window` with the progress after every window. A finished run
-/// removes its checkpoints; a stopped one keeps the newest. `on_progress`
-/// is told how far the run is, first at its start (a resumed run's
-/// checkpoint counts as done), then as steps are done.
+/// `after_window` with the progress after every window. The newest
+/// checkpoint is kept, also that of a finished run, which a resume returns
+/// at once: the caller removes it ([`Checkpoints::clear`]) once it has
+/// kept the run's results, so that a failure on the way (a full disk)
+/// loses nothing. `on_progress` is told how far the run is, first at its
+/// start (a resumed run's checkpoint counts as done), then as steps are
+/// done. A checkpoint of another revision is resumed with a warning
+/// ([`Split::on_warning`]).
 ///
 /// # Errors
 /// This crate's [`Error`] (converted to `E`) for a checkpoint that cannot
@@ -668,6 +676,13 @@ pub fn run_checkpointed<E: From<Error>>(
         fresh
     };
     if progress.revisions.last().map(String::as_str) != Some(split.revision) {
+        if split.resume {
+            (split.on_warning)(&Warning::OtherRevision {
+                path: checkpoints.directory(progress.completed),
+                recorded: progress.revisions.clone(),
+                running: split.revision.to_string(),
+            });
+        }
         progress.revisions.push(split.revision.to_string());
     }
     let last = split.stop_at.min(experiment.setup.analyses);
@@ -676,9 +691,6 @@ pub fn run_checkpointed<E: From<Error>>(
         experiment.advance_window(&mut progress, on_progress)?;
         checkpoints.save(&progress, &fingerprint)?;
         after_window(&progress)?;
-    }
-    if progress.completed == experiment.setup.analyses {
-        checkpoints.clear()?;
     }
     Ok(progress)
 }

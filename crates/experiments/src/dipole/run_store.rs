@@ -15,13 +15,14 @@
 //! store's); a store that accepts any revision (a resumed run, as for a
 //! checkpoint) reuses the runs of other revisions too, which they name.
 
-use std::fs;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::checkpoint::Record;
 use super::{Filter, RunState, Setup, fingerprint, rows_of};
 use crate::error::io;
 use crate::integrity::{read_checked_json, write_checked_json};
+use crate::storage::{Disk, Storage};
 use crate::{Error, hash::fnv1a};
 
 /// The store of an output directory.
@@ -31,6 +32,7 @@ pub struct RunStore {
     revision: String,
     /// Reuse runs of other revisions too (`--resume`).
     any_revision: bool,
+    storage: Arc<dyn Storage>,
 }
 
 impl RunStore {
@@ -39,10 +41,21 @@ impl RunStore {
     /// never reused), reusing the runs of other revisions too if
     /// `any_revision`.
     pub fn new(dir: PathBuf, revision: &str, any_revision: bool) -> Self {
+        Self::new_with(dir, revision, any_revision, Disk::shared())
+    }
+
+    /// [`RunStore::new`], written through `storage`.
+    pub fn new_with(
+        dir: PathBuf,
+        revision: &str,
+        any_revision: bool,
+        storage: Arc<dyn Storage>,
+    ) -> Self {
         RunStore {
             dir,
             revision: revision.to_string(),
             any_revision,
+            storage,
         }
     }
 
@@ -70,7 +83,9 @@ impl RunStore {
     /// # Errors
     /// [`Error::Io`] if a file cannot be written.
     pub fn save(&self, setup: &Setup, seed: u64, state: &RunState) -> Result<(), Error> {
-        fs::create_dir_all(&self.dir).map_err(|e| io(&self.dir, e))?;
+        self.storage
+            .create_dir_all(&self.dir)
+            .map_err(|e| io(&self.dir, e))?;
         for &(filter, _) in &state.ensembles {
             let key = fingerprint(setup, seed, &[filter]);
             let path = self.path(filter, &key);
@@ -79,12 +94,13 @@ impl RunStore {
                 revisions: state.revisions.clone(),
                 fingerprint: key,
             };
-            write_checked_json(&path, &run)?;
+            write_checked_json(&*self.storage, &path, &run)?;
         }
         Ok(())
     }
 
-    fn path(&self, filter: Filter, fingerprint: &str) -> PathBuf {
+    /// The file of `filter`'s run for `fingerprint`.
+    pub(crate) fn path(&self, filter: Filter, fingerprint: &str) -> PathBuf {
         let hash = fnv1a(fingerprint.as_bytes());
         self.dir.join(format!("{}-{hash:016x}.json", filter.name()))
     }

@@ -7,13 +7,14 @@
 //! from the [`RunStore`] (a run of `fig18` or of another sweep with the
 //! same setup, seed and code) and only the filters missing are computed,
 //! with a checkpoint after every window (`checkpoint/run-KK/`), so an
-//! interrupted sweep continues where it stopped.
+//! interrupted sweep continues where it stopped. A value's checkpoint is
+//! removed once its record is kept.
 
 use super::{
     Filter, Progress, Record, Records, Row, RunState, RunStore, Setup, Split, Stage, fingerprint,
     rows_of, run_checkpointed,
 };
-use crate::Error;
+use crate::{Error, Warning};
 
 /// What a sweep shares across its values.
 pub struct Sweep<'a> {
@@ -29,6 +30,9 @@ pub struct Sweep<'a> {
     pub revision: &'a str,
     /// Continue an interrupted value from its newest checkpoint.
     pub resume: bool,
+    /// Told when a checkpoint, stored run or record of another revision
+    /// is continued or reused ([`Warning::OtherRevision`]).
+    pub on_warning: &'a dyn Fn(&Warning),
 }
 
 /// The rows of one finished value.
@@ -64,17 +68,42 @@ impl Sweep<'_> {
     ) -> Result<Option<ValueRun>, Error> {
         let key = fingerprint(setup, self.seed, self.filters);
         if let Some(record) = self.records.finished(index, &key)? {
+            self.check_revisions(self.records.record(index), &record.revisions);
+            // Left if the value stopped between its record and this.
+            self.records.checkpoints(index).clear()?;
             return Ok(Some(ValueRun {
                 rows: record.rows,
                 revisions: record.revisions,
                 reused: Vec::new(),
             }));
         }
+        // A value's run resumes for the filters it began with, even if
+        // some of them reached the store since (it stopped while saving).
+        let checkpoints = self.records.checkpoints(index);
+        let resumed = if self.resume && checkpoints.exist() {
+            checkpoints.filters()?
+        } else {
+            Vec::new()
+        };
         let stored: Vec<Option<Record>> = self
             .filters
             .iter()
-            .map(|&f| self.store.find(setup, self.seed, f))
+            .map(|&f| {
+                if resumed.contains(&f) {
+                    Ok(None)
+                } else {
+                    self.store.find(setup, self.seed, f)
+                }
+            })
             .collect::<Result<_, _>>()?;
+        for (&filter, record) in self.filters.iter().zip(&stored) {
+            if let Some(record) = record {
+                let path = self
+                    .store
+                    .path(filter, &fingerprint(setup, self.seed, &[filter]));
+                self.check_revisions(path, &record.revisions);
+            }
+        }
         let missing: Vec<Filter> = self
             .filters
             .iter()
@@ -86,12 +115,12 @@ impl Sweep<'_> {
         } else if stop_at == 0 {
             return Ok(None);
         } else {
-            let checkpoints = self.records.checkpoints(index);
             let split = Split {
                 resume: self.resume && checkpoints.exist(),
                 checkpoints: &checkpoints,
                 stop_at,
                 revision: self.revision,
+                on_warning: self.on_warning,
             };
             let state = run_checkpointed(
                 setup.clone(),
@@ -109,7 +138,20 @@ impl Sweep<'_> {
         };
         let run = combine(self.filters, stored, computed.as_ref());
         self.records.save(index, &key, &run.rows, &run.revisions)?;
+        checkpoints.clear()?;
         Ok(Some(run))
+    }
+
+    /// Warn if what `path` holds was not computed by the code running
+    /// alone (only a resumed sweep reuses such results).
+    fn check_revisions(&self, path: std::path::PathBuf, revisions: &[String]) {
+        if revisions != [self.revision] {
+            (self.on_warning)(&Warning::OtherRevision {
+                path,
+                recorded: revisions.to_vec(),
+                running: self.revision.to_string(),
+            });
+        }
     }
 }
 

@@ -60,7 +60,7 @@ pub(super) fn write_csv(ctx: &Context, setup: &Setup, runs: &[Run]) -> Result<()
             }
         }
     }
-    table.write(&ctx.csv_path())
+    table.write(ctx.storage(), &ctx.csv_path())
 }
 
 fn series(label: impl Into<String>, points: impl Iterator<Item = (f64, f64)>) -> Series {
@@ -185,7 +185,7 @@ pub(super) fn draw(
         ),
         convergence,
     ];
-    plot::line_panels(&ctx.svg_path(), &panels, 3)
+    plot::line_panels(ctx.storage(), &ctx.svg_path(), &panels, 3)
 }
 
 /// The means at the last time beside the truth.
