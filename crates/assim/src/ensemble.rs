@@ -268,21 +268,29 @@ pub trait Filter<S>: Sync {
 }
 
 /// A filter whose states can be analysed locally
-/// ([`crate::localisation`]): its states' locations and their distances to
-/// the observations.
+/// ([`crate::localisation`]): the locations of a state and their distances
+/// to the observations. Locations are either shared by all members (the
+/// components of a vector, the nodes of a grid: one set of local analyses
+/// serves every member) or each member's own (its particles: member `i`'s
+/// locations are analysed apart, and only their column `i` is used).
 pub trait LocalFilter<S>: Filter<S> {
-    /// The number of locations of `state` (the same for every member).
+    /// Whether every member has the same locations.
+    fn shared_locations(&self) -> bool;
+
+    /// The number of locations of `state`.
     fn n_locations(&self, state: &S) -> usize;
 
-    /// The distance from location `location` to observation `observation`.
-    fn distance(&self, location: usize, observation: usize) -> f64;
+    /// The distance from location `location` of `state` to observation
+    /// `observation`.
+    fn distance(&self, state: &S, location: usize, observation: usize) -> f64;
 
-    /// The analysed states from the forecasts and the coefficients of
-    /// every location.
+    /// The analysed states from the forecasts and the local coefficients:
+    /// one [`LocalCoefficients`] if the locations are shared, else one per
+    /// member over its own locations.
     ///
     /// # Errors
     /// Errors naming the member whose update failed.
-    fn update_local(&self, forecast: &[S], coefficients: &LocalCoefficients) -> Result<Vec<S>>;
+    fn update_local(&self, forecast: &[S], coefficients: &[LocalCoefficients]) -> Result<Vec<S>>;
 }
 
 /// The ensemble: one state and one parameter vector per member
@@ -579,8 +587,11 @@ impl EnsembleRunner {
 
     /// Analysis number `analysis` of `data` by local analyses
     /// ([`crate::localisation`]): the runner's [`Scheme`] at every location
-    /// of the filter's states, with the observations tapered by `taper`.
-    /// Parameters are not analysed locally: the members must have none.
+    /// of the filter's states, with the observations tapered by `taper`;
+    /// returns the local coefficients (one set, or one per member: see
+    /// [`LocalFilter`]). Every local analysis of one analysis number uses
+    /// the same draws. Parameters are not analysed locally: the members
+    /// must have none.
     ///
     /// # Errors
     /// [`Error::Observation`] naming a member whose prediction failed;
@@ -594,7 +605,7 @@ impl EnsembleRunner {
         data: &[f64],
         analysis: usize,
         taper: &GaspariCohn,
-    ) -> Result<LocalCoefficients>
+    ) -> Result<Vec<LocalCoefficients>>
     where
         S: Send + Sync,
     {
@@ -604,16 +615,23 @@ impl EnsembleRunner {
             });
         }
         let predicted = self.predict(filter, &members.states)?;
-        let f = self.scheme.local_coefficients(
-            &predicted,
-            data,
-            &self.noise,
-            taper,
-            filter.n_locations(&members.states[0]),
-            |l, k| filter.distance(l, k),
-            self.seed,
-            analysis,
-        )?;
+        let at = |state: &S| {
+            self.scheme.local_coefficients(
+                &predicted,
+                data,
+                &self.noise,
+                taper,
+                filter.n_locations(state),
+                |l, k| filter.distance(state, l, k),
+                self.seed,
+                analysis,
+            )
+        };
+        let f = if filter.shared_locations() {
+            vec![at(&members.states[0])?]
+        } else {
+            members.states.iter().map(at).collect::<Result<Vec<_>>>()?
+        };
         members.states = filter.update_local(&members.states, &f)?;
         Ok(f)
     }

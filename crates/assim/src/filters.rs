@@ -14,11 +14,12 @@ use particle_core::remesh::RemeshGrid;
 use particle_core::{Domain, ParticleSet};
 
 use crate::analysis::Coefficients;
-use crate::ensemble::{Filter, ModelError};
+use crate::ensemble::{Filter, LocalFilter, ModelError};
 use crate::error::Result;
 use crate::extend_pad::extend_and_pad;
+use crate::localisation::{LocalCoefficients, shared};
 use crate::observation::PointObservations;
-use crate::particle_filters::{part_update, remesh_update};
+use crate::particle_filters::{part_update, part_update_local, remesh_update, remesh_update_local};
 
 /// Grid-EnKF: the EnKF on the nodal values of a grid solver.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +52,13 @@ pub struct ParticleObservations {
 }
 
 impl ParticleObservations {
+    /// The distance from `x` to observation point `observation` in the
+    /// domain (around it if periodic).
+    fn distance(&self, x: f64, observation: usize) -> f64 {
+        let point = self.points.points()[observation];
+        self.domain.displacement(&[x], &[point])[0].abs()
+    }
+
     fn predict(&self, state: &ParticleSet<1>) -> std::result::Result<Vec<f64>, ModelError> {
         self.points
             .of_particles(state, self.domain, self.eps, self.tolerance)
@@ -82,6 +90,31 @@ impl Filter<ParticleSet<1>> for RemeshEnkf {
     }
 }
 
+/// Remesh-LETKF (with [`crate::Method::Etkf`]): one local analysis per node
+/// of the projection grid.
+impl LocalFilter<ParticleSet<1>> for RemeshEnkf {
+    fn shared_locations(&self) -> bool {
+        true
+    }
+
+    fn n_locations(&self, _state: &ParticleSet<1>) -> usize {
+        self.grid.node_count()
+    }
+
+    fn distance(&self, _state: &ParticleSet<1>, node: usize, observation: usize) -> f64 {
+        self.observations
+            .distance(self.grid.node_position(node)[0], observation)
+    }
+
+    fn update_local(
+        &self,
+        forecast: &[ParticleSet<1>],
+        coefficients: &[LocalCoefficients],
+    ) -> Result<Vec<ParticleSet<1>>> {
+        remesh_update_local(forecast, &self.grid, shared(coefficients)?, self.eps_cut)
+    }
+}
+
 /// Part-EnKF (Section 3.3): strengths by eq. (4) at each member's particles.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartEnkf {
@@ -102,6 +135,32 @@ impl Filter<ParticleSet<1>> for PartEnkf {
     ) -> Result<Vec<ParticleSet<1>>> {
         let o = &self.observations;
         part_update(forecast, o.domain, o.eps, o.tolerance, coefficients)
+    }
+}
+
+/// Part-LETKF (with [`crate::Method::Etkf`]): one local analysis per
+/// particle of each member.
+impl LocalFilter<ParticleSet<1>> for PartEnkf {
+    fn shared_locations(&self) -> bool {
+        false
+    }
+
+    fn n_locations(&self, state: &ParticleSet<1>) -> usize {
+        state.len()
+    }
+
+    fn distance(&self, state: &ParticleSet<1>, particle: usize, observation: usize) -> f64 {
+        self.observations
+            .distance(state.position(particle)[0], observation)
+    }
+
+    fn update_local(
+        &self,
+        forecast: &[ParticleSet<1>],
+        coefficients: &[LocalCoefficients],
+    ) -> Result<Vec<ParticleSet<1>>> {
+        let o = &self.observations;
+        part_update_local(forecast, o.domain, o.eps, o.tolerance, coefficients)
     }
 }
 

@@ -41,6 +41,13 @@
 //!   posterior multiplicative, RTPP), all as transforms `T = I + F`;
 //!   [`relax_to_prior_spread`] for states on a common support. The
 //!   [`EnsembleRunner`] takes one with [`EnsembleRunner::with_scheme`].
+//! * [`localisation`] — one member-space analysis per location with a
+//!   [`GaspariCohn`] taper on `R^{-1}` (the LETKF with the ETKF):
+//!   [`LocalCoefficients`], the [`LocalFilter`] trait and
+//!   [`EnsembleRunner::analyse_local`]; for particle members
+//!   [`remesh_update_local`] (a transform per grid node, Remesh-LETKF) and
+//!   [`part_update_local`] (per particle of each member, Part-LETKF), which
+//!   the 1D [`RemeshEnkf`] and [`PartEnkf`] use as [`LocalFilter`]s.
 //! * [`models`] — Lorenz-63 and Lorenz-96 (RK4) as [`ForecastModel`]s and
 //!   [`models::ObservedComponents`], the standard test-beds of data
 //!   assimilation.
@@ -122,7 +129,7 @@ pub use filters::{ExtendAndPad, GridEnkf, PartEnkf, ParticleObservations, Remesh
 pub use finite_difference::FiniteDifference1d;
 pub use localisation::{GaspariCohn, LocalCoefficients};
 pub use observation::PointObservations;
-pub use particle_filters::{part_update, remesh_update};
+pub use particle_filters::{part_update, part_update_local, remesh_update, remesh_update_local};
 pub use schemes::{Inflation, Method, Scheme, relax_to_prior_spread};
 
 /// The crate README's example, compiled and run as a doctest.

@@ -108,9 +108,31 @@ pub struct LocalCoefficients {
 }
 
 impl LocalCoefficients {
+    /// Local coefficients from the coefficients of every location.
+    ///
+    /// # Errors
+    /// [`Error::MemberCount`] naming the first location whose `N` differs
+    /// from location 0's.
+    pub fn new(locations: Vec<Coefficients>) -> Result<Self> {
+        let n = locations.first().map_or(0, Coefficients::n_members);
+        if let Some(f) = locations.iter().find(|f| f.n_members() != n) {
+            return Err(Error::MemberCount {
+                what: "local coefficients (one location differs)",
+                expected: n,
+                found: f.n_members(),
+            });
+        }
+        Ok(Self { locations })
+    }
+
     /// The number of locations.
     pub fn len(&self) -> usize {
         self.locations.len()
+    }
+
+    /// The number of members `N` (0 without locations).
+    pub fn n_members(&self) -> usize {
+        self.locations.first().map_or(0, Coefficients::n_members)
     }
 
     /// Whether there are no locations.
@@ -174,6 +196,18 @@ impl LocalCoefficients {
             }
         }
         Ok(analysis)
+    }
+}
+
+/// The one set of local coefficients of locations shared by all members.
+pub(crate) fn shared(coefficients: &[LocalCoefficients]) -> Result<&LocalCoefficients> {
+    match coefficients {
+        [one] => Ok(one),
+        _ => Err(Error::MemberCount {
+            what: "local coefficients of shared locations (one set expected)",
+            expected: 1,
+            found: coefficients.len(),
+        }),
     }
 }
 

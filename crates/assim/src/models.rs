@@ -32,7 +32,7 @@
 use crate::analysis::Coefficients;
 use crate::ensemble::{Filter, ForecastModel, LocalFilter, ModelError};
 use crate::error::{Error, Result};
-use crate::localisation::LocalCoefficients;
+use crate::localisation::{LocalCoefficients, shared};
 
 /// The Lorenz-63 system, RK4 with step `dt`.
 #[derive(Debug, Clone, PartialEq)]
@@ -351,12 +351,16 @@ impl ObservedComponents {
 }
 
 impl LocalFilter<Vec<f64>> for ObservedComponents {
-    /// Every component is a location.
+    /// Every component is a location, the same in every member.
+    fn shared_locations(&self) -> bool {
+        true
+    }
+
     fn n_locations(&self, state: &Vec<f64>) -> usize {
         state.len()
     }
 
-    fn distance(&self, location: usize, observation: usize) -> f64 {
+    fn distance(&self, _state: &Vec<f64>, location: usize, observation: usize) -> f64 {
         let d = location.abs_diff(self.indices[observation]);
         match self.ring {
             Some(len) => d.min(len.saturating_sub(d)) as f64,
@@ -367,9 +371,9 @@ impl LocalFilter<Vec<f64>> for ObservedComponents {
     fn update_local(
         &self,
         forecast: &[Vec<f64>],
-        coefficients: &LocalCoefficients,
+        coefficients: &[LocalCoefficients],
     ) -> Result<Vec<Vec<f64>>> {
-        coefficients.apply_to(forecast, |c| c)
+        shared(coefficients)?.apply_to(forecast, |c| c)
     }
 }
 

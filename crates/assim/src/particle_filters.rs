@@ -15,6 +15,11 @@
 //!   particles, and set `U_{i,p}^a = u_i^a(x_{i,p}) V_{i,p}` (eq. 4). The
 //!   cost is `N^2` field evaluations, each over the cut-off neighbours.
 //!
+//! [`remesh_update_local`] and [`part_update_local`] are the same updates
+//! with local analyses ([`crate::localisation`]): a transform per grid node
+//! (Remesh-LETKF with the ETKF) or per particle of each member
+//! (Part-LETKF).
+//!
 //! Both are linear in the members' strengths. Members are processed in
 //! parallel; every member's result depends on the inputs only, so results
 //! are the same for any number of threads.
@@ -26,6 +31,7 @@ use rayon::prelude::*;
 
 use crate::analysis::Coefficients;
 use crate::error::{Error, Result};
+use crate::localisation::LocalCoefficients;
 
 /// Remesh-EnKF: the analysed members as fresh particle sets on `grid`'s
 /// particle lattice, thresholded at `eps_cut`.
@@ -41,7 +47,44 @@ pub fn remesh_update<const D: usize>(
     coefficients: &Coefficients,
     eps_cut: f64,
 ) -> Result<Vec<ParticleSet<D>>> {
-    check_members(members.len(), coefficients)?;
+    check_members(members.len(), coefficients.n_members())?;
+    remesh_with(members, grid, eps_cut, |nodal| coefficients.apply_to(nodal))
+}
+
+/// Remesh-EnKF with local analyses (Remesh-LETKF with the ETKF): as
+/// [`remesh_update`], each node's values analysed by the coefficients of
+/// its own location (`local`: one location per node of `grid`, in node
+/// order, [`RemeshGrid::node_position`]).
+///
+/// # Errors
+/// As [`remesh_update`]; [`Error::LengthMismatch`] if `local` does not have
+/// one location per node.
+pub fn remesh_update_local<const D: usize>(
+    members: &[ParticleSet<D>],
+    grid: &RemeshGrid<D>,
+    local: &LocalCoefficients,
+    eps_cut: f64,
+) -> Result<Vec<ParticleSet<D>>> {
+    if local.len() != grid.node_count() {
+        return Err(Error::LengthMismatch {
+            what: "local coefficients (one location per grid node)",
+            expected: grid.node_count(),
+            found: local.len(),
+        });
+    }
+    check_members(members.len(), local.n_members())?;
+    remesh_with(members, grid, eps_cut, |nodal| {
+        local.apply_to(nodal, |node| node)
+    })
+}
+
+/// Project, analyse the nodal vectors by `analyse`, interpolate.
+fn remesh_with<const D: usize>(
+    members: &[ParticleSet<D>],
+    grid: &RemeshGrid<D>,
+    eps_cut: f64,
+    analyse: impl FnOnce(&[Vec<f64>]) -> Result<Vec<Vec<f64>>>,
+) -> Result<Vec<ParticleSet<D>>> {
     let nodal: Vec<Vec<f64>> = members
         .par_iter()
         .enumerate()
@@ -51,7 +94,7 @@ pub fn remesh_update<const D: usize>(
                 .map_err(|source| Error::Member { member, source })
         })
         .collect::<Result<_>>()?;
-    let analysed = coefficients.apply_to(&nodal)?;
+    let analysed = analyse(&nodal)?;
     analysed
         .into_par_iter()
         .enumerate()
@@ -77,8 +120,62 @@ pub fn part_update<const D: usize>(
     tolerance: f64,
     coefficients: &Coefficients,
 ) -> Result<Vec<ParticleSet<D>>> {
+    check_members(members.len(), coefficients.n_members())?;
+    part_with(members, domain, eps, tolerance, |i, j, _| {
+        coefficients.get(j, i) + if i == j { 1.0 } else { 0.0 }
+    })
+}
+
+/// Part-EnKF with local analyses (Part-LETKF with the ETKF): as
+/// [`part_update`], the analysed field at member `i`'s particle `p` taken
+/// with the coefficients of that particle's own location,
+/// `u_i^a(x_p) = sum_j (delta_ij + F^(p)_ji) u_j^f(x_p)`; `local[i]` has
+/// one location per particle of member `i`.
+///
+/// # Errors
+/// As [`part_update`]; [`Error::MemberCount`] if `local` has not one entry
+/// per member; [`Error::LengthMismatch`] if `local[i]` has not one
+/// location per particle of member `i`.
+pub fn part_update_local<const D: usize>(
+    members: &[ParticleSet<D>],
+    domain: Domain<D>,
+    eps: Width,
+    tolerance: f64,
+    local: &[LocalCoefficients],
+) -> Result<Vec<ParticleSet<D>>> {
+    if local.len() != members.len() {
+        return Err(Error::MemberCount {
+            what: "local coefficients (one set per member)",
+            expected: members.len(),
+            found: local.len(),
+        });
+    }
+    for (particles, l) in members.iter().zip(local) {
+        if l.len() != particles.len() {
+            return Err(Error::LengthMismatch {
+                what: "local coefficients (one location per particle)",
+                expected: particles.len(),
+                found: l.len(),
+            });
+        }
+        check_members(members.len(), l.n_members())?;
+    }
+    part_with(members, domain, eps, tolerance, |i, j, p| {
+        let f = local[i].get(p).map_or(0.0, |f| f.get(j, i));
+        f + if i == j { 1.0 } else { 0.0 }
+    })
+}
+
+/// The Part-EnKF update with the weight `weight(i, j, p)` of member `j`'s
+/// field at member `i`'s particle `p`.
+fn part_with<const D: usize>(
+    members: &[ParticleSet<D>],
+    domain: Domain<D>,
+    eps: Width,
+    tolerance: f64,
+    weight: impl Fn(usize, usize, usize) -> f64 + Sync,
+) -> Result<Vec<ParticleSet<D>>> {
     let n = members.len();
-    check_members(n, coefficients)?;
     let fields: Vec<Reconstruction<D>> = members
         .par_iter()
         .enumerate()
@@ -95,15 +192,15 @@ pub fn part_update<const D: usize>(
             let mut values = vec![0.0; points.len()];
             for (j, (field, source)) in fields.iter().zip(members).enumerate() {
                 // u_i^a = u_i^f + sum_j F_ji u_j^f.
-                let weight = coefficients.get(j, i) + if i == j { 1.0 } else { 0.0 };
-                if weight == 0.0 {
+                let weights: Vec<f64> = (0..points.len()).map(|p| weight(i, j, p)).collect();
+                if weights.iter().all(|&w| w == 0.0) {
                     continue;
                 }
                 let u_j = field
                     .values_at(source.strengths(), &points)
                     .map_err(|source| Error::Member { member: j, source })?;
-                for (v, u) in values.iter_mut().zip(u_j) {
-                    *v += weight * u;
+                for ((v, u), w) in values.iter_mut().zip(u_j).zip(&weights) {
+                    *v += w * u;
                 }
             }
             let strengths = values
@@ -120,8 +217,7 @@ pub fn part_update<const D: usize>(
         .collect()
 }
 
-fn check_members(found: usize, coefficients: &Coefficients) -> Result<()> {
-    let expected = coefficients.n_members();
+fn check_members(found: usize, expected: usize) -> Result<()> {
     if found == expected {
         Ok(())
     } else {

@@ -159,3 +159,125 @@ fn updates_do_not_depend_on_the_thread_count() {
     };
     assert_eq!(run(1), run(2));
 }
+
+/// The local updates with the same `F` at every location are the global
+/// updates, bit for bit.
+#[test]
+fn local_updates_with_one_f_everywhere_are_the_global_updates() {
+    use assim::{LocalCoefficients, part_update_local, remesh_update_local};
+    let n = 4;
+    let (members, f) = (members(n), gain(n));
+    let domain = Domain::periodic(8.0).unwrap();
+    let grid = RemeshGrid::new(domain, 0.05).unwrap();
+    let everywhere = |count: usize| LocalCoefficients::new(vec![f.clone(); count]).unwrap();
+    assert_eq!(
+        remesh_update_local(&members, &grid, &everywhere(grid.node_count()), 1e-9).unwrap(),
+        remesh_update(&members, &grid, &f, 1e-9).unwrap()
+    );
+    let eps = Width::new(0.2).unwrap();
+    let local: Vec<LocalCoefficients> = members.iter().map(|m| everywhere(m.len())).collect();
+    assert_eq!(
+        part_update_local(&members, domain, eps, 1e-12, &local).unwrap(),
+        part_update(&members, domain, eps, 1e-12, &f).unwrap()
+    );
+    // One location too few is refused, not read out of range.
+    assert!(remesh_update_local(&members, &grid, &everywhere(3), 0.0).is_err());
+    assert!(part_update_local(&members, domain, eps, 1e-12, &local[..3]).is_err());
+}
+
+/// Part-LETKF through the runner: member `i`'s particle `p` is analysed
+/// with the ETKF of the observations near `x_p` (tapered), computed here
+/// one particle at a time with the global scheme on the restricted data,
+/// and the fields of all members at `x_p` by a naive all-pairs sum.
+#[test]
+fn part_letkf_analyses_each_particle_with_the_observations_near_it() {
+    use assim::filters::{PartEnkf, ParticleObservations, RemeshEnkf};
+    use assim::{EnsembleRunner, Filter, GaspariCohn, Members, Method, PointObservations, Scheme};
+    let n = 4;
+    let forecast = members(n);
+    let domain = Domain::periodic(8.0).unwrap();
+    let eps = Width::new(0.2).unwrap();
+    let points = PointObservations::new(vec![0.5, 2.0, 3.1, 4.4, 6.0, 7.2], 8.0).unwrap();
+    let observations = ParticleObservations {
+        points: points.clone(),
+        domain,
+        eps,
+        tolerance: 1e-12,
+    };
+    let part = PartEnkf {
+        observations: observations.clone(),
+    };
+    let variances = [0.02; 6];
+    let noise = ObservationNoise::diagonal(&variances).unwrap();
+    let scheme = Scheme::new(Method::Etkf);
+    let runner = EnsembleRunner::new(5, noise).with_scheme(scheme);
+    let data = [0.0, 0.1, 0.9, 0.4, 0.0, 0.0];
+    let taper = GaspariCohn::new(1.0).unwrap();
+    let mut analysed = Members::new(forecast.clone(), vec![Vec::new(); n]).unwrap();
+    runner
+        .analyse_local(&part, &mut analysed, &data, 0, &taper)
+        .unwrap();
+
+    let predicted: Vec<Vec<f64>> = forecast.iter().map(|m| part.predict(m).unwrap()).collect();
+    let field = |j: usize, x: f64| -> f64 {
+        let m = &forecast[j];
+        (0..m.len())
+            .map(|q| {
+                let d = domain.displacement(&[m.position(q)[0]], &[x])[0];
+                m.strengths()[q] * gaussian_1d(d, eps)
+            })
+            .sum()
+    };
+    for (i, member) in forecast.iter().enumerate() {
+        for p in (0..member.len()).step_by(17) {
+            let x = member.position(p)[0];
+            let near: Vec<(usize, f64)> = points
+                .points()
+                .iter()
+                .enumerate()
+                .map(|(k, &y)| (k, taper.weight(domain.displacement(&[x], &[y])[0].abs())))
+                .filter(|&(_, w)| w > 0.0)
+                .collect();
+            let want = if near.is_empty() {
+                field(i, x)
+            } else {
+                let local: Vec<Vec<f64>> = predicted
+                    .iter()
+                    .map(|h| near.iter().map(|&(k, _)| h[k]).collect())
+                    .collect();
+                let local_noise = ObservationNoise::diagonal(
+                    &near
+                        .iter()
+                        .map(|&(k, w)| variances[k] / w)
+                        .collect::<Vec<_>>(),
+                )
+                .unwrap();
+                let local_data: Vec<f64> = near.iter().map(|&(k, _)| data[k]).collect();
+                let f = scheme
+                    .coefficients(&local, &local_data, &local_noise, 5, 0)
+                    .unwrap();
+                (0..n)
+                    .map(|j| (f.get(j, i) + f64::from(u8::from(i == j))) * field(j, x))
+                    .sum()
+            };
+            let got = analysed.states[i].strengths()[p] / member.volumes()[p];
+            assert!(
+                (got - want).abs() < 1e-9,
+                "member {i} particle {p}: {got} vs {want}"
+            );
+        }
+    }
+
+    // Remesh-LETKF runs through the same runner on the grid's nodes.
+    let remesh = RemeshEnkf {
+        observations,
+        grid: RemeshGrid::new(domain, 0.05).unwrap(),
+        eps_cut: 1e-9,
+    };
+    let mut remeshed = Members::new(forecast, vec![Vec::new(); n]).unwrap();
+    let local = runner
+        .analyse_local(&remesh, &mut remeshed, &data, 0, &taper)
+        .unwrap();
+    assert_eq!(local.len(), 1);
+    assert_eq!(local[0].len(), remesh.grid.node_count());
+}

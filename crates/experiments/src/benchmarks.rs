@@ -32,10 +32,10 @@
 //! `rmse.a` and `rmv.a`) with a 90 % interval by batch means: the cycles
 //! are cut into 20 consecutive batches, whose means are treated as
 //! independent (`mean ± t_{0.95, 19} s / sqrt(20)`). It also counts the
-//! cycles whose RMSE exceeds the observation error (`diverged_cycles`): a
-//! filter run near its stability limit (little inflation, few members) can
-//! lose the truth after thousands of good cycles, and those cycles then
-//! dominate its average.
+//! batches whose mean RMSE exceeds the observation error
+//! (`diverged_batches`): a filter run near its stability limit (little
+//! inflation, few members) can lose the truth after thousands of good
+//! cycles, and those cycles then dominate its average.
 //!
 //! ```
 //! use assim::{Inflation, Method, Scheme};
@@ -341,9 +341,8 @@ impl Interval {
     fn batch_means(series: &[f64]) -> Self {
         let n = series.len();
         let mean = series.iter().sum::<f64>() / n as f64;
-        let batch = |b: usize| &series[b * n / BATCHES..(b + 1) * n / BATCHES];
         let means: Vec<f64> = (0..BATCHES)
-            .map(|b| batch(b).iter().sum::<f64>() / batch(b).len() as f64)
+            .map(|b| batch(series, b).iter().sum::<f64>() / batch(series, b).len() as f64)
             .collect();
         let m = means.iter().sum::<f64>() / BATCHES as f64;
         let var = means.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (BATCHES - 1) as f64;
@@ -367,10 +366,10 @@ pub struct Scores {
     pub rmse_series: Vec<f64>,
     /// The spread after every analysis, burn-in included.
     pub spread_series: Vec<f64>,
-    /// Scored cycles whose RMSE exceeds the observation error `sqrt(r)`:
-    /// the filter had lost the truth there (diverged). A handful of such
-    /// cycles dominates the average, so read it beside the RMSE.
-    pub diverged_cycles: usize,
+    /// Batches (of the [`BATCHES`] of the interval) whose mean RMSE exceeds
+    /// the observation error `sqrt(r)`: the filter had lost the truth there
+    /// (diverged), and those batches dominate the average.
+    pub diverged_batches: usize,
 }
 
 /// Runs the twin experiment; see the module docs.
@@ -450,17 +449,25 @@ pub fn run(twin: &Twin, filtering: &Filtering, seed: u64) -> Result<Scores> {
         rmse_series.push(rmse);
         spread_series.push(spread);
     }
-    let diverged_cycles = rmse_series[twin.burn_in..]
-        .iter()
-        .filter(|&&e| e > r.sqrt())
+    let scored = &rmse_series[twin.burn_in..];
+    let diverged_batches = (0..BATCHES)
+        .filter(|&b| {
+            batch(scored, b).iter().sum::<f64>() / batch(scored, b).len() as f64 > r.sqrt()
+        })
         .count();
     Ok(Scores {
-        diverged_cycles,
-        rmse: Interval::batch_means(&rmse_series[twin.burn_in..]),
+        diverged_batches,
+        rmse: Interval::batch_means(scored),
         spread: Interval::batch_means(&spread_series[twin.burn_in..]),
         rmse_series,
         spread_series,
     })
+}
+
+/// Batch `b` of the [`BATCHES`] consecutive batches of `series`.
+fn batch(series: &[f64], b: usize) -> &[f64] {
+    let n = series.len();
+    &series[b * n / BATCHES..(b + 1) * n / BATCHES]
 }
 
 /// The RMSE of the ensemble mean against `truth` and the ensemble's

@@ -36,10 +36,8 @@ fn scores_are_the_averages_and_batch_means_of_the_series() {
     let half = s.rmse.upper - s.rmse.mean;
     assert!((half - 1.729 * sd / 20f64.sqrt()).abs() < 1e-3 * half);
     assert!((s.rmse.mean - s.rmse.lower - half).abs() < 1e-14);
-    assert_eq!(
-        s.diverged_cycles,
-        scored.iter().filter(|&&e| e > 1.0).count()
-    );
+    let diverged = batch_means.iter().filter(|&&m| m > 1.0).count();
+    assert_eq!(s.diverged_batches, diverged);
     let spread = &s.spread_series[60..];
     assert!((s.spread.mean - spread.iter().sum::<f64>() / 240.0).abs() < 1e-14);
 }
