@@ -40,7 +40,7 @@
 //!   orthogonal factor (Gram–Schmidt, positive diagonal of `R`, hence
 //!   Haar-distributed) of an `(N-1) × (N-1)` standard Gaussian matrix whose
 //!   column `c` member `c` draws from
-//!   [`member_stream`](crate::rng::member_stream)`(seed, c, Stream::Rotation(k))`.
+//!   [`crate::rng::member_stream`]`(seed, c, Stream::Rotation(k))`.
 //!
 //! # Inflation
 //!

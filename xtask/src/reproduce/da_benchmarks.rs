@@ -13,8 +13,8 @@
 //! the time-averaged analysis RMSE and spread after the burn-in with their
 //! 90 % batch-means intervals, and, where DAPPER documents a score for the
 //! same set-up (its files `Lorenz63/sakov2012.py`, `Lorenz96/sakov2008.py`),
-//! that score, and the cycles where the filter had lost the truth (RMSE
-//! above the observation error). DAPPER's `PertObs` re-centres its perturbations
+//! that score, and how many of the 20 batches of the interval had lost the
+//! truth (mean RMSE above the observation error). DAPPER's `PertObs` re-centres its perturbations
 //! (`centred-stochastic` here), `Sqrt` with `rot=True` is `etkf-rotated`,
 //! and its `infl` is posterior inflation. The summary lists those
 //! comparisons and the wall time per analysis cycle of each row (one
@@ -167,7 +167,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         "spread",
         "spread_lower90",
         "spread_upper90",
-        "diverged_cycles",
+        "diverged_batches",
         "dapper_rmse",
     ]);
     let mut rows = Vec::new();
@@ -200,7 +200,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             Cell::Num(scores.spread.mean),
             Cell::Num(scores.spread.lower),
             Cell::Num(scores.spread.upper),
-            Cell::Num(scores.diverged_cycles as f64),
+            Cell::Num(scores.diverged_batches as f64),
             Cell::Num(dapper.unwrap_or(f64::NAN)),
         ]);
         rows.push((twin.system, *case, scores, dapper, seconds_per_cycle));
@@ -293,7 +293,7 @@ fn outcome(twins: &[Twin], rows: &[Row]) -> Outcome {
             "rmse": r.2.rmse.mean,
             "rmse_90": [r.2.rmse.lower, r.2.rmse.upper],
             "spread": r.2.spread.mean,
-            "diverged_cycles": r.2.diverged_cycles,
+            "diverged_batches": r.2.diverged_batches,
             "dapper_rmse": r.3,
             "wall_time_per_cycle_us": r.4 * 1e6,
         })
@@ -323,7 +323,7 @@ fn outcome(twins: &[Twin], rows: &[Row]) -> Outcome {
             "DAPPER's scores are those its set-up files document (KObs = 1000 there, \
              10 000 cycles here): expect agreement within a few hundredths, not to the digit."
                 .into(),
-            "A row with diverged cycles lost the truth for a while (too little inflation or \
+            "A row with diverged batches lost the truth for a while (too little inflation or \
              too few members for this seed over 10 000 cycles); its average is then not the \
              filter's accuracy but its failure rate, and the plot's lowest RMSE skips it only \
              if another inflation did better."
