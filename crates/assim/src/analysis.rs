@@ -210,7 +210,7 @@ impl ObservationNoise {
     }
 
     /// Adds `R` to the row-major `K × K` matrix `c`.
-    fn add_to(&self, c: &mut [f64]) {
+    pub(crate) fn add_to(&self, c: &mut [f64]) {
         match &self.repr {
             Repr::Diagonal(variances) => {
                 let k = variances.len();
@@ -606,7 +606,12 @@ pub(crate) fn prediction_error(cause: kinetic_enkf::Error) -> Error {
 
 /// Checks that `members` holds `count` vectors of length `len` with finite
 /// entries.
-fn check_members(what: &'static str, members: &[&[f64]], count: usize, len: usize) -> Result<()> {
+pub(crate) fn check_members(
+    what: &'static str,
+    members: &[&[f64]],
+    count: usize,
+    len: usize,
+) -> Result<()> {
     if members.len() != count {
         return Err(Error::MemberCount {
             what,

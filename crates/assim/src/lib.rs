@@ -127,7 +127,7 @@ pub use error::{Error, Result};
 pub use extend_pad::extend_and_pad;
 pub use filters::{ExtendAndPad, GridEnkf, PartEnkf, ParticleObservations, RemeshEnkf};
 pub use finite_difference::FiniteDifference1d;
-pub use localisation::{GaspariCohn, LocalCoefficients};
+pub use localisation::{GaspariCohn, LocalCoefficients, tapered_stochastic_update};
 pub use observation::PointObservations;
 pub use particle_filters::{part_update, part_update_local, remesh_update, remesh_update_local};
 pub use schemes::{Inflation, Method, Scheme, relax_to_prior_spread};

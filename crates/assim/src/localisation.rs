@@ -287,3 +287,103 @@ impl Scheme {
         Ok(LocalCoefficients { locations })
     }
 }
+
+/// The stochastic EnKF with covariance tapering (Houtekamer & Mitchell
+/// 2001), the other classical localisation: the Schur product of the taper
+/// with the ensemble's covariances, in state space,
+///
+/// ```text
+/// z_i^a = z_i^f + (ρ_xy ∘ P H^T) (ρ_yy ∘ H P H^T + R)^{-1} (y + eps_i - H_i),
+/// P H^T = X A^T / (N-1),   H P H^T = A A^T / (N-1),
+/// ```
+///
+/// with `X` the anomalies of the states, `A` the centred predictions,
+/// `ρ_xy[c, k] = taper(state_to_observation(c, k))` and
+/// `ρ_yy[k, m] = taper(observation_to_observation(k, m))`. Unlike a local
+/// analysis this is not a member-space transform (the gain differs per
+/// state component), so it acts on states on a common support (vectors,
+/// nodal values); `P` is never formed (cost `O(n K N + K^3)`).
+///
+/// # Errors
+/// * the errors of [`crate::coefficients`] for the predictions, data,
+///   noise and perturbations;
+/// * [`Error::MemberCount`] / [`Error::MemberLength`] for states that are
+///   not `N` vectors of one length, [`Error::NonFiniteMember`] naming a
+///   non-finite state entry;
+/// * [`Error::NotFinite`] for a distance that is not finite and
+///   non-negative;
+/// * [`Error::AnalysisMatrix`] if `ρ_yy ∘ H P H^T + R` is not positive
+///   definite.
+#[allow(clippy::too_many_arguments)]
+pub fn tapered_stochastic_update<S: AsRef<[f64]>, P: AsRef<[f64]>, E: AsRef<[f64]>>(
+    forecast: &[S],
+    predicted: &[P],
+    data: &[f64],
+    noise: &ObservationNoise,
+    perturbations: &[E],
+    taper: &GaspariCohn,
+    state_to_observation: impl Fn(usize, usize) -> f64,
+    observation_to_observation: impl Fn(usize, usize) -> f64,
+) -> Result<Vec<Vec<f64>>> {
+    let slices: Vec<&[f64]> = predicted.iter().map(AsRef::as_ref).collect();
+    let ensemble = checked_predictions(&slices, data, noise)?;
+    let (n, k) = (ensemble.len(), ensemble.dim());
+    let states: Vec<&[f64]> = forecast.iter().map(AsRef::as_ref).collect();
+    let eps: Vec<&[f64]> = perturbations.iter().map(AsRef::as_ref).collect();
+    crate::analysis::check_members("perturbations", &eps, n, k)?;
+    let len = states.first().map_or(0, |z| z.len());
+    crate::analysis::check_members("forecast states", &states, n, len)?;
+    let weight = |d: f64| {
+        if d.is_finite() && d >= 0.0 {
+            Ok(taper.weight(d))
+        } else {
+            Err(Error::NotFinite {
+                name: "distance (covariance tapering)",
+                value: d,
+            })
+        }
+    };
+    let n1 = (n - 1) as f64;
+    let mean = ensemble.mean();
+    // A (K × N) and the innovations D (K × N), row-major.
+    let mut a = vec![0.0; k * n];
+    let mut d = vec![0.0; k * n];
+    for (j, (h, e)) in slices.iter().zip(&eps).enumerate() {
+        for r in 0..k {
+            a[r * n + j] = h[r] - mean[r];
+            d[r * n + j] = data[r] + e[r] - h[r];
+        }
+    }
+    // S = ρ_yy ∘ A A^T / (N-1) + R.
+    let mut s = vec![0.0; k * k];
+    for r in 0..k {
+        for m in 0..k {
+            let c: f64 = (0..n).map(|j| a[r * n + j] * a[m * n + j]).sum::<f64>() / n1;
+            s[r * k + m] = weight(observation_to_observation(r, m))? * c;
+        }
+    }
+    noise.add_to(&mut s);
+    let w = kinetic_enkf::Cholesky::new(k, &s)
+        .and_then(|chol| chol.solve(&d, n))
+        .map_err(|cause| Error::AnalysisMatrix {
+            matrix: "ρ_yy ∘ H P H^T + R (covariance tapering)",
+            cause,
+        })?;
+    // z_i^a[c] = z_i^f[c] + sum_r (ρ_xy[c, r] (X A^T)[c, r] / (N-1)) W[r, i].
+    let mut analysis: Vec<Vec<f64>> = states.iter().map(|z| z.to_vec()).collect();
+    let mut gain_row = vec![0.0; k];
+    for c in 0..len {
+        let state_mean = states.iter().map(|z| z[c]).sum::<f64>() / n as f64;
+        for (r, g) in gain_row.iter_mut().enumerate() {
+            let xa: f64 = (0..n)
+                .map(|j| (states[j][c] - state_mean) * a[r * n + j])
+                .sum::<f64>()
+                / n1;
+            *g = weight(state_to_observation(c, r))? * xa;
+        }
+        for (i, z_i) in analysis.iter_mut().enumerate() {
+            z_i[c] += (0..k).map(|r| gain_row[r] * w[r * n + i]).sum::<f64>();
+        }
+    }
+    Ok(analysis)
+}

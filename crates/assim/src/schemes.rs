@@ -250,6 +250,24 @@ impl Scheme {
         self.coefficients_given(&predicted, data, noise, &draws)
     }
 
+    /// The perturbations `eps_i` the scheme's stochastic method draws at
+    /// analysis `analysis` for `n` members (centred for
+    /// [`Method::CentredStochastic`]); `None` for a deterministic method.
+    /// For analyses outside member space that share the scheme's draws
+    /// ([`crate::localisation::tapered_stochastic_update`]).
+    pub fn perturbations(
+        &self,
+        n: usize,
+        noise: &ObservationNoise,
+        seed: u64,
+        analysis: usize,
+    ) -> Option<Vec<Vec<f64>>> {
+        match self.draws(n, noise, seed, analysis) {
+            Draws::Perturbations(eps) => Some(eps),
+            Draws::None | Draws::Rotation(_) => None,
+        }
+    }
+
     /// What the method draws at analysis `analysis`: the perturbations
     /// `eps_i ~ N(0, R)` (centred for [`Method::CentredStochastic`]) or the
     /// rotation.

@@ -9,7 +9,7 @@
 use assim::models::ObservedComponents;
 use assim::{
     Coefficients, EnsembleRunner, Error, GaspariCohn, Inflation, Members, Method, ObservationNoise,
-    Scheme, coefficients, perturbations, relax_to_prior_spread,
+    Scheme, coefficients, perturbations, relax_to_prior_spread, tapered_stochastic_update,
 };
 use proptest::prelude::*;
 
@@ -670,4 +670,53 @@ fn local_analyses_refuse_dense_noise_bad_distances_and_parameters() {
         runner.analyse_local(&h, &mut with_parameters, &[0.0, 0.0], 0, &taper),
         Err(Error::ParametersNotLocal { count: 1 })
     ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Covariance tapering against the dense formula with `P` formed.
+    #[test]
+    fn covariance_tapering_is_the_schur_product_gain((p, positions, c) in located(), seed in any::<u64>()) {
+        let taper = GaspariCohn::new(c).unwrap();
+        let eps = perturbations(seed, 0, p.n(), &p.noise());
+        let so = |s: usize, k: usize| (s as f64 - positions[k]).abs();
+        let oo = |k: usize, m: usize| (positions[k] - positions[m]).abs();
+        let got = tapered_stochastic_update(
+            &p.members(), &p.predicted(), &p.y, &p.noise(), &eps, &taper, so, oo,
+        ).unwrap();
+        let cov = p.covariance();
+        let mut pht = cov.mul(&p.h.t());
+        for s in 0..pht.rows {
+            for k in 0..pht.cols {
+                pht.set(s, k, pht.at(s, k) * gaspari_cohn_printed(so(s, k), c));
+            }
+        }
+        let mut hpht = p.h.mul(&cov).mul(&p.h.t());
+        for k in 0..hpht.rows {
+            for m in 0..hpht.cols {
+                hpht.set(k, m, hpht.at(k, m) * gaspari_cohn_printed(oo(k, m), c));
+            }
+        }
+        let gain = pht.mul(&hpht.add(&p.r, 1.0).inv());
+        let hz = p.h.mul(&p.z);
+        for i in 0..p.n() {
+            for s in 0..p.z.rows {
+                let want = p.z.at(s, i)
+                    + (0..p.y.len())
+                        .map(|k| gain.at(s, k) * (p.y[k] + eps[i][k] - hz.at(k, i)))
+                        .sum::<f64>();
+                prop_assert!((got[i][s] - want).abs() < 1e-9, "{} vs {want}", got[i][s]);
+            }
+        }
+        // No tapering (every distance 0): the stochastic EnKF of eq. (2).
+        let plain = tapered_stochastic_update(
+            &p.members(), &p.predicted(), &p.y, &p.noise(), &eps, &taper, |_, _| 0.0, |_, _| 0.0,
+        ).unwrap();
+        let global = coefficients(&p.predicted(), &p.y, &eps, &p.noise()).unwrap();
+        let want = global.apply_to(&p.members()).unwrap();
+        for (a, b) in plain.iter().flatten().zip(want.iter().flatten()) {
+            prop_assert!((a - b).abs() < 1e-10);
+        }
+    }
 }

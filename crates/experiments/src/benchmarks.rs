@@ -18,9 +18,10 @@
 //! `member_stream(seed, i, Prior)`, the noise of observation `k` from
 //! `member_stream(seed, OBSERVATION_STREAM, Observation(k))`, forecasts the
 //! members with [`assim::EnsembleRunner`] and analyses them by the given
-//! [`Scheme`], globally or by local analyses (`localisation`: a
-//! Gaspari–Cohn taper over the distance between variables, around the ring
-//! for Lorenz-96), then relaxes to the prior spread if asked. After every
+//! [`Scheme`], globally or localised ([`Localisation`]: local analyses, or
+//! covariance tapering for the stochastic EnKF; a Gaspari–Cohn taper over
+//! the distance between variables, around the ring for Lorenz-96), then
+//! relaxes to the prior spread if asked. After every
 //! analysis it records
 //!
 //! * the **RMSE** `sqrt(1/n sum_c (zbar^a_c - x_c)^2)` of the analysis mean
@@ -53,7 +54,8 @@
 use assim::models::{Lorenz63, Lorenz96, ObservedComponents};
 use assim::rng::{Stream, member_stream};
 use assim::{
-    EnsembleRunner, GaspariCohn, Members, ObservationNoise, Scheme, relax_to_prior_spread,
+    EnsembleRunner, GaspariCohn, Inflation, Members, Method, ObservationNoise, Scheme,
+    relax_to_prior_spread,
 };
 use rand_distr::{Distribution, StandardNormal};
 use validation::dipole_box::OBSERVATION_STREAM;
@@ -316,10 +318,21 @@ pub struct Filtering {
     pub rtps: Option<f64>,
     /// The ensemble size `N`.
     pub n_members: usize,
-    /// Local analyses with this taper (LETKF with the ETKF), the distance
-    /// between variables counted in sites (around the ring for
-    /// Lorenz-96); a global analysis if `None`.
-    pub localisation: Option<GaspariCohn>,
+    /// Localisation, the distance between variables counted in sites
+    /// (around the ring for Lorenz-96); a global analysis if `None`.
+    pub localisation: Option<Localisation>,
+}
+
+/// How the analysis is localised.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Localisation {
+    /// Local analyses with this taper on `R^{-1}` (the LETKF with the
+    /// ETKF; any scheme).
+    LocalAnalysis(GaspariCohn),
+    /// The stochastic EnKF with the taper's Schur product on the
+    /// covariances ([`assim::tapered_stochastic_update`]); a stochastic
+    /// method only, with posterior inflation or none.
+    CovarianceTapering(GaspariCohn),
 }
 
 /// A time average and its 90 % interval.
@@ -391,6 +404,26 @@ pub fn run(twin: &Twin, filtering: &Filtering, seed: u64) -> Result<Scores> {
             message: "an ensemble needs at least 2 members".into(),
         });
     }
+    if let Some(Localisation::CovarianceTapering(_)) = filtering.localisation {
+        let scheme = &filtering.scheme;
+        let refused = |message: &str| {
+            Err(Error::Scenario {
+                file: None,
+                key: "localisation".into(),
+                value: Some("covariance tapering".into()),
+                message: message.into(),
+            })
+        };
+        if !scheme.method().is_random() || scheme.method() == Method::EtkfRotated {
+            return refused("covariance tapering needs a stochastic method");
+        }
+        if !matches!(
+            scheme.inflation(),
+            Inflation::None | Inflation::Posterior(_)
+        ) {
+            return refused("covariance tapering takes posterior inflation or none");
+        }
+    }
     if let Some(alpha) = filtering.rtps.filter(|a| !(0.0..=1.0).contains(a)) {
         return Err(Error::Scenario {
             file: None,
@@ -435,8 +468,20 @@ pub fn run(twin: &Twin, filtering: &Filtering, seed: u64) -> Result<Scores> {
             .collect();
         let forecast = filtering.rtps.map(|_| members.states.clone());
         match &filtering.localisation {
-            Some(taper) => {
+            Some(Localisation::LocalAnalysis(taper)) => {
                 runner.analyse_local(&observe, &mut members, &data, k, taper)?;
+            }
+            Some(Localisation::CovarianceTapering(taper)) => {
+                members.states = tapered(
+                    twin,
+                    filtering,
+                    &observe,
+                    &members.states,
+                    &data,
+                    taper,
+                    seed,
+                    k,
+                )?;
             }
             None => {
                 runner.analyse(&observe, &mut members, &data, k)?;
@@ -468,6 +513,59 @@ pub fn run(twin: &Twin, filtering: &Filtering, seed: u64) -> Result<Scores> {
 fn batch(series: &[f64], b: usize) -> &[f64] {
     let n = series.len();
     &series[b * n / BATCHES..(b + 1) * n / BATCHES]
+}
+
+/// The stochastic EnKF with covariance tapering of analysis `k`, then the
+/// scheme's posterior inflation.
+#[allow(clippy::too_many_arguments)]
+fn tapered(
+    twin: &Twin,
+    filtering: &Filtering,
+    observe: &ObservedComponents,
+    states: &[Vec<f64>],
+    data: &[f64],
+    taper: &GaspariCohn,
+    seed: u64,
+    k: usize,
+) -> Result<Vec<Vec<f64>>> {
+    use assim::LocalFilter;
+    let n = states.len();
+    let noise = ObservationNoise::diagonal(&vec![twin.observation_variance; data.len()])?;
+    let eps = filtering
+        .scheme
+        .perturbations(n, &noise, seed, k)
+        .unwrap_or_default();
+    let predicted = states
+        .iter()
+        .enumerate()
+        .map(|(member, z)| {
+            observe
+                .observe(z)
+                .map_err(|source| assim::Error::Observation { member, source })
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let to_observation = |c: usize, r: usize| observe.distance(&states[0], c, r);
+    let between = |r: usize, m: usize| observe.distance(&states[0], observe.indices()[r], m);
+    let mut analysis = assim::tapered_stochastic_update(
+        states,
+        &predicted,
+        data,
+        &noise,
+        &eps,
+        taper,
+        to_observation,
+        between,
+    )?;
+    if let Inflation::Posterior(l) = filtering.scheme.inflation() {
+        let len = analysis[0].len();
+        for c in 0..len {
+            let mean = analysis.iter().map(|z| z[c]).sum::<f64>() / n as f64;
+            for z in &mut analysis {
+                z[c] = mean + l * (z[c] - mean);
+            }
+        }
+    }
+    Ok(analysis)
 }
 
 /// The RMSE of the ensemble mean against `truth` and the ensemble's

@@ -3,7 +3,7 @@
 
 use assim::{GaspariCohn, Inflation, Method, Scheme};
 use experiments::Error;
-use experiments::benchmarks::{BATCHES, Filtering, Twin, run};
+use experiments::benchmarks::{BATCHES, Filtering, Localisation, Twin, run};
 
 fn filtering(method: Method, inflation: f64, n_members: usize) -> Filtering {
     Filtering {
@@ -74,12 +74,26 @@ fn every_method_tracks_the_lorenz96_truth_below_the_observation_error() {
     // (Bocquet 2011 reports about 0.2 with N = 6-7 and a radius of 4).
     let letkf = Filtering {
         n_members: 8,
-        localisation: Some(GaspariCohn::new(1.82 * 4.0).unwrap()),
+        localisation: Some(Localisation::LocalAnalysis(
+            GaspariCohn::new(1.82 * 4.0).unwrap(),
+        )),
         ..filtering(Method::EtkfRotated, 1.04, 8)
     };
     let local = run(&twin, &letkf, 1).unwrap();
     assert!(local.rmse.mean < 0.3, "{:?}", local.rmse);
     let global = run(&twin, &filtering(Method::EtkfRotated, 1.04, 8), 1).unwrap();
+    assert!(global.rmse.mean > 1.0, "{:?}", global.rmse);
+    // Covariance tapering rescues the stochastic EnKF at N = 16, where
+    // the global one diverges.
+    let tapered = Filtering {
+        localisation: Some(Localisation::CovarianceTapering(
+            GaspariCohn::new(1.82 * 4.0).unwrap(),
+        )),
+        ..filtering(Method::Stochastic, 1.04, 16)
+    };
+    let tapered = run(&twin, &tapered, 1).unwrap();
+    assert!(tapered.rmse.mean < 0.35, "{:?}", tapered.rmse);
+    let global = run(&twin, &filtering(Method::Stochastic, 1.04, 16), 1).unwrap();
     assert!(global.rmse.mean > 1.0, "{:?}", global.rmse);
 }
 
@@ -128,4 +142,11 @@ fn bad_settings_are_refused_by_name() {
         ..filtering(Method::Etkf, 1.0, 5)
     };
     assert_eq!(key(run(&twin, &bad_rtps, 0)), "rtps");
+    let tapered_etkf = Filtering {
+        localisation: Some(Localisation::CovarianceTapering(
+            GaspariCohn::new(2.0).unwrap(),
+        )),
+        ..filtering(Method::Etkf, 1.0, 5)
+    };
+    assert_eq!(key(run(&twin, &tapered_etkf, 0)), "localisation");
 }

@@ -6,7 +6,9 @@
 //!
 //! Lorenz-96 is also analysed locally (LETKF with the ETKF; local analyses
 //! of every other method), with the Gaspari–Cohn taper DAPPER's
-//! `loc_rad = 4` gives (half-width `1.82 × 4` sites).
+//! `loc_rad = 4` gives (half-width `1.82 × 4` sites), the LETKF over
+//! `loc_rad` from 1 to 16, and the stochastic EnKF with covariance
+//! tapering by the same taper.
 //!
 //! `da-benchmarks.csv` has one row per (system, method, `N`, inflation,
 //! `loc_rad`, `inf` for a global analysis):
@@ -26,7 +28,7 @@
 use std::time::Instant;
 
 use assim::{GaspariCohn, Inflation, Method, Scheme};
-use experiments::benchmarks::{Filtering, Scores, System, Twin, run as run_twin};
+use experiments::benchmarks::{Filtering, Localisation, Scores, System, Twin, run as run_twin};
 use serde_json::{Value, json};
 
 use crate::plot::{self, LineChart, Panel, Scale, Series};
@@ -43,6 +45,9 @@ struct Case {
     /// DAPPER's localisation radius `loc_rad` (a Gaspari–Cohn half-width
     /// of `DAPPER_GC * loc_rad` sites); a global analysis if `None`.
     loc_rad: Option<f64>,
+    /// Covariance tapering (the stochastic methods) instead of local
+    /// analyses, with the same taper.
+    tapering: bool,
 }
 
 /// DAPPER 1.7's Gaspari–Cohn half-width per unit of `loc_rad`.
@@ -83,6 +88,7 @@ fn reference(system: &System, case: &Case) -> Option<f64> {
                     n_members,
                     inflation,
                     loc_rad,
+                    tapering: false,
                 }
         })
         .map(|&(.., score)| score)
@@ -90,7 +96,8 @@ fn reference(system: &System, case: &Case) -> Option<f64> {
 
 /// The grid of rows for one system: every method at every size and
 /// inflation (globally; for Lorenz-96 also localised with `loc_rad = 4` at
-/// smaller sizes), then DAPPER's documented set-ups not already in it.
+/// smaller sizes, and the LETKF over the radius), then DAPPER's documented
+/// set-ups not already in it.
 fn cases(system: &System, quick: bool) -> Vec<Case> {
     let (sizes, inflations): (&[usize], &[f64]) = match (system, quick) {
         (System::Lorenz63, true) => (&[10], &[1.04]),
@@ -113,6 +120,33 @@ fn cases(system: &System, quick: bool) -> Vec<Case> {
                         n_members,
                         inflation,
                         loc_rad,
+                        tapering: false,
+                    });
+                }
+            }
+        }
+    }
+    // The localisation radius: the LETKF at N = 10, inflation 1.04.
+    if matches!(system, System::Lorenz96 { .. }) && !quick {
+        for loc_rad in [1.0, 2.0, 8.0, 16.0] {
+            cases.push(Case {
+                method: Method::EtkfRotated,
+                n_members: 10,
+                inflation: 1.04,
+                loc_rad: Some(loc_rad),
+                tapering: false,
+            });
+        }
+        // Covariance tapering for the stochastic EnKF.
+        for method in [Method::Stochastic, Method::CentredStochastic] {
+            for n_members in [10, 16, 20] {
+                for inflation in [1.02, 1.04, 1.06] {
+                    cases.push(Case {
+                        method,
+                        n_members,
+                        inflation,
+                        loc_rad: Some(4.0),
+                        tapering: true,
                     });
                 }
             }
@@ -124,6 +158,7 @@ fn cases(system: &System, quick: bool) -> Vec<Case> {
             n_members,
             inflation,
             loc_rad,
+            tapering: false,
         };
         if !cases.contains(&case) {
             cases.push(case);
@@ -161,6 +196,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         "n_members",
         "inflation",
         "loc_rad",
+        "localisation",
         "rmse",
         "rmse_lower90",
         "rmse_upper90",
@@ -180,7 +216,13 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             n_members: case.n_members,
             localisation: case
                 .loc_rad
-                .map(|r| GaspariCohn::new(DAPPER_GC * r))
+                .map(|r| {
+                    GaspariCohn::new(DAPPER_GC * r).map(if case.tapering {
+                        Localisation::CovarianceTapering
+                    } else {
+                        Localisation::LocalAnalysis
+                    })
+                })
                 .transpose()?,
         };
         let started = Instant::now();
@@ -194,6 +236,11 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             Cell::Num(case.n_members as f64),
             Cell::Num(case.inflation),
             Cell::Num(case.loc_rad.unwrap_or(f64::INFINITY)),
+            Cell::Text(match (case.loc_rad, case.tapering) {
+                (None, _) => "none",
+                (Some(_), false) => "local-analysis",
+                (Some(_), true) => "covariance-tapering",
+            }),
             Cell::Num(scores.rmse.mean),
             Cell::Num(scores.rmse.lower),
             Cell::Num(scores.rmse.upper),
@@ -214,7 +261,8 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
 type Row = (System, Case, Scores, Option<f64>, f64);
 
 /// One panel per system: the lowest RMSE over the inflations against `N`,
-/// one line per method.
+/// one line per method (global and local); and the LETKF's RMSE against
+/// the localisation radius.
 fn draw(ctx: &Context, twins: &[Twin], rows: &[Row]) -> Result<(), Error> {
     let panels = twins
         .iter()
@@ -225,7 +273,10 @@ fn draw(ctx: &Context, twins: &[Twin], rows: &[Row]) -> Result<(), Error> {
             let series = kinds
                 .filter_map(|(method, loc_rad)| {
                     let same = |r: &&Row| {
-                        r.0 == twin.system && r.1.method == method && r.1.loc_rad == loc_rad
+                        r.0 == twin.system
+                            && r.1.method == method
+                            && r.1.loc_rad == loc_rad
+                            && !r.1.tapering
                     };
                     let mut sizes: Vec<usize> =
                         rows.iter().filter(same).map(|r| r.1.n_members).collect();
@@ -267,6 +318,34 @@ fn draw(ctx: &Context, twins: &[Twin], rows: &[Row]) -> Result<(), Error> {
             }
         })
         .collect::<Vec<_>>();
+    let mut panels = panels;
+    // The LETKF over the localisation radius (full runs only).
+    let radius: Vec<(f64, f64)> = rows
+        .iter()
+        .filter(|r| {
+            r.1.method == Method::EtkfRotated && r.1.n_members == 10 && r.1.inflation == 1.04
+        })
+        .filter(|r| !r.1.tapering)
+        .filter_map(|r| r.1.loc_rad.map(|l| (l, r.2.rmse.mean)))
+        .collect();
+    if radius.len() > 2 {
+        let mut points = radius;
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        panels.push(Panel {
+            chart: LineChart {
+                title: "lorenz96: LETKF (rotated), N = 10, inflation 1.04".into(),
+                x_label: "DAPPER's loc_rad (Gaspari-Cohn half-width 1.82 loc_rad sites)".into(),
+                y_label: "time-averaged analysis RMSE".into(),
+                series: vec![Series {
+                    label: "etkf-rotated, local".into(),
+                    points,
+                }],
+            },
+            x_scale: Scale::Log10,
+            y_scale: Scale::Log10,
+            references: Vec::new(),
+        });
+    }
     plot::line_panels(ctx.storage(), &ctx.svg_path(), &panels, 2)
 }
 
@@ -290,6 +369,7 @@ fn outcome(twins: &[Twin], rows: &[Row]) -> Outcome {
             "n_members": r.1.n_members,
             "posterior_inflation": r.1.inflation,
             "dapper_loc_rad": r.1.loc_rad,
+            "covariance_tapering": r.1.tapering,
             "rmse": r.2.rmse.mean,
             "rmse_90": [r.2.rmse.lower, r.2.rmse.upper],
             "spread": r.2.spread.mean,
@@ -312,6 +392,7 @@ fn outcome(twins: &[Twin], rows: &[Row]) -> Outcome {
                 "n_members": r.1.n_members,
                 "posterior_inflation": r.1.inflation,
                 "dapper_loc_rad": r.1.loc_rad,
+                "covariance_tapering": r.1.tapering,
                 "wall_time_per_cycle_us": r.4 * 1e6,
             })
         })
