@@ -260,18 +260,17 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
 
 type Row = (System, Case, Scores, Option<f64>, f64);
 
-/// One panel per system: the lowest RMSE over the inflations against `N`,
-/// one line per method (global and local); and the LETKF's RMSE against
-/// the localisation radius.
+/// A panel per system and kind of analysis (global; local with
+/// `loc_rad = 4`): the lowest RMSE over the inflations against `N`, one
+/// line per method; and the LETKF's RMSE against the localisation radius.
 fn draw(ctx: &Context, twins: &[Twin], rows: &[Row]) -> Result<(), Error> {
     let panels = twins
         .iter()
-        .map(|twin| {
-            let kinds = Method::ALL
+        .flat_map(|twin| [(twin, None), (twin, Some(4.0))])
+        .filter_map(|(twin, loc_rad)| {
+            let series: Vec<Series> = Method::ALL
                 .iter()
-                .flat_map(|&m| [(m, None), (m, Some(4.0))]);
-            let series = kinds
-                .filter_map(|(method, loc_rad)| {
+                .filter_map(|&method| {
                     let same = |r: &&Row| {
                         r.0 == twin.system
                             && r.1.method == method
@@ -294,17 +293,20 @@ fn draw(ctx: &Context, twins: &[Twin], rows: &[Row]) -> Result<(), Error> {
                             (n as f64, best)
                         })
                         .collect();
-                    let label = match loc_rad {
-                        None => method.name().to_string(),
-                        Some(r) => format!("{}, local (loc_rad {r})", method.name()),
-                    };
-                    (!points.is_empty()).then_some(Series { label, points })
+                    (!points.is_empty()).then(|| Series {
+                        label: method.name().to_string(),
+                        points,
+                    })
                 })
                 .collect();
-            Panel {
+            let how = match loc_rad {
+                None => "global".to_string(),
+                Some(r) => format!("local, loc_rad {r}"),
+            };
+            (!series.is_empty()).then(|| Panel {
                 chart: LineChart {
                     title: format!(
-                        "{}: lowest analysis RMSE over the inflations (obs. error {:.2})",
+                        "{} ({how}): best over inflations; obs. error {:.2}",
                         twin.system.name(),
                         twin.observation_variance.sqrt()
                     ),
@@ -315,7 +317,7 @@ fn draw(ctx: &Context, twins: &[Twin], rows: &[Row]) -> Result<(), Error> {
                 x_scale: Scale::Linear,
                 y_scale: Scale::Log10,
                 references: Vec::new(),
-            }
+            })
         })
         .collect::<Vec<_>>();
     let mut panels = panels;

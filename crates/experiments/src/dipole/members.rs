@@ -193,16 +193,82 @@ impl AssimFilter<FlowState> for VicFilter {
                 coefficients,
             )?,
         };
-        Ok(forecast
-            .iter()
-            .zip(analysed)
-            .map(|(s, particles)| FlowState {
-                particles,
-                time: s.time,
-                steps: s.steps,
-            })
-            .collect())
+        Ok(with_particles(forecast, analysed))
     }
+}
+
+/// Remesh-LETKF (locations: the nodes of the remeshing grid) and
+/// Part-LETKF (each member's particles) with the runner's scheme; the
+/// distance from a location to observation `k` (the velocity component
+/// `k % 2` at point `k / 2`) is the Euclidean one in the box.
+impl assim::LocalFilter<FlowState> for VicFilter {
+    fn shared_locations(&self) -> bool {
+        self.remesh_eps_omega.is_some()
+    }
+
+    fn n_locations(&self, state: &FlowState) -> usize {
+        match self.remesh_eps_omega {
+            Some(_) => self.grid.remesh_grid().node_count(),
+            None => state.particles.len(),
+        }
+    }
+
+    fn distance(&self, state: &FlowState, location: usize, observation: usize) -> f64 {
+        let x = match self.remesh_eps_omega {
+            Some(_) => self.grid.remesh_grid().node_position(location),
+            None => state.particles.position(location),
+        };
+        let d = self
+            .grid
+            .domain()
+            .particle_domain()
+            .displacement(&x, &self.points[observation / 2]);
+        d[0].hypot(d[1])
+    }
+
+    fn update_local(
+        &self,
+        forecast: &[FlowState],
+        coefficients: &[assim::LocalCoefficients],
+    ) -> assim::Result<Vec<FlowState>> {
+        let particles: Vec<_> = forecast.iter().map(|s| s.particles.clone()).collect();
+        let analysed = match (self.remesh_eps_omega, coefficients) {
+            (Some(eps_omega), [local]) => {
+                assim::remesh_update_local(&particles, self.grid.remesh_grid(), local, eps_omega)?
+            }
+            (Some(_), _) => {
+                return Err(assim::Error::MemberCount {
+                    what: "local coefficients of the grid's nodes (one set expected)",
+                    expected: 1,
+                    found: coefficients.len(),
+                });
+            }
+            (None, _) => assim::part_update_local(
+                &particles,
+                self.grid.domain().particle_domain(),
+                self.width,
+                PART_TOLERANCE,
+                coefficients,
+            )?,
+        };
+        Ok(with_particles(forecast, analysed))
+    }
+}
+
+/// The forecast states with analysed particles.
+fn with_particles(
+    forecast: &[FlowState],
+    analysed: Vec<particle_core::ParticleSet<2>>,
+) -> Vec<FlowState> {
+    forecast
+        .iter()
+        .zip(analysed)
+        .map(|(s, particles)| FlowState {
+            particles,
+            time: s.time,
+            steps: s.steps,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -242,5 +308,70 @@ mod tests {
         assert_eq!(state, before, "nothing was stepped");
         member.forecast(&mut state, &[], 2.0 * dt).unwrap();
         assert_eq!(state.steps, 2);
+    }
+
+    /// Remesh- and Part-LETKF on four quick dipole members: with the same
+    /// `F` at every location they are the global updates bit for bit, and
+    /// the runner's local analysis changes the members and stays finite.
+    #[test]
+    fn the_local_updates_of_the_dipole_members() {
+        use assim::{
+            EnsembleRunner, GaspariCohn, LocalCoefficients, LocalFilter, Members, Method,
+            ObservationNoise, Scheme,
+        };
+        let scenario = DipoleBox::quick();
+        let states: Vec<FlowState> = (0..4)
+            .map(|i| {
+                let mut member = scenario;
+                member.dipole.radius *= 1.0 + 0.05 * i as f64;
+                member.start().unwrap().1
+            })
+            .collect();
+        let (vic, _) = scenario.start().unwrap();
+        let points = vec![[1.0, 1.0], [1.6, 1.5], [2.2, 2.0]];
+        for remesh in [true, false] {
+            let filter = if remesh {
+                VicFilter::remesh_enkf(points.clone(), vic.grid().clone(), *vic.config(), 1e-4)
+            } else {
+                VicFilter::part_enkf(points.clone(), vic.grid().clone(), *vic.config())
+            }
+            .unwrap();
+            let predicted: Vec<Vec<f64>> =
+                states.iter().map(|s| filter.predict(s).unwrap()).collect();
+            let noise = ObservationNoise::diagonal(&[1e-4; 6]).unwrap();
+            let scheme = Scheme::new(Method::Etkf);
+            let f = scheme
+                .coefficients(&predicted, &[0.0; 6], &noise, 1, 0)
+                .unwrap();
+            let same: Vec<LocalCoefficients> = if remesh {
+                vec![
+                    LocalCoefficients::new(vec![f.clone(); filter.n_locations(&states[0])])
+                        .unwrap(),
+                ]
+            } else {
+                states
+                    .iter()
+                    .map(|s| LocalCoefficients::new(vec![f.clone(); s.particles.len()]).unwrap())
+                    .collect()
+            };
+            assert_eq!(
+                filter.update_local(&states, &same).unwrap(),
+                filter.update(&states, &f).unwrap()
+            );
+            let runner = EnsembleRunner::new(1, noise).with_scheme(scheme);
+            let mut members = Members::new(states.clone(), vec![Vec::new(); 4]).unwrap();
+            let taper = GaspariCohn::new(0.5).unwrap();
+            runner
+                .analyse_local(&filter, &mut members, &[0.0; 6], 0, &taper)
+                .unwrap();
+            assert_ne!(members.states, states);
+            assert!(
+                members.states.iter().all(|s| s
+                    .particles
+                    .strengths()
+                    .iter()
+                    .all(|g| g.is_finite()))
+            );
+        }
     }
 }
