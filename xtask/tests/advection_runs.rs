@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("xtask-advection-{name}-{}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
@@ -23,22 +25,12 @@ fn xtask(out: &Path) -> Command {
     cmd
 }
 
-/// A pseudo-random delay in `0..max`, printed so that a failure can be
-/// replayed (`KILL_AFTER_MS=k`).
-#[allow(clippy::print_stderr, reason = "the pick of a failed run replays it")]
+/// A pseudo-random delay in `0..max`, replayable (`KILL_AFTER_MS=k`).
 fn pick(max: Duration) -> Duration {
-    let ms = std::env::var("KILL_AFTER_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos();
-            u64::from(nanos ^ std::process::id()) % max.as_millis().max(1) as u64
-        });
-    eprintln!("KILL_AFTER_MS={ms}");
-    Duration::from_millis(ms)
+    Duration::from_millis(common::replayable_pick(
+        "KILL_AFTER_MS",
+        max.as_millis() as u64,
+    ))
 }
 
 #[test]

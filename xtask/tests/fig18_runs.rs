@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use xtask::reproduce::{self, Error, Request};
 
+mod common;
+
 /// The quick scenario cut to 6 members and 4 analyses (a few seconds).
 fn scenario(dir: &Path) -> PathBuf {
     small_scenario(dir, 6, 4)
@@ -357,23 +359,9 @@ fn a_second_run_into_a_held_directory_is_refused_and_a_killed_holder_leaves_no_l
     reproduce::run(&["fig18".into()], &request(out.clone(), config)).unwrap();
 }
 
-/// A pseudo-random pick in `0..n`, printed so that a failure can be
-/// replayed (`KILL_AT=k`).
-#[allow(clippy::print_stderr, reason = "the pick of a failed run replays it")]
+/// A pseudo-random pick in `0..n`, replayable (`KILL_AT=k`).
 fn pick(n: usize) -> usize {
-    let k = std::env::var("KILL_AT")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos();
-            nanos as usize ^ std::process::id() as usize
-        })
-        % n;
-    eprintln!("KILL_AT={k}");
-    k
+    common::replayable_pick("KILL_AT", n as u64) as usize
 }
 
 /// Run `id` in a child process (the binary) and `kill -9` it as soon as

@@ -134,14 +134,6 @@ impl Method {
     pub fn from_name(name: &str) -> Option<Method> {
         Method::ALL.into_iter().find(|m| m.name() == name)
     }
-
-    /// Whether the method draws random numbers at each analysis.
-    pub fn is_random(self) -> bool {
-        matches!(
-            self,
-            Method::Stochastic | Method::CentredStochastic | Method::EtkfRotated
-        )
-    }
 }
 
 /// Inflation of the ensemble's anomalies at each analysis; see the module

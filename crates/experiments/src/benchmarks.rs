@@ -414,7 +414,10 @@ pub fn run(twin: &Twin, filtering: &Filtering, seed: u64) -> Result<Scores> {
                 message: message.into(),
             })
         };
-        if !scheme.method().is_random() || scheme.method() == Method::EtkfRotated {
+        if !matches!(
+            scheme.method(),
+            Method::Stochastic | Method::CentredStochastic
+        ) {
             return refused("covariance tapering needs a stochastic method");
         }
         if !matches!(
