@@ -47,7 +47,8 @@
 //!   [`EnsembleRunner::analyse_local`]; for particle members
 //!   [`remesh_update_local`] (a transform per grid node, Remesh-LETKF) and
 //!   [`part_update_local`] (per particle of each member, Part-LETKF), which
-//!   the 1D [`RemeshEnkf`] and [`PartEnkf`] use as [`LocalFilter`]s.
+//!   the 1D [`RemeshEnkf`] and [`PartEnkf`] use as [`LocalFilter`]s, and
+//!   [`part_update_nodal`] (Part-LETKF with the grid nodes' transforms).
 //! * [`models`] — Lorenz-63 and Lorenz-96 (RK4) as [`ForecastModel`]s and
 //!   [`models::ObservedComponents`], the standard test-beds of data
 //!   assimilation.
@@ -129,7 +130,9 @@ pub use filters::{ExtendAndPad, GridEnkf, PartEnkf, ParticleObservations, Remesh
 pub use finite_difference::FiniteDifference1d;
 pub use localisation::{GaspariCohn, LocalCoefficients, tapered_stochastic_update};
 pub use observation::PointObservations;
-pub use particle_filters::{part_update, part_update_local, remesh_update, remesh_update_local};
+pub use particle_filters::{
+    part_update, part_update_local, part_update_nodal, remesh_update, remesh_update_local,
+};
 pub use schemes::{Inflation, Method, Scheme, relax_to_prior_spread};
 
 /// The crate README's example, compiled and run as a doctest.

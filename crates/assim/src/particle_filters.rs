@@ -18,7 +18,9 @@
 //! [`remesh_update_local`] and [`part_update_local`] are the same updates
 //! with local analyses ([`crate::localisation`]): a transform per grid node
 //! (Remesh-LETKF with the ETKF) or per particle of each member
-//! (Part-LETKF).
+//! (Part-LETKF); [`part_update_nodal`] is Part-LETKF with the transforms of
+//! the grid's nodes, each particle taking its nearest node's (`N` times
+//! fewer local analyses, and their memory, than one per particle).
 //!
 //! Both are linear in the members' strengths. Members are processed in
 //! parallel; every member's result depends on the inputs only, so results
@@ -162,6 +164,52 @@ pub fn part_update_local<const D: usize>(
     }
     part_with(members, domain, eps, tolerance, |i, j, p| {
         let f = local[i].get(p).map_or(0.0, |f| f.get(j, i));
+        f + if i == j { 1.0 } else { 0.0 }
+    })
+}
+
+/// Part-EnKF with the local analyses of a grid's nodes: as
+/// [`part_update_local`], member `i`'s particle `p` taken with the
+/// coefficients of the node of `grid` nearest to it
+/// ([`RemeshGrid::nearest_node`]; `local`: one location per node, in node
+/// order). The local analyses are then shared by all members, `N_nodes`
+/// of them instead of one per particle of every member, and so is the
+/// memory of their `N x N` coefficients: the weight interpolation of the
+/// LETKF (Yang et al. 2009) with the nearest node, accurate when the
+/// taper varies little over a grid cell.
+///
+/// # Errors
+/// As [`part_update`]; [`Error::LengthMismatch`] if `local` does not have
+/// one location per node; [`Error::Member`] naming a member with a
+/// particle at a non-finite position.
+pub fn part_update_nodal<const D: usize>(
+    members: &[ParticleSet<D>],
+    domain: Domain<D>,
+    eps: Width,
+    tolerance: f64,
+    grid: &RemeshGrid<D>,
+    local: &LocalCoefficients,
+) -> Result<Vec<ParticleSet<D>>> {
+    if local.len() != grid.node_count() {
+        return Err(Error::LengthMismatch {
+            what: "local coefficients (one location per grid node)",
+            expected: grid.node_count(),
+            found: local.len(),
+        });
+    }
+    check_members(members.len(), local.n_members())?;
+    let nodes: Vec<Vec<usize>> = members
+        .par_iter()
+        .enumerate()
+        .map(|(member, particles)| {
+            (0..particles.len())
+                .map(|p| grid.nearest_node(particles.position(p)))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|source| Error::Member { member, source })
+        })
+        .collect::<Result<_>>()?;
+    part_with(members, domain, eps, tolerance, |i, j, p| {
+        let f = local.get(nodes[i][p]).map_or(0.0, |f| f.get(j, i));
         f + if i == j { 1.0 } else { 0.0 }
     })
 }

@@ -153,6 +153,17 @@ pub enum Inflation {
 }
 
 impl Inflation {
+    /// Its kind and factor (or weight): `("prior", λ)`, `("posterior",
+    /// λ)`, `("rtpp", α)`; `None` without inflation.
+    pub fn kind_and_value(self) -> Option<(&'static str, f64)> {
+        match self {
+            Inflation::None => None,
+            Inflation::Prior(l) => Some(("prior", l)),
+            Inflation::Posterior(l) => Some(("posterior", l)),
+            Inflation::Rtpp(a) => Some(("rtpp", a)),
+        }
+    }
+
     fn check(self) -> Result<()> {
         let bad = |name, value, allowed| {
             Err(Error::Setting {

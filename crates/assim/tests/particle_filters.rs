@@ -185,6 +185,56 @@ fn local_updates_with_one_f_everywhere_are_the_global_updates() {
     assert!(part_update_local(&members, domain, eps, 1e-12, &local[..3]).is_err());
 }
 
+/// Part-LETKF with the grid nodes' transforms is Part-LETKF with, at every
+/// particle, the transform of the node nearest to it (found here by a
+/// brute-force search round the period), bit for bit.
+#[test]
+fn nodal_part_update_takes_each_particles_nearest_node() {
+    use assim::{LocalCoefficients, part_update_local, part_update_nodal};
+    let n = 4;
+    let members = members(n);
+    let domain = Domain::periodic(8.0).unwrap();
+    let grid = RemeshGrid::new(domain, 0.4).unwrap();
+    let predicted: Vec<Vec<f64>> = (0..n)
+        .map(|i| vec![i as f64, (i as f64).sin(), 0.5 * (i * i) as f64])
+        .collect();
+    let noise = ObservationNoise::diagonal(&[0.3, 0.2, 0.5]).unwrap();
+    let eps: Vec<Vec<f64>> = (0..n).map(|i| vec![0.1 * i as f64, -0.05, 0.02]).collect();
+    let per_node: Vec<assim::Coefficients> = (0..grid.node_count())
+        .map(|node| {
+            let data = [2.0 + 0.3 * node as f64, 0.3, 1.0 - 0.1 * node as f64];
+            coefficients(&predicted, &data, &eps, &noise).unwrap()
+        })
+        .collect();
+    let nearest = |x: f64| {
+        let gap = |node: usize| {
+            let d = (grid.node_position(node)[0] - x).abs();
+            d.min(8.0 - d)
+        };
+        (0..grid.node_count())
+            .min_by(|&a, &b| gap(a).total_cmp(&gap(b)))
+            .unwrap()
+    };
+    let per_particle: Vec<LocalCoefficients> = members
+        .iter()
+        .map(|m| {
+            let f = (0..m.len())
+                .map(|p| per_node[nearest(m.position(p)[0])].clone())
+                .collect();
+            LocalCoefficients::new(f).unwrap()
+        })
+        .collect();
+    let eps = Width::new(0.2).unwrap();
+    let nodal = LocalCoefficients::new(per_node).unwrap();
+    assert_eq!(
+        part_update_nodal(&members, domain, eps, 1e-12, &grid, &nodal).unwrap(),
+        part_update_local(&members, domain, eps, 1e-12, &per_particle).unwrap()
+    );
+    // A location per node, no fewer.
+    let short = LocalCoefficients::new(vec![gain(n); 3]).unwrap();
+    assert!(part_update_nodal(&members, domain, eps, 1e-12, &grid, &short).is_err());
+}
+
 /// Part-LETKF through the runner: member `i`'s particle `p` is analysed
 /// with the ETKF of the observations near `x_p` (tapered), computed here
 /// one particle at a time with the global scheme on the restricted data,

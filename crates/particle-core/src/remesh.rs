@@ -249,6 +249,36 @@ impl<const D: usize> RemeshGrid<D> {
         })
     }
 
+    /// The index of the node nearest to `x` (a periodic axis wraps; a
+    /// wall or free axis takes its last node for a point beyond it), as
+    /// [`RemeshGrid::node_position`] counts them.
+    ///
+    /// # Errors
+    /// [`Error::NonFinitePoint`] (as point 0) for a NaN or infinite
+    /// coordinate.
+    pub fn nearest_node(&self, x: [f64; D]) -> Result<usize> {
+        let mut index = 0;
+        let mut stride = 1;
+        for (axis, (nodes, value)) in self.axes.iter().zip(x).enumerate() {
+            if !value.is_finite() {
+                return Err(Error::NonFinitePoint {
+                    index: 0,
+                    axis,
+                    value,
+                });
+            }
+            let i = (value / self.spacing()).round() as i64 - nodes.first();
+            let count = nodes.count() as i64;
+            let i = match nodes {
+                Nodes::Periodic { .. } => i.rem_euclid(count),
+                Nodes::Walls { .. } | Nodes::Free { .. } => i.clamp(0, count - 1),
+            };
+            index += i as usize * stride;
+            stride *= nodes.count();
+        }
+        Ok(index)
+    }
+
     /// Distance in storage between neighbours along each axis (axis 0
     /// fastest).
     fn strides(&self) -> [usize; D] {

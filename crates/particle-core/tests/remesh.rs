@@ -565,3 +565,58 @@ fn sample_many_stops_at_the_first_bad_point_of_a_pair() {
         assert_eq!(out[p], grid.sample([&u, &v], [xs[p], ys[p]]).unwrap());
     }
 }
+
+/// The nearest node by brute force: the node of least distance, a periodic
+/// axis measured round the period.
+fn nearest_node_naive(grid: &RemeshGrid<2>, x: [f64; 2], period: Option<f64>) -> usize {
+    let gap = |a: f64, b: f64| {
+        let d = (a - b).abs();
+        period.map_or(d, |l| d.min(l - d))
+    };
+    (0..grid.node_count())
+        .min_by(|&i, &j| {
+            let d = |n: usize| {
+                let p = grid.node_position(n);
+                gap(p[0], x[0]).hypot(gap(p[1], x[1]))
+            };
+            d(i).total_cmp(&d(j))
+        })
+        .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// `nearest_node` against the brute-force search over all nodes, in a
+    /// box with walls and on a periodic square (points off the half-way
+    /// lines between nodes, where both are nearest).
+    #[test]
+    fn nearest_node_matches_the_brute_force_search(
+        x in 0.0..1.0f64, y in 0.0..1.0f64, cells in 4usize..20, walls in any::<bool>(),
+    ) {
+        let l = 1.0 / cells as f64;
+        let off_middle = |v: f64| ((v / l).fract() - 0.5).abs() > 1e-9;
+        prop_assume!(off_middle(x) && off_middle(y));
+        let (domain, period) = if walls {
+            (Domain::walls(1.0).unwrap(), None)
+        } else {
+            (Domain::periodic(1.0).unwrap(), Some(1.0))
+        };
+        let grid = RemeshGrid::new(domain, l / 2.0).unwrap();
+        prop_assert_eq!(grid.nearest_node([x, y]).unwrap(), nearest_node_naive(&grid, [x, y], period));
+    }
+}
+
+#[test]
+fn nearest_node_refuses_a_non_finite_point() {
+    let grid = RemeshGrid::new(Domain::walls(1.0).unwrap(), 1.0 / 32.0).unwrap();
+    assert!(matches!(
+        grid.nearest_node([0.5, f64::NAN]),
+        Err(Error::NonFinitePoint { axis: 1, .. })
+    ));
+    let free = ParticleSet::<1>::new([vec![0.3, 2.0]], vec![1.0; 2], vec![0.1; 2]).unwrap();
+    let grid = RemeshGrid::covering(Domain::free(), 0.05, &free).unwrap();
+    // Beyond the free range: its last node.
+    assert_eq!(grid.nearest_node([50.0]).unwrap(), grid.node_count() - 1);
+    assert_eq!(grid.node_position(grid.nearest_node([1.0]).unwrap()), [1.0]);
+}

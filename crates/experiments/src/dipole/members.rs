@@ -197,27 +197,26 @@ impl AssimFilter<FlowState> for VicFilter {
     }
 }
 
-/// Remesh-LETKF (locations: the nodes of the remeshing grid) and
-/// Part-LETKF (each member's particles) with the runner's scheme; the
-/// distance from a location to observation `k` (the velocity component
-/// `k % 2` at point `k / 2`) is the Euclidean one in the box.
+/// Remesh-LETKF and Part-LETKF with the runner's scheme, both with one
+/// local analysis per node of the remeshing grid (a `128^2` grid at the
+/// paper's `d_p`): Remesh-LETKF analyses each node's values with its own
+/// transform, Part-LETKF each member's particle with the transform of the
+/// node nearest to it ([`assim::part_update_nodal`]; one analysis per
+/// particle of every member would need `N^2` coefficients per particle,
+/// 10 GB at `N = 32`). The distance from a node to observation `k` (the
+/// velocity component `k % 2` at point `k / 2`) is the Euclidean one in
+/// the box.
 impl assim::LocalFilter<FlowState> for VicFilter {
     fn shared_locations(&self) -> bool {
-        self.remesh_eps_omega.is_some()
+        true
     }
 
-    fn n_locations(&self, state: &FlowState) -> usize {
-        match self.remesh_eps_omega {
-            Some(_) => self.grid.remesh_grid().node_count(),
-            None => state.particles.len(),
-        }
+    fn n_locations(&self, _state: &FlowState) -> usize {
+        self.grid.remesh_grid().node_count()
     }
 
-    fn distance(&self, state: &FlowState, location: usize, observation: usize) -> f64 {
-        let x = match self.remesh_eps_omega {
-            Some(_) => self.grid.remesh_grid().node_position(location),
-            None => state.particles.position(location),
-        };
+    fn distance(&self, _state: &FlowState, location: usize, observation: usize) -> f64 {
+        let x = self.grid.remesh_grid().node_position(location);
         let d = self
             .grid
             .domain()
@@ -231,24 +230,24 @@ impl assim::LocalFilter<FlowState> for VicFilter {
         forecast: &[FlowState],
         coefficients: &[assim::LocalCoefficients],
     ) -> assim::Result<Vec<FlowState>> {
+        let [local] = coefficients else {
+            return Err(assim::Error::MemberCount {
+                what: "local coefficients of the grid's nodes (one set expected)",
+                expected: 1,
+                found: coefficients.len(),
+            });
+        };
         let particles: Vec<_> = forecast.iter().map(|s| s.particles.clone()).collect();
-        let analysed = match (self.remesh_eps_omega, coefficients) {
-            (Some(eps_omega), [local]) => {
-                assim::remesh_update_local(&particles, self.grid.remesh_grid(), local, eps_omega)?
-            }
-            (Some(_), _) => {
-                return Err(assim::Error::MemberCount {
-                    what: "local coefficients of the grid's nodes (one set expected)",
-                    expected: 1,
-                    found: coefficients.len(),
-                });
-            }
-            (None, _) => assim::part_update_local(
+        let grid = self.grid.remesh_grid();
+        let analysed = match self.remesh_eps_omega {
+            Some(eps_omega) => assim::remesh_update_local(&particles, grid, local, eps_omega)?,
+            None => assim::part_update_nodal(
                 &particles,
                 self.grid.domain().particle_domain(),
                 self.width,
                 PART_TOLERANCE,
-                coefficients,
+                grid,
+                local,
             )?,
         };
         Ok(with_particles(forecast, analysed))
@@ -343,17 +342,9 @@ mod tests {
             let f = scheme
                 .coefficients(&predicted, &[0.0; 6], &noise, 1, 0)
                 .unwrap();
-            let same: Vec<LocalCoefficients> = if remesh {
-                vec![
-                    LocalCoefficients::new(vec![f.clone(); filter.n_locations(&states[0])])
-                        .unwrap(),
-                ]
-            } else {
-                states
-                    .iter()
-                    .map(|s| LocalCoefficients::new(vec![f.clone(); s.particles.len()]).unwrap())
-                    .collect()
-            };
+            let same = vec![
+                LocalCoefficients::new(vec![f.clone(); filter.n_locations(&states[0])]).unwrap(),
+            ];
             assert_eq!(
                 filter.update_local(&states, &same).unwrap(),
                 filter.update(&states, &f).unwrap()

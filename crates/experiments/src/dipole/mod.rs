@@ -64,6 +64,10 @@ pub struct Setup {
     /// when 1, so that runs without intermediate outputs keep theirs.
     #[serde(skip_serializing_if = "is_one")]
     pub outputs_per_window: usize,
+    /// How the filters analyse. Left out of the [`fingerprint`] when it
+    /// is the paper's, so that the paper's runs keep theirs.
+    #[serde(skip_serializing_if = "Analysis::is_paper")]
+    pub analysis: Analysis,
 }
 
 fn is_one(n: &usize) -> bool {
@@ -85,6 +89,7 @@ impl Setup {
             sigma_obs: a.sigma_obs,
             quadrature_cells: a.quadrature_cells,
             outputs_per_window: experiment.outputs_per_window(),
+            analysis: experiment.analysis,
         }
     }
 
@@ -327,7 +332,8 @@ impl Experiment {
             .map(|&f| VicFilter::of(f, &setup.points, &rows[0][0].vic, setup.member.eps_omega))
             .collect::<Result<_, _>>()?;
         let variances = vec![setup.sigma_obs * setup.sigma_obs; 2 * setup.points.len()];
-        let runner = EnsembleRunner::new(seed, ObservationNoise::diagonal(&variances)?);
+        let runner = EnsembleRunner::new(seed, ObservationNoise::diagonal(&variances)?)
+            .with_scheme(setup.analysis.scheme);
         let mut experiment = Experiment {
             setup,
             seed,
@@ -432,9 +438,17 @@ impl Experiment {
                 .push(Row::new(filter, k + 1, time, Stage::Forecast, error, flows));
             if let Some(analysis) = &self.filters[e] {
                 let mut members = members_of(std::mem::take(flows));
-                let analysed =
-                    self.runner
-                        .analyse(analysis, &mut members, &progress.observations[k], k);
+                let data = &progress.observations[k];
+                let analysed = match &self.setup.analysis.localisation {
+                    None => self
+                        .runner
+                        .analyse(analysis, &mut members, data, k)
+                        .map(drop),
+                    Some(taper) => self
+                        .runner
+                        .analyse_local(analysis, &mut members, data, k, taper)
+                        .map(drop),
+                };
                 *flows = members.states;
                 analysed?;
                 let error = self.ensemble_error(flows, &truth_field)?;

@@ -8,7 +8,8 @@
 
 use std::f64::consts::PI;
 
-use serde::Deserialize;
+use assim::{GaspariCohn, Inflation, Method, Scheme};
+use serde::{Deserialize, Serialize};
 
 use validation::dipole_box::{DipoleBox, DipolePrior, observation_points};
 use validation::lamb_chaplygin::LambChaplygin;
@@ -35,6 +36,10 @@ pub struct DipoleScenario {
     pub prior: PriorSpec,
     /// Ensemble size, analyses, observations, error quadrature.
     pub assimilation: AssimilationSpec,
+    /// How the filters analyse (the table `[analysis]`, [`AnalysisSpec`];
+    /// absent: the paper's stochastic EnKF).
+    #[serde(default)]
+    pub analysis: Analysis,
 }
 
 /// The truth's initial dipole.
@@ -112,6 +117,183 @@ pub struct AssimilationSpec {
     pub sigma_obs: f64,
     /// Cells per side of the quadrature grid of `e_omega`.
     pub quadrature_cells: usize,
+}
+
+/// The table `[analysis]` as written: every key optional, the paper's
+/// analysis (the stochastic EnKF, global, without inflation) when all are
+/// absent. Each value is checked as it is read (the error names its key);
+/// the whole is an [`Analysis`].
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSpec {
+    /// The method, by [`Method::name`]: `stochastic` (the paper's),
+    /// `centred-stochastic`, `denkf`, `etkf`, `etkf-rotated`.
+    #[serde(default)]
+    pub method: Option<MethodName>,
+    /// Multiplicative inflation of the forecast anomalies, `lambda > 0`.
+    #[serde(default)]
+    pub prior_inflation: Option<Positive>,
+    /// Multiplicative inflation of the analysis anomalies, `lambda > 0`.
+    #[serde(default)]
+    pub posterior_inflation: Option<Positive>,
+    /// Relaxation to prior perturbations, weight in `[0, 1]`.
+    #[serde(default)]
+    pub rtpp: Option<UnitWeight>,
+    /// Local analyses, one per node of the members' remeshing grid, with
+    /// the Gaspari–Cohn taper of this half-width (observations farther
+    /// than twice it are not seen). Absent: one global analysis.
+    #[serde(default)]
+    pub localisation_half_width: Option<Positive>,
+}
+
+/// A method's name in a scenario file, checked as it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct MethodName(pub Method);
+
+impl TryFrom<String> for MethodName {
+    type Error = String;
+
+    fn try_from(name: String) -> std::result::Result<Self, String> {
+        Method::from_name(&name).map(MethodName).ok_or_else(|| {
+            let names: Vec<&str> = Method::ALL.iter().map(|m| m.name()).collect();
+            format!("{name:?} is not one of {}", names.join(", "))
+        })
+    }
+}
+
+/// A positive, finite number in a scenario file, checked as it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct Positive(pub f64);
+
+impl TryFrom<f64> for Positive {
+    type Error = String;
+
+    fn try_from(value: f64) -> std::result::Result<Self, String> {
+        if value.is_finite() && value > 0.0 {
+            Ok(Positive(value))
+        } else {
+            Err(format!("{value} must be positive and finite"))
+        }
+    }
+}
+
+/// A weight in `[0, 1]` in a scenario file, checked as it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct UnitWeight(pub f64);
+
+impl TryFrom<f64> for UnitWeight {
+    type Error = String;
+
+    fn try_from(value: f64) -> std::result::Result<Self, String> {
+        if (0.0..=1.0).contains(&value) {
+            Ok(UnitWeight(value))
+        } else {
+            Err(format!("{value} must lie in [0, 1]"))
+        }
+    }
+}
+
+/// The analysis of the experiment's filters: a scheme (method and
+/// inflation) and, for local analyses, their taper. The default is the
+/// paper's (and is left out of the [`super::fingerprint`], so that the
+/// paper's runs keep theirs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[serde(try_from = "AnalysisSpec")]
+pub struct Analysis {
+    /// Method and inflation.
+    pub scheme: Scheme,
+    /// The taper of local analyses at the remeshing grid's nodes; `None`
+    /// for one global analysis.
+    pub localisation: Option<GaspariCohn>,
+}
+
+impl Analysis {
+    /// The paper's: the stochastic EnKF, global, without inflation.
+    pub fn is_paper(&self) -> bool {
+        *self == Analysis::default()
+    }
+
+    /// A short label for files and legends: the method's name, then the
+    /// inflation and the half-width if any (`etkf`, `etkf, c = 0.5`).
+    pub fn label(&self) -> String {
+        let mut label = self.scheme.method().name().to_string();
+        if let Some((kind, value)) = self.scheme.inflation().kind_and_value() {
+            label += &format!(", {kind} {value}");
+        }
+        if let Some(taper) = self.localisation {
+            label += &format!(", c = {}", taper.half_width());
+        }
+        label
+    }
+}
+
+/// The analysis as it enters the fingerprint: method, inflation and
+/// half-width, numbers exactly.
+impl Serialize for Analysis {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Fields {
+            method: &'static str,
+            inflation: Option<(&'static str, f64)>,
+            localisation_half_width: Option<f64>,
+        }
+        Fields {
+            method: self.scheme.method().name(),
+            inflation: self.scheme.inflation().kind_and_value(),
+            localisation_half_width: self.localisation.map(|t| t.half_width()),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl TryFrom<AnalysisSpec> for Analysis {
+    type Error = String;
+
+    /// The analysis the (checked) keys describe; refused if more than one
+    /// inflation is given.
+    fn try_from(spec: AnalysisSpec) -> std::result::Result<Analysis, String> {
+        let method = spec.method.map_or(Method::Stochastic, |m| m.0);
+        let inflations = [
+            (
+                "prior_inflation",
+                spec.prior_inflation.map(|l| Inflation::Prior(l.0)),
+            ),
+            (
+                "posterior_inflation",
+                spec.posterior_inflation.map(|l| Inflation::Posterior(l.0)),
+            ),
+            ("rtpp", spec.rtpp.map(|a| Inflation::Rtpp(a.0))),
+        ];
+        let given: Vec<(&str, Inflation)> = inflations
+            .into_iter()
+            .filter_map(|(key, i)| i.map(|i| (key, i)))
+            .collect();
+        let scheme = match given.as_slice() {
+            [] => Scheme::new(method),
+            [(_, inflation)] => Scheme::new(method)
+                .with_inflation(*inflation)
+                .map_err(|e| e.to_string())?,
+            [(first, _), (second, _), ..] => {
+                return Err(format!(
+                    "give at most one inflation ({first} and {second} are both given)"
+                ));
+            }
+        };
+        let localisation = spec
+            .localisation_half_width
+            .map(|c| GaspariCohn::new(c.0).map_err(|e| e.to_string()))
+            .transpose()?;
+        Ok(Analysis {
+            scheme,
+            localisation,
+        })
+    }
 }
 
 /// The most measurements of `e_omega` per window a scenario may ask for
