@@ -33,6 +33,7 @@ fn listing_names_every_spec_id() {
     ids.push("diffusion-accuracy".into());
     // Not paper figures: the analysis schemes on Lorenz-63 and Lorenz-96.
     ids.push("da-benchmarks".into());
+    ids.push("dipole-schemes".into());
     for id in &ids {
         assert!(
             listing

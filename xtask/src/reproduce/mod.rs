@@ -15,6 +15,7 @@
 mod advection1d;
 mod da_benchmarks;
 mod diffusion_accuracy;
+mod dipole_schemes;
 mod fig1;
 mod fig10;
 mod fig11;

@@ -218,6 +218,12 @@ pub const FIGURES: &[Figure] = &[
         super::diffusion_accuracy::run,
     ),
     implemented(
+        "dipole-schemes",
+        Particle,
+        "2D dipole with ETKF and LETKF beside the paper's EnKF, N = 8, 16, 32 (not a paper figure)",
+        super::dipole_schemes::run,
+    ),
+    implemented(
         "da-benchmarks",
         Benchmarks,
         "Analysis schemes on Lorenz-63 and Lorenz-96 against DAPPER's documented scores",
