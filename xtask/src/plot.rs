@@ -2,9 +2,13 @@
 //! or as panels with linear or logarithmic axes) and heat maps with a
 //! diverging colour map, colour bar and equal axes.
 //!
-//! Text goes into the SVG as `<text>` elements, so no font library is needed
-//! at build or run time. A figure is drawn in memory and written through
-//! the run's [`Storage`], replacing the file by a rename.
+//! Text goes into the SVG as `<text>` elements; a heat map's cells as one
+//! embedded image ([`raster`]). Every figure is written twice, as
+//! `ID.svg` and, rendered from it with the system's fonts, `ID.png`. A
+//! figure is drawn in memory and written through the run's [`Storage`],
+//! replacing each file by a rename.
+
+pub(crate) mod raster;
 
 use std::path::Path;
 
@@ -60,20 +64,29 @@ fn plot_error(path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Draw an SVG of `size` pixels by `draw` and write it to `path`.
-fn svg_file(
+/// Draw an SVG of `size` pixels by `draw` (which may leave rasters to
+/// embed, [`raster`]), write it to `path` and its rendering to `path` with
+/// the extension `png`.
+pub(crate) fn svg_file(
     storage: &dyn Storage,
     path: &Path,
     size: (u32, u32),
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), Box<dyn std::error::Error>>,
+    draw: impl FnOnce(
+        &DrawingArea<SVGBackend<'_>, Shift>,
+        &mut Vec<raster::Raster>,
+    ) -> Result<(), Box<dyn std::error::Error>>,
 ) -> Result<(), Error> {
     let mut svg = String::new();
+    let mut rasters = Vec::new();
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        draw(&root).map_err(|e| plot_error(path, e))?;
+        draw(&root, &mut rasters).map_err(|e| plot_error(path, e))?;
         root.present().map_err(|e| plot_error(path, e))?;
     }
-    Ok(replace(storage, path, svg.as_bytes())?)
+    let svg = raster::embed(&svg, &rasters).map_err(|e| plot_error(path, e))?;
+    let png = raster::png_of(&svg).map_err(|e| plot_error(path, e))?;
+    replace(storage, path, svg.as_bytes())?;
+    Ok(replace(storage, &path.with_extension("png"), &png)?)
 }
 
 /// The legend box of every chart: upper right, framed, over a pale
@@ -117,7 +130,7 @@ fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
 /// [`Error::Plot`] if the backend fails; [`Error::Experiment`] naming the
 /// file if it cannot be written.
 pub fn line_chart(storage: &dyn Storage, path: &Path, chart: &LineChart) -> Result<(), Error> {
-    svg_file(storage, path, (WIDTH, HEIGHT), |root| {
+    svg_file(storage, path, (WIDTH, HEIGHT), |root, _| {
         draw_line_chart(root, chart, [Scale::Linear; 2], &[])
     })
 }
@@ -175,7 +188,7 @@ pub fn line_panels(
         storage,
         path,
         (640 * cols as u32, 480 * rows as u32),
-        |root| {
+        |root, _| {
             for (area, p) in root.split_evenly((rows, cols)).iter().zip(panels) {
                 draw_line_chart(area, &p.chart, [p.x_scale, p.y_scale], &p.references)?;
             }
@@ -328,7 +341,10 @@ pub fn diverging(s: f64) -> RGBColor {
 /// [`Error::Plot`] if the backend fails; [`Error::Experiment`] naming the
 /// file if it cannot be written.
 pub fn heatmap(storage: &dyn Storage, path: &Path, map: &Heatmap) -> Result<(), Error> {
-    svg_file(storage, path, (WIDTH, 760), |root| draw_heatmap(root, map))
+    svg_file(storage, path, (WIDTH, 760), |root, rasters| {
+        rasters.push(draw_heatmap(root, map, 0)?);
+        Ok(())
+    })
 }
 
 /// Heat maps side by side in one figure (e.g. one field at several times),
@@ -344,19 +360,24 @@ pub fn heatmap_panels(storage: &dyn Storage, path: &Path, maps: &[Heatmap]) -> R
         storage,
         path,
         (600 * cols as u32, 500 * rows as u32),
-        |root| {
-            for (area, map) in root.split_evenly((rows, cols)).iter().zip(maps) {
-                draw_heatmap(area, map)?;
+        |root, rasters| {
+            for (k, (area, map)) in root.split_evenly((rows, cols)).iter().zip(maps).enumerate() {
+                let index = u8::try_from(k)
+                    .map_err(|_| format!("{} heat maps in one figure", maps.len()))?;
+                rasters.push(draw_heatmap(area, map, index)?);
             }
             Ok(())
         },
     )
 }
 
+/// Draw `map`, its cells as raster number `index` of the figure (the
+/// image returned, to embed where the marker rectangle is drawn).
 fn draw_heatmap(
     root: &DrawingArea<SVGBackend<'_>, Shift>,
     map: &Heatmap,
-) -> Result<(), Box<dyn std::error::Error>> {
+    index: u8,
+) -> Result<raster::Raster, Box<dyn std::error::Error>> {
     root.fill(&WHITE)?;
     let titled = root.titled(&map.title, (FONT, 22))?;
     let (w, h) = titled.dim_in_pixel();
@@ -399,22 +420,18 @@ fn draw_heatmap(
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 18))
         .draw()?;
+    // The cells, one pixel each (the top row first; zero cells left
+    // transparent over the white background, as a compact support is).
     let (nx, ny) = map.cells;
-    let (hx, hy) = ((x1 - x0) / nx as f64, (y1 - y0) / ny as f64);
-    // Zero cells are the white background already: not drawing them keeps
-    // the SVG of a compactly supported field small.
-    ctx.draw_series((0..ny).flat_map(|iy| {
-        (0..nx).filter_map(move |ix| {
-            let v = map.values[iy * nx + ix];
-            let (xa, ya) = (x0 + ix as f64 * hx, y0 + iy as f64 * hy);
-            (v != 0.0).then(|| {
-                Rectangle::new(
-                    [(xa, ya), (xa + hx, ya + hy)],
-                    diverging(v / scale).filled(),
-                )
-            })
-        })
-    }))?;
+    let png = raster::image(nx, ny, |ix, row| {
+        let v = map.values[(ny - 1 - row) * nx + ix];
+        (v != 0.0).then(|| diverging(v / scale))
+    })?;
+    let marker = raster::marker(index);
+    ctx.draw_series(std::iter::once(Rectangle::new(
+        [(x0, y0), (x1, y1)],
+        marker.filled(),
+    )))?;
     for curve in &map.overlays {
         ctx.draw_series(LineSeries::new(
             curve.iter().copied(),
@@ -446,7 +463,7 @@ fn draw_heatmap(
             diverging((a + b) / (2.0 * scale)).filled(),
         )
     }))?;
-    Ok(())
+    Ok(raster::Raster { marker, png })
 }
 
 /// Arrows `(x, y) -> (x + scale u, y + scale v)`, one colour per set.
@@ -488,7 +505,7 @@ pub struct Quiver {
 /// [`Error::Plot`] if the backend fails; [`Error::Experiment`] naming the
 /// file if it cannot be written.
 pub fn quiver(storage: &dyn Storage, path: &Path, q: &Quiver) -> Result<(), Error> {
-    svg_file(storage, path, (820, 820), |root| draw_quiver(root, q))
+    svg_file(storage, path, (820, 820), |root, _| draw_quiver(root, q))
 }
 
 fn draw_quiver(
@@ -581,7 +598,7 @@ pub fn quantile(sorted: &[f64], p: f64) -> f64 {
 /// [`Error::Plot`] if the backend fails; [`Error::Experiment`] naming the
 /// file if it cannot be written.
 pub fn box_plot(storage: &dyn Storage, path: &Path, chart: &BoxPlot) -> Result<(), Error> {
-    svg_file(storage, path, (WIDTH, HEIGHT), |root| {
+    svg_file(storage, path, (WIDTH, HEIGHT), |root, _| {
         draw_box_plot(root, chart)
     })
 }

@@ -178,7 +178,9 @@ fn fig18_failing_at_any_write_stops_naming_the_file_and_resumes_to_the_same_file
             .collect();
     let total = recorder.done.load(Ordering::SeqCst);
     assert!(
-        last.keys().any(|p| p.ends_with("fig18.svg")) && last.len() == 5,
+        last.keys().any(|p| p.ends_with("fig18.svg"))
+            && last.keys().any(|p| p.ends_with("fig18.png"))
+            && last.len() == 6,
         "{last:?}"
     );
 

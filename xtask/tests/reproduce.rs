@@ -112,6 +112,10 @@ fn implemented_figures_follow_the_output_contract() {
         let svg = fs::read_to_string(dir.join(format!("{id}.svg"))).unwrap();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
         assert!(svg.contains("<text"), "{id}: figure has no labels");
+        // Small enough to open anywhere, and a PNG beside it.
+        assert!(svg.len() < 300_000, "{id}: the SVG has {} bytes", svg.len());
+        let png = fs::read(dir.join(format!("{id}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{id}: not a PNG");
 
         let summary: serde_json::Value =
             serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use experiments::advection::{Advection1dScenario, MemberDraw};
 use experiments::advection::{Scheme, Step, run};
+use experiments::storage::Storage;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde_json::{Value, json};
@@ -101,6 +102,12 @@ pub fn eps_cut_for_mean(
     Ok(10f64.powf(hi))
 }
 
+/// Points per curve in the ensemble figures (every `stride`-th quadrature
+/// node, `stride = nodes / PLOT_POINTS` rounded up; [`thinned`]): smooth at
+/// their width, and a figure of six panels of 25 members stays under
+/// 300 kB of SVG.
+pub const PLOT_POINTS: usize = 150;
+
 /// Every `stride`-th quadrature node and value, for plots and CSV.
 pub fn thinned(xs: &[f64], values: &[f64], stride: usize) -> Vec<(f64, f64)> {
     xs.iter()
@@ -129,23 +136,28 @@ pub struct Panel {
     pub marks: Vec<(f64, f64)>,
 }
 
-/// Draw panels side by side (at most `cols` per row) into an SVG file.
+/// Draw panels side by side (at most `cols` per row) into an SVG file
+/// (and its PNG) through `storage`.
 ///
 /// # Errors
-/// [`Error::Plot`] if the backend fails.
-pub fn panels(path: &Path, panels: &[Panel], cols: usize) -> Result<(), Error> {
+/// [`Error::Plot`] if the backend fails; [`Error::Experiment`] naming the
+/// file if it cannot be written.
+pub fn panels(
+    storage: &dyn Storage,
+    path: &Path,
+    panels: &[Panel],
+    cols: usize,
+) -> Result<(), Error> {
     let cols = cols.clamp(1, panels.len().max(1));
     let rows = panels.len().div_ceil(cols).max(1);
-    let root = SVGBackend::new(path, (560 * cols as u32, 420 * rows as u32)).into_drawing_area();
-    let plot_error = |e: &dyn std::fmt::Display| Error::Plot {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    root.fill(&WHITE).map_err(|e| plot_error(&e))?;
-    for (area, panel) in root.split_evenly((rows, cols)).iter().zip(panels) {
-        draw(area, panel).map_err(|e| plot_error(&e))?;
-    }
-    root.present().map_err(|e| plot_error(&e))
+    let size = (560 * cols as u32, 420 * rows as u32);
+    plot::svg_file(storage, path, size, |root, _| {
+        root.fill(&WHITE)?;
+        for (area, panel) in root.split_evenly((rows, cols)).iter().zip(panels) {
+            draw(area, panel)?;
+        }
+        Ok(())
+    })
 }
 
 fn range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {

@@ -293,7 +293,7 @@ fn draw(
                     curve(&letkf_label, Method::Etkf, true),
                 ],
             },
-            x_scale: Scale::Log10,
+            x_scale: Scale::Linear,
             y_scale: Scale::Log10,
             references: Vec::new(),
         });
@@ -346,7 +346,7 @@ fn draw(
                 })
                 .collect(),
         },
-        x_scale: Scale::Log10,
+        x_scale: Scale::Linear,
         y_scale: Scale::Log10,
         references,
     });

@@ -124,6 +124,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     let polyline =
         |u: &[f64]| -> Vec<(f64, f64)> { nodes.iter().copied().zip(u.iter().copied()).collect() };
     panels(
+        ctx.storage(),
         &ctx.svg_path(),
         &[
             Panel {

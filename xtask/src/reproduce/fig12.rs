@@ -7,14 +7,11 @@ use experiments::advection::{Scheme, run as assimilate};
 use serde_json::json;
 
 use crate::reproduce::advection1d::{
-    Panel, eps_cut_for_mean, panels, parameters, scenario, thinned,
+    PLOT_POINTS, Panel, eps_cut_for_mean, panels, parameters, scenario, thinned,
 };
 use crate::reproduce::context::{Context, Outcome};
 use crate::reproduce::error::Error;
 use crate::reproduce::table::{Cell, Table};
-
-/// Points per curve (about).
-const PLOT_POINTS: usize = 200;
 
 /// Run Part-EnKF per cut-off, write `fig12.csv` and `fig12.svg`.
 pub fn run(ctx: &Context) -> Result<Outcome, Error> {
@@ -77,7 +74,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         figure.push(panel);
     }
     table.write(ctx.storage(), &ctx.csv_path())?;
-    panels(&ctx.svg_path(), &figure, 3)?;
+    panels(ctx.storage(), &ctx.svg_path(), &figure, 3)?;
     Ok(Outcome {
         parameters: parameters(ctx, &s),
         key_numbers: json!({ "cases": numbers }),

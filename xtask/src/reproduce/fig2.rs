@@ -133,6 +133,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             .collect()
     };
     panels(
+        ctx.storage(),
         &ctx.svg_path(),
         &[
             Panel {

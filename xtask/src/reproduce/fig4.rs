@@ -9,16 +9,16 @@ use crate::reproduce::context::{Context, Outcome};
 use crate::reproduce::error::Error;
 use crate::reproduce::table::{Cell, Table};
 
-/// Points per curve in the figure and the CSV.
-const PLOT_POINTS: usize = 200;
+/// Points of `[0, 2 pi)` where each initial state is drawn and tabulated.
+const SAMPLES: usize = 200;
 
 /// Draw the prior, write `fig4.csv` and `fig4.svg`.
 pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     let s = scenario(ctx)?;
     let draws = s.prior_draws(ctx.seed)?;
     let truth = s.truth();
-    let xs: Vec<f64> = (0..PLOT_POINTS)
-        .map(|k| k as f64 * std::f64::consts::TAU / PLOT_POINTS as f64)
+    let xs: Vec<f64> = (0..SAMPLES)
+        .map(|k| k as f64 * std::f64::consts::TAU / SAMPLES as f64)
         .collect();
 
     let mut table = Table::new(&["panel", "series", "x", "y"]);
@@ -75,7 +75,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         states.truth.push((x, u));
     }
     table.write(ctx.storage(), &ctx.csv_path())?;
-    panels(&ctx.svg_path(), &[params, states], 2)?;
+    panels(ctx.storage(), &ctx.svg_path(), &[params, states], 2)?;
 
     let n = draws.len() as f64;
     let moments = |f: &dyn Fn(&experiments::advection::MemberDraw) -> f64| {

@@ -5,13 +5,10 @@
 use experiments::advection::{Scheme, run as assimilate};
 use serde_json::json;
 
-use crate::reproduce::advection1d::{Panel, panels, parameters, scenario, thinned};
+use crate::reproduce::advection1d::{PLOT_POINTS, Panel, panels, parameters, scenario, thinned};
 use crate::reproduce::context::{Context, Outcome};
 use crate::reproduce::error::Error;
 use crate::reproduce::table::{Cell, Table};
-
-/// Points per curve in the figure and the CSV (about).
-const PLOT_POINTS: usize = 200;
 
 /// Run the Remesh-EnKF, write `fig5.csv` and `fig5.svg`.
 pub fn run(ctx: &Context) -> Result<Outcome, Error> {
@@ -88,7 +85,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         figure.push(panel);
     }
     table.write(ctx.storage(), &ctx.csv_path())?;
-    panels(&ctx.svg_path(), &figure, 3)?;
+    panels(ctx.storage(), &ctx.svg_path(), &figure, 3)?;
     Ok(Outcome {
         parameters: parameters(ctx, &s),
         key_numbers: json!({

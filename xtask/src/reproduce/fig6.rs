@@ -64,6 +64,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         ..Panel::default()
     };
     panels(
+        ctx.storage(),
         &ctx.svg_path(),
         &[
             panel(0, "velocity v", s.truth.velocity),

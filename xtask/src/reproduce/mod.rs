@@ -1,8 +1,8 @@
 //! `cargo xtask reproduce`: the reproduction harness and its output contract.
 //!
 //! For each requested id the harness creates `OUT/ID/`, calls the figure's
-//! runner (which writes `ID.csv` and `ID.svg` through [`Context`]), checks
-//! that both files exist, and writes `summary.json` with the runner's
+//! runner (which writes `ID.csv`, `ID.svg` and `ID.png` through
+//! [`Context`]), checks that the three files exist, and writes `summary.json` with the runner's
 //! parameters and key numbers plus seed, git revision, wall time and the
 //! warnings it printed (a run resumed under another code revision). Every
 //! file goes through the run's [`experiments::storage::Storage`], replaced
@@ -250,7 +250,11 @@ fn run_one(
     let outcome = runner(&ctx)?;
     let wall_time_s = start.elapsed().as_secs_f64();
 
-    for path in [ctx.csv_path(), ctx.svg_path()] {
+    for path in [
+        ctx.csv_path(),
+        ctx.svg_path(),
+        ctx.svg_path().with_extension("png"),
+    ] {
         if !path.is_file() {
             return Err(Error::MissingOutput {
                 id: figure.id.to_string(),
