@@ -1,0 +1,45 @@
+"""Shared fixtures: the repository's files and the CLI's outputs to compare with."""
+
+import csv
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "scenarios"
+BAD_2D = ROOT / "crates" / "experiments" / "tests" / "bad_scenarios"
+BAD_1D = ROOT / "crates" / "experiments" / "tests" / "bad_scenarios_1d"
+
+
+def read_csv(path):
+    """The rows of a CSV file as dicts of strings."""
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="session")
+def cli_fig18_quick(tmp_path_factory):
+    """`cargo xtask reproduce fig18 --quick` run by the command line (the
+    Rust program, not this package), its CSV rows; skipped without cargo."""
+    cargo = shutil.which("cargo")
+    if cargo is None or not (ROOT / "xtask").is_dir():
+        pytest.skip("cargo or the workspace is not available")
+    out = tmp_path_factory.mktemp("cli")
+    subprocess.run(
+        [cargo, "xtask", "reproduce", "fig18", "--quick", "--out", str(out)],
+        cwd=ROOT,
+        check=True,
+        env=os.environ.copy(),
+    )
+    return read_csv(out / "fig18" / "fig18.csv")
+
+
+@pytest.fixture(scope="session")
+def dipole_quick():
+    """The quick 2D run from Python at the default seed (all three filters)."""
+    from ensemble_kalman_particles import experiments
+
+    return experiments.run_dipole(quick=True)
