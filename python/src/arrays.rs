@@ -13,10 +13,12 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 /// The values of `a` in C order: borrowed when contiguous, else copied.
+/// (`as_slice` alone would also accept a Fortran-ordered array, read in
+/// its memory order: transposed.)
 pub fn values<'a, D: Dimension>(a: &'a PyReadonlyArray<'_, f64, D>) -> Cow<'a, [f64]> {
     match a.as_slice() {
-        Ok(slice) => Cow::Borrowed(slice),
-        Err(_) => Cow::Owned(a.as_array().iter().copied().collect()),
+        Ok(slice) if a.is_c_contiguous() => Cow::Borrowed(slice),
+        _ => Cow::Owned(a.as_array().iter().copied().collect()),
     }
 }
 
