@@ -14,8 +14,15 @@ import sys
 from ensemble_kalman_particles import experiments
 
 
+shown = [-1]
+
+
 def progress(steps, total):
-    print(f"\r{100 * steps // total:3d} %", end="", file=sys.stderr, flush=True)
+    """Called by the run as solver steps are done (from its threads)."""
+    percent = 100 * steps // total
+    if percent != shown[0]:
+        shown[0] = percent
+        print(f"\r{percent:3d} %", end="", file=sys.stderr, flush=True)
 
 
 table = experiments.run_dipole(quick=True, filters=["free_run", "remesh_enkf"], progress=progress)

@@ -11,14 +11,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use experiments::OutputLock;
 use experiments::advection::{self, Advection1dScenario, Scheme};
 use experiments::dipole::{
     Checkpoints, DipoleScenario, Experiment, FILTERS, Filter, Progress, Row, Setup, Split,
     run_checkpointed,
 };
+use experiments::{OutputLock, Warning};
 use numpy::{PyArray1, PyArrayMethods};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyUserWarning, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use xtask::reproduce::{DEFAULT_SEED, Request, implemented_ids};
@@ -136,8 +136,10 @@ fn dipole_scenario(scenario: Option<&Path>, quick: bool) -> PyResult<DipoleScena
 /// `progress(steps, total_steps)` is called as solver steps are done.
 /// With `out`, a checkpoint is kept in `out/checkpoint/` after every window
 /// (and the directory is locked against other runs); `resume=True`
-/// continues from it. Ctrl-C stops after the window under way (its
-/// checkpoint written) and raises `KeyboardInterrupt`.
+/// continues from it, or returns a finished run's table at once (the last
+/// checkpoint stays); resuming a checkpoint written by another version
+/// goes on with a `UserWarning`. Ctrl-C stops after the window under way
+/// (its checkpoint written) and raises `KeyboardInterrupt`.
 #[pyfunction]
 #[pyo3(signature = (
     scenario = None, *, quick = false, seed = DEFAULT_SEED, filters = None, progress = None,
@@ -165,6 +167,7 @@ fn run_dipole<'py>(
         ));
     }
     let n_members = setup.n_members;
+    let warnings = Mutex::new(Vec::new());
     let rows = interruptible(py, |stop| {
         let callback = Callback {
             callable: progress,
@@ -174,16 +177,41 @@ fn run_dipole<'py>(
         let mut on_progress = |p| callback.call(p);
         let outcome = match &out {
             None => in_memory(setup, seed, &filters, stop, &mut on_progress),
-            Some(dir) => checkpointed(setup, seed, &filters, dir, resume, stop, &mut on_progress),
+            Some(dir) => {
+                let on_warning = |w: &Warning| {
+                    let mut all = warnings.lock().unwrap_or_else(PoisonError::into_inner);
+                    all.push(w.to_string());
+                };
+                let run = Run {
+                    dir,
+                    resume,
+                    on_warning: &on_warning,
+                };
+                checkpointed(setup, seed, &filters, &run, stop, &mut on_progress)
+            }
         };
         match (callback.raised(), outcome) {
             (Some(e), _) => Err(e),
             (None, Ok(rows)) => Ok(rows),
             (None, Err(Stopped::Failed(e))) => Err(errors::experiments(e)),
-            (None, Err(Stopped::Interrupted)) => stop.check().map(|()| Vec::new()),
+            (None, Err(Stopped::Interrupted)) => Err(Stop::interrupted()),
         }
     })?;
+    for warning in warnings
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
+        let message = std::ffi::CString::new(warning).unwrap_or_default();
+        PyErr::warn(py, &py.get_type::<PyUserWarning>(), &message, 1)?;
+    }
     table(py, &rows, n_members)
+}
+
+/// Where and how a checkpointed run keeps its checkpoints.
+struct Run<'a> {
+    dir: &'a Path,
+    resume: bool,
+    on_warning: &'a (dyn Fn(&Warning) + Sync),
 }
 
 fn in_memory(
@@ -207,11 +235,11 @@ fn checkpointed(
     setup: Setup,
     seed: u64,
     filters: &[Filter],
-    dir: &Path,
-    resume: bool,
+    run: &Run,
     stop: &Stop,
     on_progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Vec<Row>, Stopped> {
+    let dir = run.dir;
     std::fs::create_dir_all(dir).map_err(|source| experiments::Error::Io {
         path: dir.to_path_buf(),
         source,
@@ -220,10 +248,10 @@ fn checkpointed(
     let checkpoints = Checkpoints::in_dir(dir.join("checkpoint"));
     let split = Split {
         checkpoints: &checkpoints,
-        resume,
+        resume: run.resume,
         stop_at: usize::MAX,
-        revision: env!("CARGO_PKG_VERSION"),
-        on_warning: &|_| {},
+        revision: concat!("ensemble-kalman-particles ", env!("CARGO_PKG_VERSION")),
+        on_warning: run.on_warning,
     };
     let state = run_checkpointed(setup, seed, filters, &split, on_progress, |_| {
         if stop.requested() {

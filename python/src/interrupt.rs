@@ -32,10 +32,15 @@ impl Stop {
     /// way out (the call raises the exception Python delivered instead).
     pub fn check(&self) -> PyResult<()> {
         if self.requested() {
-            Err(PyKeyboardInterrupt::new_err("interrupted"))
+            Err(Self::interrupted())
         } else {
             Ok(())
         }
+    }
+
+    /// The work's error when it stopped on request.
+    pub fn interrupted() -> PyErr {
+        PyKeyboardInterrupt::new_err("interrupted")
     }
 
     /// Ask the work to stop (Ctrl-C, or a callback of the work that raised).

@@ -20,28 +20,29 @@ def read_csv(path):
         return list(csv.DictReader(f))
 
 
-@pytest.fixture(scope="session")
-def cli_fig18_quick(tmp_path_factory):
-    """`cargo xtask reproduce fig18 --quick` run by the command line (the
-    Rust program, not this package), its CSV rows; skipped without cargo.
+def run_cli(*args):
+    """`cargo xtask ARGS…`: the command line (the Rust program, not this
+    package); skips the test without cargo or the workspace.
 
     With EKP_CLI_PROFILE=dev (CI, whose wheel is a dev build) the same
     command runs from the dev profile instead of `--release`: the two give
-    the same bits for this run (checked by running the release command
+    the same bits for these runs (checked by running the release command
     against a dev wheel, and the other way round)."""
     cargo = shutil.which("cargo")
     if cargo is None or not (ROOT / "xtask").is_dir():
         pytest.skip("cargo or the workspace is not available")
-    out = tmp_path_factory.mktemp("cli")
     if os.environ.get("EKP_CLI_PROFILE") == "dev":
         command = [cargo, "run", "--quiet", "--locked", "--package", "xtask", "--"]
     else:
         command = [cargo, "xtask"]
-    subprocess.run(
-        [*command, "reproduce", "fig18", "--quick", "--out", str(out)],
-        cwd=ROOT,
-        check=True,
-    )
+    subprocess.run([*command, *map(str, args)], cwd=ROOT, check=True)
+
+
+@pytest.fixture(scope="session")
+def cli_fig18_quick(tmp_path_factory):
+    """The CSV rows of `cargo xtask reproduce fig18 --quick`."""
+    out = tmp_path_factory.mktemp("cli")
+    run_cli("reproduce", "fig18", "--quick", "--out", out)
     return read_csv(out / "fig18" / "fig18.csv")
 
 

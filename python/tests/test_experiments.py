@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import BAD_1D, BAD_2D, read_csv
+from conftest import BAD_1D, BAD_2D, read_csv, run_cli
 from ensemble_kalman_particles import experiments
 
 
@@ -25,6 +25,16 @@ def assert_table_is_the_csv(table, rows):
 
 def test_the_dipole_table_is_the_command_lines_bit_for_bit(dipole_quick, cli_fig18_quick):
     assert_table_is_the_csv(dipole_quick, cli_fig18_quick)
+
+
+def test_a_checkpoint_of_the_command_line_resumes_in_python_bit_for_bit(
+    dipole_quick, tmp_path
+):
+    run_cli("reproduce", "fig18", "--quick", "--stop-after", 2, "--out", tmp_path)
+    with pytest.warns(UserWarning, match="not by the code running"):
+        resumed = experiments.run_dipole(quick=True, out=tmp_path / "fig18", resume=True)
+    for name in ("time", "e_omega", "per_member"):
+        assert np.array_equal(resumed[name], dipole_quick[name]), name
 
 
 def test_the_dipole_table_is_the_reproductions_bit_for_bit(dipole_quick, tmp_path):
