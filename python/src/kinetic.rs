@@ -168,9 +168,11 @@ impl InverseProblem {
     }
 }
 
+/// The caller's ensemble `(J, d)`; a non-finite entry is bad input here
+/// (`ValueError`), not a blow-up.
 fn ensemble(a: &PyReadonlyArray2<'_, f64>) -> PyResult<Ensemble> {
     let m = Matrix::of(a);
-    Ensemble::new(m.cols, m.values.into_owned()).map_err(errors::kinetic)
+    Ensemble::new(m.cols, m.values.into_owned()).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// `iterations` steps of the EnKF iteration, eq. (3), from the ensemble

@@ -49,6 +49,9 @@ def test_errors_of_a_python_map_reach_the_caller():
     nan = kinetic.InverseProblem(lambda u: np.full_like(u, np.inf), np.array([0.0]), np.array([[1.0]]), dim=1)
     with pytest.raises(ValueError, match="non-finite value at member 0"):
         kinetic.enkf(nan, np.array([[0.0], [1.0]]), 1, 1.0)
+    good = kinetic.InverseProblem(np.eye(1), np.array([0.0]), np.array([[1.0]]))
+    with pytest.raises(ValueError, match="member 1, component 0 is not finite"):
+        kinetic.enkf(good, np.array([[0.0], [np.nan]]), 1, 1.0)
     with pytest.raises(ValueError, match="needs dim"):
         kinetic.InverseProblem(raising, np.array([0.0]), np.array([[1.0]]))
     with pytest.raises(ValueError, match="symmetric|positive"):
