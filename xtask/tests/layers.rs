@@ -33,6 +33,21 @@ const EDGES: &[(&str, &[&str])] = &[
         ],
     ),
     ("benches", &[]),
+    // The Python package (top, beside xtask): it binds the libraries and
+    // runs `xtask`'s reproductions by id, so that Python writes the CLI's
+    // files with the CLI's code.
+    (
+        "ensemble-kalman-particles",
+        &[
+            "assim",
+            "experiments",
+            "kinetic-enkf",
+            "particle-core",
+            "validation",
+            "vic-solver",
+            "xtask",
+        ],
+    ),
 ];
 
 /// The crates users depend on: published, with full metadata.

@@ -150,6 +150,19 @@ pub enum Error {
         /// The number `K` of observations.
         expected: usize,
     },
+    /// A batched forward map ([`crate::InverseProblem::batched`]) that
+    /// returned the wrong number of values for an ensemble.
+    #[error(
+        "the forward map returned {len} values for {members} members, expected J K = {expected}"
+    )]
+    BatchLength {
+        /// The number `J` of members evaluated.
+        members: usize,
+        /// Values returned.
+        len: usize,
+        /// `J K`.
+        expected: usize,
+    },
     /// A forward map that returned an infinite or NaN value.
     #[error("the forward map returned a non-finite value at {at}, component {component}: {value}")]
     ForwardNonFinite {

@@ -25,6 +25,11 @@
 //! threads. Every image is checked: a closure that returns the wrong number
 //! of values or a non-finite one is an [`Error`] naming the member and the
 //! value.
+//!
+//! A forward map that is cheaper for many controls at once (vectorised, or
+//! living in another language whose calls cost more than the map) is given
+//! to [`InverseProblem::batched`]: it is called once per ensemble with all
+//! members, and its images are checked the same way.
 
 use rayon::prelude::*;
 
@@ -35,6 +40,10 @@ use crate::kalman::{Cholesky, check_matrix};
 /// A forward map given as a closure `R^d -> R^K`.
 type Closure = Box<dyn Fn(&[f64]) -> Vec<f64> + Send + Sync>;
 
+/// A forward map given as a closure of `J` controls at once: member-major
+/// `J d` values in, member-major `J K` images out.
+type Batch = Box<dyn Fn(&[f64]) -> Vec<f64> + Send + Sync>;
+
 enum Forward {
     Linear {
         /// `G`, `K × d`, row-major.
@@ -43,6 +52,7 @@ enum Forward {
         columns: Vec<f64>,
     },
     Closure(Closure),
+    Batch(Batch),
 }
 
 /// Members per parallel task when the forward map is a matrix (cheap per
@@ -64,6 +74,7 @@ impl std::fmt::Debug for InverseProblem {
         let forward = match &self.forward {
             Forward::Linear { .. } => "linear",
             Forward::Closure(_) => "closure",
+            Forward::Batch(_) => "batched closure",
         };
         f.debug_struct("InverseProblem")
             .field("dim", &self.dim)
@@ -163,6 +174,52 @@ impl InverseProblem {
         )
     }
 
+    /// The problem with a forward map that takes the whole ensemble at once:
+    /// `forward(members)` gets the `J` controls member-major (`J d` values,
+    /// member `j` at `j d .. (j + 1) d`) and returns their images
+    /// member-major (`J K` values). It is called once per evaluation of an
+    /// ensemble ([`forward_ensemble`](Self::forward_ensemble)), and with
+    /// `J = 1` by [`forward`](Self::forward). Lengths and values are checked
+    /// at every call, as for [`nonlinear`](Self::nonlinear).
+    ///
+    /// # Errors
+    ///
+    /// As for [`InverseProblem::linear`], without the matrix.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use kinetic_enkf::{Ensemble, InverseProblem};
+    ///
+    /// // G(u) = u_0 u_1, for all members in one call.
+    /// let p = InverseProblem::batched(
+    ///     2,
+    ///     |u| u.chunks_exact(2).map(|u| u[0] * u[1]).collect(),
+    ///     &[1.0],
+    ///     &[1.0],
+    /// )?;
+    /// let images = p.forward_ensemble(&Ensemble::new(2, vec![1.0, 2.0, 3.0, 4.0])?)?;
+    /// assert_eq!(images.as_slice(), &[2.0, 12.0]);
+    /// # Ok::<(), kinetic_enkf::Error>(())
+    /// ```
+    pub fn batched<F>(
+        dim: usize,
+        forward: F,
+        data: &[f64],
+        noise_covariance: &[f64],
+    ) -> Result<Self>
+    where
+        F: Fn(&[f64]) -> Vec<f64> + Send + Sync + 'static,
+    {
+        Self::check_sizes(dim, data)?;
+        Self::build(
+            dim,
+            Forward::Batch(Box::new(forward)),
+            data,
+            noise_covariance,
+        )
+    }
+
     fn check_sizes(dim: usize, data: &[f64]) -> Result<()> {
         if dim == 0 {
             return Err(Error::ZeroDimension);
@@ -218,7 +275,7 @@ impl InverseProblem {
     pub fn linear_map(&self) -> Option<&[f64]> {
         match &self.forward {
             Forward::Linear { matrix, .. } => Some(matrix),
-            Forward::Closure(_) => None,
+            Forward::Closure(_) | Forward::Batch(_) => None,
         }
     }
 
@@ -289,6 +346,7 @@ impl InverseProblem {
                 LINEAR_BLOCK
             }
             Forward::Closure(_) => 1,
+            Forward::Batch(f) => return checked_batch(f(members), out, k),
         };
         // The first failure of each block of members, then the lowest.
         let failure = out
@@ -388,6 +446,21 @@ impl InverseProblem {
     fn evaluate_into(&self, u: &[f64], out: &mut [f64], at: Evaluation) -> Result<()> {
         match &self.forward {
             Forward::Linear { columns, .. } => linear_image(columns, u, out),
+            Forward::Batch(f) => {
+                // One control: the batch of one member, named as the caller
+                // named it.
+                let k = out.len();
+                return checked_batch(f(u), out, k).map_err(|e| match e {
+                    Error::ForwardNonFinite {
+                        component, value, ..
+                    } => Error::ForwardNonFinite {
+                        at,
+                        component,
+                        value,
+                    },
+                    other => other,
+                });
+            }
             Forward::Closure(f) => {
                 let image = f(u);
                 if image.len() != out.len() {
@@ -408,6 +481,29 @@ impl InverseProblem {
             }),
             None => Ok(()),
         }
+    }
+}
+
+/// The images a batched forward map returned for `J` members, into `out`
+/// (`J K`), checked: [`Error::BatchLength`] for a wrong number of values,
+/// [`Error::ForwardNonFinite`] naming the member and component of the first
+/// non-finite one (member-major order).
+fn checked_batch(images: Vec<f64>, out: &mut [f64], k: usize) -> Result<()> {
+    if images.len() != out.len() {
+        return Err(Error::BatchLength {
+            members: out.len() / k,
+            len: images.len(),
+            expected: out.len(),
+        });
+    }
+    out.copy_from_slice(&images);
+    match out.iter().position(|v| !v.is_finite()) {
+        Some(p) => Err(Error::ForwardNonFinite {
+            at: Evaluation::Member(p / k),
+            component: p % k,
+            value: out[p],
+        }),
+        None => Ok(()),
     }
 }
 

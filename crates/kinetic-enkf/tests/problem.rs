@@ -281,3 +281,70 @@ fn controls_and_ensembles_of_the_wrong_dimension_are_refused() {
     );
     assert!(format!("{p:?}").contains("linear"));
 }
+
+#[test]
+fn a_batched_map_is_called_once_per_ensemble_and_agrees_with_the_closure() {
+    use kinetic_enkf::{EnkfIteration, Sigma};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let image = |u: &[f64]| vec![u[0] * u[1], u[0] - u[1].powi(3)];
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let (y, noise) = ([1.0, 0.5], [1.0, 0.2, 0.2, 0.5]);
+    let batched = InverseProblem::batched(
+        2,
+        move |u| {
+            counted.fetch_add(1, Ordering::Relaxed);
+            u.chunks_exact(2).flat_map(image).collect()
+        },
+        &y,
+        &noise,
+    )
+    .unwrap();
+    let one_by_one = InverseProblem::nonlinear(2, image, &y, &noise).unwrap();
+    let u0 = gaussian_ensemble(SEED, 40, &[1.0, -0.5], 0.3);
+    let iteration = EnkfIteration::new(0.25, Sigma::NoiseCovariance, SEED).unwrap();
+    let a = iteration.run(&batched, u0.clone(), 7).unwrap();
+    let b = iteration.run(&one_by_one, u0, 7).unwrap();
+    assert_eq!(a.as_slice(), b.as_slice(), "the same bits either way");
+    assert_eq!(calls.load(Ordering::Relaxed), 7, "one call per iteration");
+    assert_eq!(batched.misfit(&[1.0, 2.0]), one_by_one.misfit(&[1.0, 2.0]));
+}
+
+#[test]
+fn a_batched_map_of_the_wrong_length_or_with_nan_is_named() {
+    let short = InverseProblem::batched(1, |u| u[1..].to_vec(), &[0.0], &[1.0]).unwrap();
+    let u = Ensemble::new(1, vec![1.0, 2.0, 3.0]).unwrap();
+    assert_eq!(
+        short.forward_ensemble(&u),
+        Err(Error::BatchLength {
+            members: 3,
+            len: 2,
+            expected: 3
+        })
+    );
+    let nan = InverseProblem::batched(
+        1,
+        |u| u.iter().flat_map(|x| [*x, 1.0 / (x - 2.0)]).collect(),
+        &[0.0, 0.0],
+        &[1.0, 0.0, 0.0, 1.0],
+    )
+    .unwrap();
+    assert_eq!(
+        nan.forward_ensemble(&u),
+        Err(Error::ForwardNonFinite {
+            at: Evaluation::Member(1),
+            component: 1,
+            value: f64::INFINITY
+        })
+    );
+    assert_eq!(
+        nan.forward(&[2.0]),
+        Err(Error::ForwardNonFinite {
+            at: Evaluation::Point,
+            component: 1,
+            value: f64::INFINITY
+        })
+    );
+}
