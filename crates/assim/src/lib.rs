@@ -104,6 +104,7 @@
 //! ```
 
 pub mod analysis;
+pub mod distributed;
 pub mod ensemble;
 mod error;
 pub mod extend_pad;
@@ -129,7 +130,10 @@ pub use filters::{ExtendAndPad, GridEnkf, PartEnkf, ParticleObservations, Remesh
 pub use finite_difference::FiniteDifference1d;
 pub use localisation::{GaspariCohn, LocalCoefficients, tapered_stochastic_update};
 pub use observation::PointObservations;
-pub use particle_filters::{part_update, part_update_local, remesh_update, remesh_update_local};
+pub use particle_filters::{
+    part_update, part_update_local, part_update_members, remesh_update, remesh_update_local,
+    remesh_update_members,
+};
 pub use schemes::{Inflation, Method, Scheme, relax_to_prior_spread};
 
 /// The crate README's example, compiled and run as a doctest.

@@ -18,12 +18,13 @@ mod scenario;
 pub mod sweep;
 
 pub use checkpoint::{Checkpoints, Record, Records};
-pub use members::{VicFilter, VicMember, whole_steps};
+pub use members::{Flows, VicFilter, VicMember, whole_steps};
 pub use run_store::RunStore;
 pub use scenario::*;
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
+use assim::distributed::{Blocks, Communicator, Vectors, all_gather_members};
 use assim::{EnsembleRunner, Forecast, Members, ObservationNoise};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -290,6 +291,18 @@ pub struct Experiment {
 }
 
 impl Experiment {
+    /// The same experiment with its members' forecasts, analyses and errors
+    /// shared out over `ranks` ([`assim::distributed`]): every rank runs
+    /// the truth (redundantly: one flow beside `3 N` members, and no
+    /// broadcast of it) and holds every member, and computes its block of
+    /// each ensemble; the results are the same bits on any number of ranks.
+    pub fn with_ranks(self, ranks: Arc<dyn Communicator>) -> Self {
+        Experiment {
+            runner: self.runner.with_ranks(ranks),
+            ..self
+        }
+    }
+
     /// The solvers, and the progress of a run that has not started: the
     /// truth and every ensemble at `t = 0` (all ensembles from the same
     /// prior draws), with the prior rows.
@@ -432,9 +445,10 @@ impl Experiment {
                 .push(Row::new(filter, k + 1, time, Stage::Forecast, error, flows));
             if let Some(analysis) = &self.filters[e] {
                 let mut members = members_of(std::mem::take(flows));
+                let data = &progress.observations[k];
                 let analysed =
                     self.runner
-                        .analyse(analysis, &mut members, &progress.observations[k], k);
+                        .analyse_distributed(&Flows, analysis, &mut members, data, k);
                 *flows = members.states;
                 analysed?;
                 let error = self.ensemble_error(flows, &truth_field)?;
@@ -496,7 +510,8 @@ impl Experiment {
                     .zip(ensembles.iter_mut())
                     .map(|(models, members)| Forecast { models, members })
                     .collect();
-                runner.forecast_together(&mut jobs, horizon, &mut |_| on_steps(member_steps))
+                let done = &mut |_| on_steps(member_steps);
+                runner.forecast_distributed(&Flows, &mut jobs, horizon, done)
             },
         );
         truth?;
@@ -513,18 +528,34 @@ impl Experiment {
         }
     }
 
-    /// `e_omega` of an ensemble against the truth's field.
+    /// `e_omega` of an ensemble against the truth's field (each rank
+    /// computes its block's fields, gathered in member order).
     fn ensemble_error(
         &mut self,
         flows: &[FlowState],
         truth_field: &[f64],
     ) -> Result<EnsembleL2Error, Error> {
         let quadrature = &self.quadrature;
-        let fields: Vec<Vec<f64>> = self.members[0]
+        let ranks = self.runner.ranks();
+        let own = Blocks::own(flows.len(), ranks)?;
+        let fields = self.members[0][own.clone()]
             .par_iter_mut()
-            .zip(flows.par_iter())
+            .zip(flows[own].par_iter())
             .map(|(member, state)| field_on(&mut member.vic, state, quadrature))
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<_>, Error>>();
+        // A failure here is told to the other ranks, and reported as itself.
+        let (own, failure) = match fields {
+            Ok(fields) => (Ok(fields), None),
+            Err(e) => (
+                Err(assim::Error::RankFailed { rank: ranks.rank() }),
+                Some(e),
+            ),
+        };
+        let fields = all_gather_members(ranks, &Vectors, flows.len(), own);
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let fields = fields?;
         Ok(ensemble_l2_error(&quadrature.cells, &fields, truth_field)?)
     }
 
@@ -634,6 +665,9 @@ pub struct Split<'a> {
     /// ([`Warning::OtherRevision`]): the run goes on, with both revisions
     /// in [`RunState::revisions`].
     pub on_warning: &'a dyn Fn(&Warning),
+    /// The ranks the run is shared out over ([`Experiment::with_ranks`]);
+    /// rank 0 alone writes the checkpoints, every rank resumes from them.
+    pub ranks: Arc<dyn Communicator>,
 }
 
 /// A run of `filters` window by window with a checkpoint after each one
@@ -666,10 +700,12 @@ pub fn run_checkpointed<E: From<Error>>(
 ) -> Result<RunState, E> {
     let fingerprint = fingerprint(&setup, seed, filters);
     let checkpoints = split.checkpoints;
-    if !split.resume {
+    let writer = split.ranks.rank() == 0;
+    if !split.resume && writer {
         checkpoints.clear()?;
     }
-    let (mut experiment, fresh) = Experiment::start(setup, seed, filters)?;
+    let (experiment, fresh) = Experiment::start(setup, seed, filters)?;
+    let mut experiment = experiment.with_ranks(Arc::clone(&split.ranks));
     let mut progress = if split.resume {
         checkpoints.load(&fingerprint)?
     } else {
@@ -689,7 +725,9 @@ pub fn run_checkpointed<E: From<Error>>(
     on_progress(experiment.progress_of(&progress));
     while progress.completed < last {
         experiment.advance_window(&mut progress, on_progress)?;
-        checkpoints.save(&progress, &fingerprint)?;
+        if writer {
+            checkpoints.save(&progress, &fingerprint)?;
+        }
         after_window(&progress)?;
     }
     Ok(progress)
