@@ -528,8 +528,9 @@ impl Experiment {
         }
     }
 
-    /// `e_omega` of an ensemble against the truth's field (each rank
-    /// computes its block's fields, gathered in member order).
+    /// `e_omega` of an ensemble against the truth's field: each rank
+    /// integrates its block's members, and the per-member terms (one word
+    /// each) are gathered in member order.
     fn ensemble_error(
         &mut self,
         flows: &[FlowState],
@@ -538,25 +539,24 @@ impl Experiment {
         let quadrature = &self.quadrature;
         let ranks = self.runner.ranks();
         let own = Blocks::own(flows.len(), ranks)?;
-        let fields = self.members[0][own.clone()]
+        let terms = self.members[0][own.clone()]
             .par_iter_mut()
             .zip(flows[own].par_iter())
             .map(|(member, state)| field_on(&mut member.vic, state, quadrature))
-            .collect::<Result<Vec<_>, Error>>();
+            .collect::<Result<Vec<_>, Error>>()
+            .and_then(|fields| Ok(ensemble_l2_error(&quadrature.cells, &fields, truth_field)?))
+            .map(|error| error.per_member.into_iter().map(|term| vec![term]).collect());
         // A failure here is told to the other ranks, and reported as itself.
-        let (own, failure) = match fields {
-            Ok(fields) => (Ok(fields), None),
-            Err(e) => (
-                Err(assim::Error::RankFailed { rank: ranks.rank() }),
-                Some(e),
-            ),
+        let (own, failure) = match terms {
+            Ok(terms) => (Ok(terms), None),
+            Err(e) => (Err(assim::Error::RankFailed { rank: ranks.rank() }), Some(e)),
         };
-        let fields = all_gather_members(ranks, &Vectors, flows.len(), own);
+        let terms = all_gather_members(ranks, &Vectors, flows.len(), own);
         if let Some(e) = failure {
             return Err(e);
         }
-        let fields = fields?;
-        Ok(ensemble_l2_error(&quadrature.cells, &fields, truth_field)?)
+        let terms = terms?.into_iter().flatten().collect();
+        Ok(EnsembleL2Error::of_terms(terms))
     }
 
     /// The vorticity of member `member`'s flow `state` on the quadrature
