@@ -79,6 +79,9 @@ fn fig18_on_one_two_and_three_ranks_is_the_single_process_run_bit_for_bit() {
     let stopped = results(&split, 2);
     assert_eq!(stopped.1["key_numbers"]["completed_analyses"], 4);
     launch(Some(3), &split, &["--resume"]);
-    assert!(results(&split, 3) == alone, "stopped on 2 ranks, resumed on 3");
+    assert!(
+        results(&split, 3) == alone,
+        "stopped on 2 ranks, resumed on 3"
+    );
     let _ = fs::remove_dir_all(&root);
 }

@@ -250,13 +250,15 @@ fn run_in(
     // One run at a time writes into an output directory (its checkpoints,
     // run store and figures); released when this function returns.
     let writer = ranks.rank() == 0;
-    let _held = match writer {
-        true => Some(experiments::OutputLock::acquire(&request.out_dir)?),
-        false => None,
+    let _held = if writer {
+        Some(experiments::OutputLock::acquire(&request.out_dir)?)
+    } else {
+        None
     };
-    let bar = match writer {
-        true => ProgressBar::new(figures.len() as u64),
-        false => ProgressBar::hidden(),
+    let bar = if writer {
+        ProgressBar::new(figures.len() as u64)
+    } else {
+        ProgressBar::hidden()
     };
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}]")

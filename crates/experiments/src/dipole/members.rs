@@ -350,6 +350,19 @@ mod tests {
         assert_eq!(state.steps, 2);
     }
 
+    #[test]
+    fn a_flow_crosses_ranks_bit_for_bit() {
+        let (vic, mut state) = DipoleBox::quick().start().unwrap();
+        VicMember { vic }.forecast(&mut state, &[], 0.08).unwrap();
+        let mut words = Vec::new();
+        Flows.encode(&state, &mut words);
+        assert_eq!(words.len(), 4 * state.particles.len() + 2);
+        assert_eq!(Flows.decode(&words).unwrap(), state);
+        let err = Flows.decode(&words[..5]).unwrap_err();
+        assert!(matches!(err, assim::Error::Communication { .. }), "{err}");
+        assert!(Flows.decode(&[1.0]).is_err());
+    }
+
     /// Remesh- and Part-LETKF on four quick dipole members: with the same
     /// `F` at every location they are the global updates bit for bit, and
     /// the runner's local analysis changes the members and stays finite.

@@ -545,11 +545,20 @@ impl Experiment {
             .map(|(member, state)| field_on(&mut member.vic, state, quadrature))
             .collect::<Result<Vec<_>, Error>>()
             .and_then(|fields| Ok(ensemble_l2_error(&quadrature.cells, &fields, truth_field)?))
-            .map(|error| error.per_member.into_iter().map(|term| vec![term]).collect());
+            .map(|error| {
+                error
+                    .per_member
+                    .into_iter()
+                    .map(|term| vec![term])
+                    .collect()
+            });
         // A failure here is told to the other ranks, and reported as itself.
         let (own, failure) = match terms {
             Ok(terms) => (Ok(terms), None),
-            Err(e) => (Err(assim::Error::RankFailed { rank: ranks.rank() }), Some(e)),
+            Err(e) => (
+                Err(assim::Error::RankFailed { rank: ranks.rank() }),
+                Some(e),
+            ),
         };
         let terms = all_gather_members(ranks, &Vectors, flows.len(), own);
         if let Some(e) = failure {
@@ -700,6 +709,8 @@ pub fn run_checkpointed<E: From<Error>>(
 ) -> Result<RunState, E> {
     let fingerprint = fingerprint(&setup, seed, filters);
     let checkpoints = split.checkpoints;
+    // More ranks than members is refused before any work.
+    Blocks::new(setup.n_members, split.ranks.size()).map_err(Error::from)?;
     let writer = split.ranks.rank() == 0;
     if !split.resume && writer {
         checkpoints.clear()?;
