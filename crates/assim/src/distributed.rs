@@ -214,6 +214,13 @@ pub fn all_gather_members<S>(
         Err(_) => words.push(FAILED),
     }
     let gathered = communicator.all_gather(&words)?;
+    if gathered.len() != communicator.size() {
+        return Err(malformed(format!(
+            "{} ranks answered a gather among {}",
+            gathered.len(),
+            communicator.size()
+        )));
+    }
     let failed = gathered.iter().position(|w| w.first() != Some(&OK));
     let values = own?;
     if let Some(rank) = failed {
