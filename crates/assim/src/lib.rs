@@ -70,6 +70,13 @@
 //!   from `rng::member_stream(seed, member, Perturbation(k))`; parameters
 //!   (`v`, `D`) are analysed with the state (augmentation) and checked by
 //!   [`ParameterBound`]s (clamp and report, or refuse).
+//! * [`distributed`] — the same runs shared out over processes, with the
+//!   same bits: a [`distributed::Communicator`] (one process by default;
+//!   MPI with the `mpi` feature), members in contiguous
+//!   [`distributed::Blocks`], states sent as words by a
+//!   [`distributed::Codec`];
+//!   [`EnsembleRunner::forecast_distributed`] and
+//!   [`EnsembleRunner::analyse_distributed`].
 //! * [`finite_difference`] — [`FiniteDifference1d`], the Grid-EnKF's
 //!   forecast model: central differences + RK4 for eq. (13), second order.
 //! * [`observation`] — [`PointObservations`] of a periodic 1D field, on
