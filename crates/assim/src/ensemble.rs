@@ -546,9 +546,9 @@ impl EnsembleRunner {
     ///
     /// # Errors
     /// As [`EnsembleRunner::forecast_together`] on the rank whose member
-    /// failed, [`Error::RankFailed`] on the others (every rank's members
-    /// are then lost: the run is over); [`Error::MoreRanksThanMembers`];
-    /// [`Error::Communication`].
+    /// failed (its members are left as that says), [`Error::RankFailed`]
+    /// on the others (their members are lost: the run is over);
+    /// [`Error::MoreRanksThanMembers`]; [`Error::Communication`].
     pub fn forecast_distributed<M: ForecastModel>(
         &self,
         codec: &impl Codec<M::State>,
@@ -564,8 +564,11 @@ impl EnsembleRunner {
         let mut forecast = self.forecast_members(ensembles, &own, horizon, done);
         for (e, own) in ensembles.iter_mut().zip(own) {
             let n = e.members.len();
-            let mut states = std::mem::take(&mut e.members.states);
-            let own_states = forecast.clone().map(|()| states.drain(own).collect());
+            // The others' states are replaced by the gather; on a failed
+            // forecast the states stay as it left them.
+            let own_states = forecast
+                .clone()
+                .map(|()| std::mem::take(&mut e.members.states).drain(own).collect());
             let gathered = all_gather_members(ranks, codec, n, own_states);
             forecast = forecast.and(gathered.map(|all| e.members.states = all));
         }
