@@ -6,7 +6,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use assim::distributed::Communicator;
 use clap::{Parser, Subcommand};
 use xtask::reproduce::{self, Request};
 
@@ -85,12 +87,24 @@ fn main() -> ExitCode {
                 resume,
                 stop_after,
             };
-            match reproduce::run(&ids, &request) {
+            let ranks = match ranks() {
+                Ok(ranks) => ranks,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let (rank, size) = (ranks.rank(), ranks.size());
+            match reproduce::run_on(&ids, &request, ranks) {
                 Ok(reports) => {
-                    for r in reports {
+                    for r in reports.iter().filter(|_| rank == 0) {
                         println!("{:<16} {:>8.2} s  {}", r.id, r.wall_time_s, r.dir.display());
                     }
                     ExitCode::SUCCESS
+                }
+                Err(e) if size > 1 => {
+                    eprintln!("error on rank {rank} of {size}: {e}");
+                    ExitCode::FAILURE
                 }
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -99,4 +113,13 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The ranks of this launch: the MPI world with the `mpi` feature (rank 0
+/// of 1 when started without `mpirun`), else one process.
+fn ranks() -> Result<Arc<dyn Communicator>, assim::Error> {
+    #[cfg(feature = "mpi")]
+    return Ok(Arc::new(assim::distributed::Mpi::initialize()?));
+    #[cfg(not(feature = "mpi"))]
+    Ok(Arc::new(assim::distributed::SingleProcess))
 }

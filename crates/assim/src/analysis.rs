@@ -349,17 +349,28 @@ impl Coefficients {
     ///   from that of state 0;
     /// * [`Error::NonFiniteMember`] naming the first infinite or NaN entry.
     pub fn apply_to<S: AsRef<[f64]>>(&self, forecast: &[S]) -> Result<Vec<Vec<f64>>> {
-        let slices: Vec<&[f64]> = forecast.iter().map(AsRef::as_ref).collect();
-        self.apply_slices(&slices)
+        self.apply_to_members(forecast, 0..forecast.len())
     }
 
-    fn apply_slices(&self, forecast: &[&[f64]]) -> Result<Vec<Vec<f64>>> {
+    /// [`Coefficients::apply_to`] for the analysed states of `members`
+    /// only (a rank's block): each the same bits as in the whole analysis.
+    ///
+    /// # Errors
+    /// As [`Coefficients::apply_to`]; [`Error::MemberCount`] if `members`
+    /// reaches beyond the `N` states.
+    pub fn apply_to_members<S: AsRef<[f64]>>(
+        &self,
+        forecast: &[S],
+        members: std::ops::Range<usize>,
+    ) -> Result<Vec<Vec<f64>>> {
+        let forecast: Vec<&[f64]> = forecast.iter().map(AsRef::as_ref).collect();
         let n = self.n;
         let len = forecast.first().map_or(0, |z| z.len());
-        check_members("forecast states", forecast, n, len)?;
-        let mut analysis = Vec::with_capacity(n);
+        check_members("forecast states", &forecast, n, len)?;
+        check_block(&members, n)?;
+        let mut analysis = Vec::with_capacity(members.len());
         let mut increment = vec![0.0; len];
-        for (i, z_i) in forecast.iter().enumerate() {
+        for i in members {
             increment.fill(0.0);
             for (j, z_j) in forecast.iter().enumerate() {
                 let w = self.f[j * n + i];
@@ -367,10 +378,28 @@ impl Coefficients {
                     *d += w * x;
                 }
             }
-            analysis.push(z_i.iter().zip(&increment).map(|(z, d)| z + d).collect());
+            analysis.push(
+                forecast[i]
+                    .iter()
+                    .zip(&increment)
+                    .map(|(z, d)| z + d)
+                    .collect(),
+            );
         }
         Ok(analysis)
     }
+}
+
+/// Refuse a block of members that reaches beyond the `n` members.
+pub(crate) fn check_block(block: &std::ops::Range<usize>, n: usize) -> Result<()> {
+    if block.end > n {
+        return Err(Error::MemberCount {
+            what: "members to analyse (the end of the block)",
+            expected: n,
+            found: block.end,
+        });
+    }
+    Ok(())
 }
 
 /// The coefficients `F` of eq. (2) from the predicted observations

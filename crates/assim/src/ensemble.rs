@@ -70,6 +70,7 @@
 //! # Ok::<(), assim::Error>(())
 //! ```
 
+use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use particle_core::ParticleSet;
@@ -77,6 +78,7 @@ use particle_core::advection_diffusion::AdvectionDiffusion1d;
 use rayon::prelude::*;
 
 use crate::analysis::{Coefficients, ObservationNoise};
+use crate::distributed::{Blocks, Codec, Communicator, SingleProcess, Vectors, all_gather_members};
 use crate::error::{Error, Result};
 use crate::finite_difference::velocity_diffusion;
 use crate::localisation::{GaspariCohn, LocalCoefficients};
@@ -265,6 +267,24 @@ pub trait Filter<S>: Sync {
     /// # Errors
     /// Errors naming the member whose update failed.
     fn update(&self, forecast: &[S], coefficients: &Coefficients) -> Result<Vec<S>>;
+
+    /// The analysed states of `members` only (a rank's block in a
+    /// distributed run, [`EnsembleRunner::analyse_distributed`]), the same
+    /// bits as those members' states from [`Filter::update`]. By default
+    /// the update of all members, cut to the block: a filter overrides it
+    /// to compute only the block.
+    ///
+    /// # Errors
+    /// As [`Filter::update`].
+    fn update_members(
+        &self,
+        forecast: &[S],
+        coefficients: &Coefficients,
+        members: Range<usize>,
+    ) -> Result<Vec<S>> {
+        let mut all = self.update(forecast, coefficients)?;
+        Ok(all.drain(members).collect())
+    }
 }
 
 /// A filter whose states can be analysed locally
@@ -403,13 +423,17 @@ pub struct AnalysisReport {
 }
 
 /// Forecasts and analyses an ensemble; every random draw comes from the
-/// scenario `seed`.
+/// scenario `seed`. On one process by default; over the ranks of a
+/// [`Communicator`] ([`EnsembleRunner::with_ranks`]) in
+/// [`EnsembleRunner::forecast_distributed`] and
+/// [`EnsembleRunner::analyse_distributed`], with the same bits.
 #[derive(Debug, Clone)]
 pub struct EnsembleRunner {
     seed: u64,
     noise: ObservationNoise,
     scheme: Scheme,
     bounds: Vec<ParameterBound>,
+    ranks: Arc<dyn Communicator>,
 }
 
 impl EnsembleRunner {
@@ -422,7 +446,20 @@ impl EnsembleRunner {
             noise,
             scheme: Scheme::default(),
             bounds: Vec::new(),
+            ranks: Arc::new(SingleProcess),
         }
+    }
+
+    /// The same runner sharing its distributed forecasts and analyses out
+    /// over the ranks of `ranks` ([`crate::distributed`]).
+    pub fn with_ranks(self, ranks: Arc<dyn Communicator>) -> Self {
+        Self { ranks, ..self }
+    }
+
+    /// The ranks this runner shares its work with ([`SingleProcess`]
+    /// unless given).
+    pub fn ranks(&self) -> &dyn Communicator {
+        &*self.ranks
     }
 
     /// The same runner analysing by `scheme` (a method of
@@ -496,6 +533,56 @@ impl EnsembleRunner {
         horizon: f64,
         done: &mut (dyn FnMut(Forecasted) + Send),
     ) -> Result<()> {
+        let all: Vec<Range<usize>> = ensembles.iter().map(|e| 0..e.members.len()).collect();
+        self.forecast_members(ensembles, &all, horizon, done)
+    }
+
+    /// [`EnsembleRunner::forecast_together`] over the runner's ranks: each
+    /// rank forecasts its block of every ensemble
+    /// ([`crate::distributed::Blocks`]), then the blocks are gathered so
+    /// that every rank holds every forecast member (sent as `codec`'s
+    /// words). `done` is told of this rank's members only. The same bits as
+    /// on one process.
+    ///
+    /// # Errors
+    /// As [`EnsembleRunner::forecast_together`] on the rank whose member
+    /// failed (its members are left as that says), [`Error::RankFailed`]
+    /// on the others (their members are lost: the run is over);
+    /// [`Error::MoreRanksThanMembers`]; [`Error::Communication`].
+    pub fn forecast_distributed<M: ForecastModel>(
+        &self,
+        codec: &impl Codec<M::State>,
+        ensembles: &mut [Forecast<'_, M>],
+        horizon: f64,
+        done: &mut (dyn FnMut(Forecasted) + Send),
+    ) -> Result<()> {
+        let ranks = &*self.ranks;
+        let own = ensembles
+            .iter()
+            .map(|e| Blocks::own(e.members.len(), ranks))
+            .collect::<Result<Vec<_>>>()?;
+        let mut forecast = self.forecast_members(ensembles, &own, horizon, done);
+        for (e, own) in ensembles.iter_mut().zip(own) {
+            let n = e.members.len();
+            // The others' states are replaced by the gather; on a failed
+            // forecast the states stay as it left them.
+            let own_states = forecast
+                .clone()
+                .map(|()| std::mem::take(&mut e.members.states).drain(own).collect());
+            let gathered = all_gather_members(ranks, codec, n, own_states);
+            forecast = forecast.and(gathered.map(|all| e.members.states = all));
+        }
+        forecast
+    }
+
+    /// The members `blocks[e]` of every ensemble `e` advanced by `horizon`.
+    fn forecast_members<M: ForecastModel>(
+        &self,
+        ensembles: &mut [Forecast<'_, M>],
+        blocks: &[Range<usize>],
+        horizon: f64,
+        done: &mut (dyn FnMut(Forecasted) + Send),
+    ) -> Result<()> {
         for e in ensembles.iter() {
             if e.models.len() != e.members.len() {
                 return Err(Error::MemberCount {
@@ -507,13 +594,15 @@ impl EnsembleRunner {
         }
         let mut work: Vec<_> = ensembles
             .iter_mut()
+            .zip(blocks)
             .enumerate()
-            .flat_map(|(ensemble, e)| {
+            .flat_map(|(ensemble, (e, block))| {
                 let Members { states, parameters } = &mut *e.members;
                 e.models
                     .iter_mut()
                     .zip(states.iter_mut().zip(parameters.iter()))
                     .enumerate()
+                    .filter(|(member, _)| block.contains(member))
                     .map(move |(member, (model, (state, theta)))| {
                         let at = Forecasted { ensemble, member };
                         (at, model.cost(state), model, state, theta)
@@ -566,11 +655,72 @@ impl EnsembleRunner {
     where
         S: Send + Sync,
     {
-        let predicted = self.predict(filter, &members.states)?;
+        let all = 0..members.len();
+        self.analyse_members(
+            &SingleProcess,
+            filter,
+            members,
+            data,
+            analysis,
+            all,
+            |own| own,
+        )
+    }
+
+    /// [`EnsembleRunner::analyse`] over the runner's ranks: each rank
+    /// predicts its block's observations, the `N × K` predictions are
+    /// gathered in member order, every rank computes the same `F`, each
+    /// computes its block's analysed states ([`Filter::update_members`]),
+    /// and the blocks are gathered (as `codec`'s words) so that every rank
+    /// holds every analysed member; parameters are analysed on every rank.
+    /// The same bits as on one process.
+    ///
+    /// # Errors
+    /// As [`EnsembleRunner::analyse`] (the members are then unchanged) on
+    /// every rank, or on the rank whose own block failed with
+    /// [`Error::RankFailed`] on the others (every rank's members are then
+    /// lost: the run is over); [`Error::MoreRanksThanMembers`];
+    /// [`Error::Communication`].
+    pub fn analyse_distributed<S, F: Filter<S>>(
+        &self,
+        codec: &impl Codec<S>,
+        filter: &F,
+        members: &mut Members<S>,
+        data: &[f64],
+        analysis: usize,
+    ) -> Result<AnalysisReport>
+    where
+        S: Send + Sync,
+    {
+        let (ranks, n) = (&*self.ranks, members.len());
+        let own = Blocks::own(n, ranks)?;
+        let gather = |own| all_gather_members(ranks, codec, n, own);
+        self.analyse_members(ranks, filter, members, data, analysis, own, gather)
+    }
+
+    /// The analysis with `own`'s predictions and states computed here and
+    /// the others' gathered from `ranks` (`gather` for the states).
+    #[allow(clippy::too_many_arguments)]
+    fn analyse_members<S, F: Filter<S>>(
+        &self,
+        ranks: &dyn Communicator,
+        filter: &F,
+        members: &mut Members<S>,
+        data: &[f64],
+        analysis: usize,
+        own: Range<usize>,
+        gather: impl FnOnce(Result<Vec<S>>) -> Result<Vec<S>>,
+    ) -> Result<AnalysisReport>
+    where
+        S: Send + Sync,
+    {
+        let n = members.len();
+        let predicted = self.predict_members(filter, &members.states, own.clone());
+        let predicted = all_gather_members(ranks, &Vectors, n, predicted)?;
         let f = self
             .scheme
             .coefficients(&predicted, data, &self.noise, self.seed, analysis)?;
-        let states = filter.update(&members.states, &f)?;
+        let states = gather(filter.update_members(&members.states, &f, own))?;
         let mut parameters = if members.parameters[0].is_empty() {
             members.parameters.clone()
         } else {
@@ -645,12 +795,30 @@ impl EnsembleRunner {
         filter: &F,
         states: &[S],
     ) -> Result<Vec<Vec<f64>>> {
-        let predicted: Vec<std::result::Result<Vec<f64>, ModelError>> =
-            states.par_iter().map(|s| filter.predict(s)).collect();
+        self.predict_members(filter, states, 0..states.len())
+    }
+
+    /// Predicted observations of `members` of `states`, in parallel.
+    fn predict_members<S: Sync, F: Filter<S>>(
+        &self,
+        filter: &F,
+        states: &[S],
+        members: Range<usize>,
+    ) -> Result<Vec<Vec<f64>>> {
+        let first = members.start;
+        let predicted: Vec<std::result::Result<Vec<f64>, ModelError>> = states[members]
+            .par_iter()
+            .map(|s| filter.predict(s))
+            .collect();
         predicted
             .into_iter()
             .enumerate()
-            .map(|(member, r)| r.map_err(|source| Error::Observation { member, source }))
+            .map(|(i, r)| {
+                r.map_err(|source| Error::Observation {
+                    member: first + i,
+                    source,
+                })
+            })
             .collect()
     }
 

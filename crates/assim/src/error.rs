@@ -188,6 +188,28 @@ pub enum Error {
         /// What the factorisation reported.
         cause: kinetic_enkf::Error,
     },
+    /// A distributed run with more ranks than members: a rank would hold
+    /// no member ([`crate::distributed::Blocks`]).
+    #[error("{ranks} ranks for {members} members: launch at most one rank per member")]
+    MoreRanksThanMembers {
+        /// Number of ranks.
+        ranks: usize,
+        /// Number of members.
+        members: usize,
+    },
+    /// Another rank's own work failed; its error is in that rank's output.
+    #[error("rank {rank} failed (its own error is in its output)")]
+    RankFailed {
+        /// The lowest rank that failed.
+        rank: usize,
+    },
+    /// Ranks could not exchange their members, or sent words that do not
+    /// decode.
+    #[error("communication between ranks: {reason}")]
+    Communication {
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 /// Result with the crate's [`Error`].

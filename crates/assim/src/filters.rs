@@ -9,6 +9,8 @@
 //! | [`PartEnkf`] | particle set | eq. (3) | eq. (12) at own particles, eq. (4) (Section 3.3) |
 //! | [`ExtendAndPad`] | particle set | eq. (3) | eq. (10)–(11) on the union of particle sets |
 
+use std::ops::Range;
+
 use particle_core::kernels::Width;
 use particle_core::remesh::RemeshGrid;
 use particle_core::{Domain, ParticleSet};
@@ -19,7 +21,10 @@ use crate::error::Result;
 use crate::extend_pad::extend_and_pad;
 use crate::localisation::{LocalCoefficients, shared};
 use crate::observation::PointObservations;
-use crate::particle_filters::{part_update, part_update_local, remesh_update, remesh_update_local};
+use crate::particle_filters::{
+    part_update, part_update_local, part_update_members, remesh_update, remesh_update_local,
+    remesh_update_members,
+};
 
 /// Grid-EnKF: the EnKF on the nodal values of a grid solver.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +40,15 @@ impl Filter<Vec<f64>> for GridEnkf {
 
     fn update(&self, forecast: &[Vec<f64>], coefficients: &Coefficients) -> Result<Vec<Vec<f64>>> {
         coefficients.apply_to(forecast)
+    }
+
+    fn update_members(
+        &self,
+        forecast: &[Vec<f64>],
+        coefficients: &Coefficients,
+        members: Range<usize>,
+    ) -> Result<Vec<Vec<f64>>> {
+        coefficients.apply_to_members(forecast, members)
     }
 }
 
@@ -88,6 +102,15 @@ impl Filter<ParticleSet<1>> for RemeshEnkf {
     ) -> Result<Vec<ParticleSet<1>>> {
         remesh_update(forecast, &self.grid, coefficients, self.eps_cut)
     }
+
+    fn update_members(
+        &self,
+        forecast: &[ParticleSet<1>],
+        coefficients: &Coefficients,
+        members: Range<usize>,
+    ) -> Result<Vec<ParticleSet<1>>> {
+        remesh_update_members(forecast, &self.grid, coefficients, self.eps_cut, members)
+    }
 }
 
 /// Remesh-LETKF (with [`crate::Method::Etkf`]): one local analysis per node
@@ -135,6 +158,23 @@ impl Filter<ParticleSet<1>> for PartEnkf {
     ) -> Result<Vec<ParticleSet<1>>> {
         let o = &self.observations;
         part_update(forecast, o.domain, o.eps, o.tolerance, coefficients)
+    }
+
+    fn update_members(
+        &self,
+        forecast: &[ParticleSet<1>],
+        coefficients: &Coefficients,
+        members: Range<usize>,
+    ) -> Result<Vec<ParticleSet<1>>> {
+        let o = &self.observations;
+        part_update_members(
+            forecast,
+            o.domain,
+            o.eps,
+            o.tolerance,
+            coefficients,
+            members,
+        )
     }
 }
 

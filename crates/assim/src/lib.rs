@@ -71,6 +71,13 @@
 //!   from `rng::member_stream(seed, member, Perturbation(k))`; parameters
 //!   (`v`, `D`) are analysed with the state (augmentation) and checked by
 //!   [`ParameterBound`]s (clamp and report, or refuse).
+//! * [`distributed`] — the same runs shared out over processes, with the
+//!   same bits: a [`distributed::Communicator`] (one process by default;
+//!   MPI with the `mpi` feature), members in contiguous
+//!   [`distributed::Blocks`], states sent as words by a
+//!   [`distributed::Codec`];
+//!   [`EnsembleRunner::forecast_distributed`] and
+//!   [`EnsembleRunner::analyse_distributed`].
 //! * [`finite_difference`] — [`FiniteDifference1d`], the Grid-EnKF's
 //!   forecast model: central differences + RK4 for eq. (13), second order.
 //! * [`observation`] — [`PointObservations`] of a periodic 1D field, on
@@ -105,6 +112,7 @@
 //! ```
 
 pub mod analysis;
+pub mod distributed;
 pub mod ensemble;
 mod error;
 pub mod extend_pad;
@@ -131,7 +139,8 @@ pub use finite_difference::FiniteDifference1d;
 pub use localisation::{GaspariCohn, LocalCoefficients, tapered_stochastic_update};
 pub use observation::PointObservations;
 pub use particle_filters::{
-    part_update, part_update_local, part_update_nodal, remesh_update, remesh_update_local,
+    part_update, part_update_local, part_update_members, part_update_nodal, remesh_update,
+    remesh_update_local, remesh_update_members,
 };
 pub use schemes::{Inflation, Method, Scheme, relax_to_prior_spread};
 

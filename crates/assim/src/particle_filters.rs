@@ -26,12 +26,14 @@
 //! parallel; every member's result depends on the inputs only, so results
 //! are the same for any number of threads.
 
+use std::ops::Range;
+
 use particle_core::kernels::Width;
 use particle_core::remesh::{GridValues, RemeshGrid, project};
 use particle_core::{Domain, ParticleSet, Reconstruction};
 use rayon::prelude::*;
 
-use crate::analysis::Coefficients;
+use crate::analysis::{Coefficients, check_block};
 use crate::error::{Error, Result};
 use crate::localisation::LocalCoefficients;
 
@@ -49,8 +51,29 @@ pub fn remesh_update<const D: usize>(
     coefficients: &Coefficients,
     eps_cut: f64,
 ) -> Result<Vec<ParticleSet<D>>> {
+    remesh_update_members(members, grid, coefficients, eps_cut, 0..members.len())
+}
+
+/// [`remesh_update`] for the analysed members `block` only (a rank's
+/// block of a distributed run): every member is projected, only `block`'s
+/// nodal vectors are analysed and interpolated, each the same bits as in
+/// [`remesh_update`].
+///
+/// # Errors
+/// As [`remesh_update`]; [`Error::MemberCount`] if `block` reaches beyond
+/// the members.
+pub fn remesh_update_members<const D: usize>(
+    members: &[ParticleSet<D>],
+    grid: &RemeshGrid<D>,
+    coefficients: &Coefficients,
+    eps_cut: f64,
+    block: Range<usize>,
+) -> Result<Vec<ParticleSet<D>>> {
     check_members(members.len(), coefficients.n_members())?;
-    remesh_with(members, grid, eps_cut, |nodal| coefficients.apply_to(nodal))
+    let first = block.start;
+    remesh_with(members, grid, eps_cut, first, |nodal| {
+        coefficients.apply_to_members(nodal, block)
+    })
 }
 
 /// Remesh-EnKF with local analyses (Remesh-LETKF with the ETKF): as
@@ -75,16 +98,18 @@ pub fn remesh_update_local<const D: usize>(
         });
     }
     check_members(members.len(), local.n_members())?;
-    remesh_with(members, grid, eps_cut, |nodal| {
+    remesh_with(members, grid, eps_cut, 0, |nodal| {
         local.apply_to(nodal, |node| node)
     })
 }
 
-/// Project, analyse the nodal vectors by `analyse`, interpolate.
+/// Project, analyse the nodal vectors by `analyse` (the members from
+/// `first` on), interpolate.
 fn remesh_with<const D: usize>(
     members: &[ParticleSet<D>],
     grid: &RemeshGrid<D>,
     eps_cut: f64,
+    first: usize,
     analyse: impl FnOnce(&[Vec<f64>]) -> Result<Vec<Vec<f64>>>,
 ) -> Result<Vec<ParticleSet<D>>> {
     let nodal: Vec<Vec<f64>> = members
@@ -100,10 +125,13 @@ fn remesh_with<const D: usize>(
     analysed
         .into_par_iter()
         .enumerate()
-        .map(|(member, values)| {
+        .map(|(i, values)| {
             GridValues::new(grid.clone(), values)
                 .and_then(|field| field.interpolate(eps_cut))
-                .map_err(|source| Error::Member { member, source })
+                .map_err(|source| Error::Member {
+                    member: first + i,
+                    source,
+                })
         })
         .collect()
 }
@@ -122,8 +150,35 @@ pub fn part_update<const D: usize>(
     tolerance: f64,
     coefficients: &Coefficients,
 ) -> Result<Vec<ParticleSet<D>>> {
+    part_update_members(
+        members,
+        domain,
+        eps,
+        tolerance,
+        coefficients,
+        0..members.len(),
+    )
+}
+
+/// [`part_update`] for the analysed members `block` only (a rank's block
+/// of a distributed run): every member's field is reconstructed, only
+/// `block`'s members are analysed, each the same bits as in
+/// [`part_update`].
+///
+/// # Errors
+/// As [`part_update`]; [`Error::MemberCount`] if `block` reaches beyond
+/// the members.
+pub fn part_update_members<const D: usize>(
+    members: &[ParticleSet<D>],
+    domain: Domain<D>,
+    eps: Width,
+    tolerance: f64,
+    coefficients: &Coefficients,
+    block: Range<usize>,
+) -> Result<Vec<ParticleSet<D>>> {
     check_members(members.len(), coefficients.n_members())?;
-    part_with(members, domain, eps, tolerance, |i, j, _| {
+    check_block(&block, members.len())?;
+    part_with(members, domain, eps, tolerance, block, |i, j, _| {
         coefficients.get(j, i) + if i == j { 1.0 } else { 0.0 }
     })
 }
@@ -162,10 +217,17 @@ pub fn part_update_local<const D: usize>(
         }
         check_members(members.len(), l.n_members())?;
     }
-    part_with(members, domain, eps, tolerance, |i, j, p| {
-        let f = local[i].get(p).map_or(0.0, |f| f.get(j, i));
-        f + if i == j { 1.0 } else { 0.0 }
-    })
+    part_with(
+        members,
+        domain,
+        eps,
+        tolerance,
+        0..members.len(),
+        |i, j, p| {
+            let f = local[i].get(p).map_or(0.0, |f| f.get(j, i));
+            f + if i == j { 1.0 } else { 0.0 }
+        },
+    )
 }
 
 /// Part-EnKF with the local analyses of a grid's nodes: as
@@ -208,22 +270,29 @@ pub fn part_update_nodal<const D: usize>(
                 .map_err(|source| Error::Member { member, source })
         })
         .collect::<Result<_>>()?;
-    part_with(members, domain, eps, tolerance, |i, j, p| {
-        let f = local.get(nodes[i][p]).map_or(0.0, |f| f.get(j, i));
-        f + if i == j { 1.0 } else { 0.0 }
-    })
+    part_with(
+        members,
+        domain,
+        eps,
+        tolerance,
+        0..members.len(),
+        |i, j, p| {
+            let f = local.get(nodes[i][p]).map_or(0.0, |f| f.get(j, i));
+            f + if i == j { 1.0 } else { 0.0 }
+        },
+    )
 }
 
-/// The Part-EnKF update with the weight `weight(i, j, p)` of member `j`'s
-/// field at member `i`'s particle `p`.
+/// The Part-EnKF update of the members `block` with the weight
+/// `weight(i, j, p)` of member `j`'s field at member `i`'s particle `p`.
 fn part_with<const D: usize>(
     members: &[ParticleSet<D>],
     domain: Domain<D>,
     eps: Width,
     tolerance: f64,
+    block: Range<usize>,
     weight: impl Fn(usize, usize, usize) -> f64 + Sync,
 ) -> Result<Vec<ParticleSet<D>>> {
-    let n = members.len();
     let fields: Vec<Reconstruction<D>> = members
         .par_iter()
         .enumerate()
@@ -232,7 +301,7 @@ fn part_with<const D: usize>(
                 .map_err(|source| Error::Member { member, source })
         })
         .collect::<Result<_>>()?;
-    (0..n)
+    block
         .into_par_iter()
         .map(|i| {
             let target = &members[i];

@@ -3,13 +3,16 @@
 //! Grid-EnKF analysis against a naive dense textbook EnKF with the same
 //! perturbations, parameter bounds, refusals that name the member or the
 //! observation, and several ensembles forecast together, each member by
-//! its own model.
+//! its own model; the same runs shared out over 1, 2 and 3 ranks (threads
+//! exchanging words) are the same bits as on one process.
 
 use std::f64::consts::TAU;
+use std::sync::{Arc, Barrier, Mutex};
 
+use assim::distributed::{Codec, Communicator, Particles, Vectors};
 use assim::{
-    EnsembleRunner, Error, FiniteDifference1d, Forecast, ForecastModel, Forecasted, GridEnkf,
-    Members, ModelError, ObservationNoise, OnViolation, ParameterBound, PartEnkf,
+    EnsembleRunner, Error, Filter, FiniteDifference1d, Forecast, ForecastModel, Forecasted,
+    GridEnkf, Members, ModelError, ObservationNoise, OnViolation, ParameterBound, PartEnkf,
     ParticleObservations, PointObservations, RemeshEnkf, perturbations,
 };
 use particle_core::Domain;
@@ -148,9 +151,37 @@ fn invert(mut a: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
     inv
 }
 
+/// One forecast of `horizon` and analysis `k` of `y`, on one process or
+/// shared out over the runner's ranks.
+#[allow(clippy::too_many_arguments)]
+fn cycle<M: ForecastModel, F: Filter<M::State>>(
+    run: &EnsembleRunner,
+    shared: bool,
+    codec: &impl Codec<M::State>,
+    models: &mut [M],
+    members: &mut Members<M::State>,
+    filter: &F,
+    y: &[f64],
+    k: usize,
+) {
+    if shared {
+        let mut job = [Forecast { models, members }];
+        run.forecast_distributed(codec, &mut job, 0.4, &mut |_| {})
+            .unwrap();
+        run.analyse_distributed(codec, filter, members, y, k)
+            .unwrap();
+    } else {
+        run.forecast(models, members, 0.4).unwrap();
+        run.analyse(filter, members, y, k).unwrap();
+    }
+}
+
 /// Three cycles of forecast + analysis with the grid model and with the
-/// particle model under Remesh- and Part-EnKF.
-fn cycles() -> (
+/// particle model under Remesh- and Part-EnKF, on one process
+/// (`ranks = None`) or shared out over `ranks`.
+fn cycles_on(
+    ranks: Option<Arc<dyn Communicator>>,
+) -> (
     Members<Vec<f64>>,
     Vec<Members<particle_core::ParticleSet<1>>>,
 ) {
@@ -162,6 +193,11 @@ fn cycles() -> (
         on_violation: OnViolation::Clamp,
     };
     let run = runner(6).with_bound(bound).unwrap();
+    let shared = ranks.is_some();
+    let run = match ranks {
+        Some(ranks) => run.with_ranks(ranks),
+        None => run,
+    };
     let fd = FiniteDifference1d::new(50, TAU).unwrap();
     let mut grid = grid_members(&fd);
     let dp = TAU / 50.0;
@@ -193,16 +229,110 @@ fn cycles() -> (
     for k in 0..3 {
         let t = 0.4 * (k + 1) as f64;
         let y = data(&points, t);
-        run.forecast(&mut [fd; N], &mut grid, 0.4).unwrap();
-        run.analyse(&filter, &mut grid, &y, k).unwrap();
-        run.forecast(&mut vec![pm.clone(); N], &mut remeshed, 0.4)
-            .unwrap();
-        run.analyse(&remesh, &mut remeshed, &y, k).unwrap();
-        run.forecast(&mut vec![pm.clone(); N], &mut parted, 0.4)
-            .unwrap();
-        run.analyse(&part, &mut parted, &y, k).unwrap();
+        let models = &mut vec![pm.clone(); N];
+        cycle(
+            &run,
+            shared,
+            &Vectors,
+            &mut [fd; N],
+            &mut grid,
+            &filter,
+            &y,
+            k,
+        );
+        cycle(
+            &run,
+            shared,
+            &Particles,
+            models,
+            &mut remeshed,
+            &remesh,
+            &y,
+            k,
+        );
+        cycle(&run, shared, &Particles, models, &mut parted, &part, &y, k);
     }
     (grid, vec![remeshed, parted])
+}
+
+fn cycles() -> (
+    Members<Vec<f64>>,
+    Vec<Members<particle_core::ParticleSet<1>>>,
+) {
+    cycles_on(None)
+}
+
+/// `P` ranks as threads of one process: an all-gather is every thread's
+/// words put in its slot, then read by all.
+#[derive(Debug)]
+struct Threads {
+    rank: usize,
+    slots: Arc<(Barrier, Mutex<Vec<Vec<f64>>>)>,
+}
+
+impl Communicator for Threads {
+    fn rank(&self) -> usize {
+        self.rank
+    }
+
+    fn size(&self) -> usize {
+        self.slots.1.lock().unwrap().len()
+    }
+
+    fn all_gather(&self, words: &[f64]) -> assim::Result<Vec<Vec<f64>>> {
+        let (barrier, slots) = &*self.slots;
+        slots.lock().unwrap()[self.rank] = words.to_vec();
+        barrier.wait();
+        let all = slots.lock().unwrap().clone();
+        barrier.wait();
+        Ok(all)
+    }
+}
+
+#[test]
+fn runs_shared_out_over_one_two_and_three_ranks_are_the_same_bits() {
+    let one = cycles();
+    for size in 1..=3 {
+        let slots = Arc::new((Barrier::new(size), Mutex::new(vec![Vec::new(); size])));
+        let runs: Vec<_> = std::thread::scope(|scope| {
+            let ranks: Vec<_> = (0..size)
+                .map(|rank| {
+                    let slots = Arc::clone(&slots);
+                    scope.spawn(move || cycles_on(Some(Arc::new(Threads { rank, slots }))))
+                })
+                .collect();
+            ranks.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        for (rank, run) in runs.iter().enumerate() {
+            assert!(run == &one, "rank {rank} of {size}");
+        }
+    }
+}
+
+#[test]
+fn more_ranks_than_members_is_refused_on_every_rank() {
+    let ranks: Arc<dyn Communicator> = Arc::new(Threads {
+        rank: 0,
+        slots: Arc::new((Barrier::new(1), Mutex::new(vec![Vec::new(); N + 1]))),
+    });
+    let run = runner(1).with_ranks(ranks);
+    let fd = FiniteDifference1d::new(50, TAU).unwrap();
+    let (models, members) = (&mut [fd; N], &mut grid_members(&fd));
+    let err = run
+        .forecast_distributed(
+            &Vectors,
+            &mut [Forecast { models, members }],
+            0.4,
+            &mut |_| {},
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::MoreRanksThanMembers {
+            ranks: N + 1,
+            members: N
+        }
+    );
 }
 
 #[test]

@@ -77,6 +77,31 @@ impl Storage for Disk {
     }
 }
 
+/// Nowhere: every write, rename, creation and removal succeeds and leaves
+/// the disk as it is. What the ranks other than 0 of a distributed run
+/// write through, so that rank 0 alone writes a run's files while every
+/// rank runs the same code.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Discard;
+
+impl Storage for Discard {
+    fn write(&self, _path: &Path, _bytes: &[u8]) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn rename(&self, _from: &Path, _to: &Path) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn create_dir_all(&self, _path: &Path) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn remove_dir_all(&self, _path: &Path) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Where [`replace`] stages the new contents of `path`: `NAME.partial`
 /// beside it.
 pub fn staged(path: &Path) -> PathBuf {
@@ -157,5 +182,17 @@ mod tests {
             !dir.with_file_name(format!("storage-{}.removed", std::process::id()))
                 .exists()
         );
+    }
+
+    #[test]
+    fn discarded_writes_leave_the_disk_as_it_is() {
+        let dir = std::env::temp_dir().join(format!("discard-{}", std::process::id()));
+        Discard.create_dir_all(&dir).unwrap();
+        replace(&Discard, &dir.join("a.txt"), b"one").unwrap();
+        assert!(!dir.exists());
+        Disk.create_dir_all(&dir).unwrap();
+        discard(&Discard, &dir).unwrap();
+        assert!(dir.is_dir());
+        discard(&Disk, &dir).unwrap();
     }
 }

@@ -4,6 +4,9 @@
 
 use std::fs;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use assim::distributed::SingleProcess;
 
 use experiments::Error;
 use experiments::dipole::DipoleScenario;
@@ -201,6 +204,7 @@ fn resuming_under_another_revision_warns_and_records_both() {
             stop_at,
             revision,
             on_warning: &|w: &Warning| warnings.borrow_mut().push(w.clone()),
+            ranks: Arc::new(SingleProcess),
         };
         let state = run_checkpointed(setup.clone(), 5, &FILTERS, &split, &mut |_| {}, |_| {
             Ok::<(), Error>(())

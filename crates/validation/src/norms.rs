@@ -259,6 +259,16 @@ pub struct EnsembleL2Error {
     pub per_member: Vec<f64>,
 }
 
+impl EnsembleL2Error {
+    /// The error of the members whose terms are `per_member` (in member
+    /// order; the mean is summed in that order): the terms of an ensemble
+    /// computed in parts, as the ranks of a distributed run do.
+    pub fn of_terms(per_member: Vec<f64>) -> Self {
+        let mean = per_member.iter().sum::<f64>() / per_member.len() as f64;
+        EnsembleL2Error { mean, per_member }
+    }
+}
+
 /// The ensemble L2 error `e_omega = 1/N sum_i int (omega_i - omega_gt)^2`
 /// (paper 2, Section 5.1.4), integrals by the midpoint rule on `grid`.
 ///
@@ -282,8 +292,7 @@ pub fn ensemble_l2_error(
         .iter()
         .map(|member| area * sum_sq_diff(member, truth))
         .collect();
-    let mean = per_member.iter().sum::<f64>() / per_member.len() as f64;
-    Ok(EnsembleL2Error { mean, per_member })
+    Ok(EnsembleL2Error::of_terms(per_member))
 }
 
 /// Checks a non-empty ensemble and its truth: lengths and finiteness.

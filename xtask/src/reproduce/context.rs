@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use assim::distributed::Communicator;
 use experiments::Warning;
 use experiments::dipole::{DipoleScenario, Progress};
 use experiments::storage::Storage;
@@ -28,6 +29,10 @@ pub struct Context {
     pub resume: bool,
     /// Stop after this many analyses (`--stop-after`).
     pub stop_after: Option<usize>,
+    /// The ranks of an MPI launch (one process otherwise); ranks other
+    /// than 0 write through `experiments::storage::Discard` and draw no
+    /// progress.
+    pub ranks: Arc<dyn Communicator>,
     /// Where every file of the figure is written.
     pub(crate) storage: Arc<dyn Storage>,
     /// The warnings told so far ([`Context::warn`]).
@@ -67,7 +72,9 @@ impl Context {
     /// on), and list it in `summary.json`'s `warnings`.
     #[allow(clippy::print_stderr, reason = "xtask is the user's front door")]
     pub fn warn(&self, warning: &Warning) {
-        eprintln!("warning: {}: {warning}", self.id);
+        if self.ranks.rank() == 0 {
+            eprintln!("warning: {}: {warning}", self.id);
+        }
         lock(&self.warnings).push(warning.to_string());
     }
 
@@ -100,6 +107,9 @@ impl Context {
     /// A progress bar of `len` steps on the terminal (hidden when stderr is
     /// not a terminal, as in CI).
     pub fn progress(&self, len: u64, what: &str) -> ProgressBar {
+        if self.ranks.rank() != 0 {
+            return ProgressBar::hidden();
+        }
         let bar = ProgressBar::new(len);
         bar.set_style(
             ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} steps [{elapsed} < {eta}]")

@@ -9,7 +9,9 @@
 //! is a midpoint rule on the `256^2` cell centres of the box, each field
 //! being the `M4'` interpolant of its particles' projection.
 //!
-//! The truth and the three ensembles advance together, window by window.
+//! The truth and the three ensembles advance together, window by window;
+//! under `mpirun` (the `mpi` feature) each rank forecasts and analyses its
+//! block of every ensemble, with the same numbers.
 //! After every window `fig18.csv` is rewritten and a checkpoint of every
 //! flow is saved ([`Checkpoints`]), so an interrupted run loses at most one
 //! window: `--resume` continues it with the same final numbers, and
@@ -44,6 +46,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         stop_at: ctx.stop_after.unwrap_or(usize::MAX),
         revision: &revision,
         on_warning: &|w| ctx.warn(w),
+        ranks: std::sync::Arc::clone(&ctx.ranks),
     };
     let per_window = setup.steps_per_window(FILTERS.len());
     let bar = ctx.progress(per_window * setup.analyses as u64, "truth and ensembles");

@@ -51,7 +51,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use experiments::storage::{Disk, Storage, discard};
+use assim::distributed::{Communicator, SingleProcess};
+use experiments::storage::{Discard, Disk, Storage, discard};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -177,6 +178,41 @@ pub fn run(ids: &[String], request: &Request) -> Result<Vec<Report>, Error> {
     run_with_storage(ids, request, Disk::shared())
 }
 
+/// The figures an MPI launch shares out over its ranks.
+pub const DISTRIBUTED: &[&str] = &["fig18"];
+
+/// [`run`] as one rank of `ranks` (an MPI launch, the same command on
+/// every rank): each figure's ensembles are shared out over the ranks,
+/// and rank 0 alone takes the output lock and writes the files
+/// (`summary.json` records the number of ranks); the other ranks write
+/// through [`Discard`] and report nothing.
+///
+/// # Errors
+/// As [`run`]; [`Error::Usage`] on every rank for a figure not in
+/// [`DISTRIBUTED`] when there are several ranks.
+pub fn run_on(
+    ids: &[String],
+    request: &Request,
+    ranks: Arc<dyn Communicator>,
+) -> Result<Vec<Report>, Error> {
+    let figures = resolve(ids)?;
+    if ranks.size() > 1
+        && let Some(f) = figures.iter().find(|f| !DISTRIBUTED.contains(&f.id))
+    {
+        return Err(Error::Usage(format!(
+            "`{}` runs on one process: under mpirun only {} share their ensembles out",
+            f.id,
+            DISTRIBUTED.join(", ")
+        )));
+    }
+    let storage: Arc<dyn Storage> = if ranks.rank() == 0 {
+        Disk::shared()
+    } else {
+        Arc::new(Discard)
+    };
+    run_in(ids, request, storage, ranks)
+}
+
 /// [`run`], with every file the figures write going through `storage`
 /// (the tests of failing writes pass one that fails the k-th write).
 ///
@@ -187,6 +223,15 @@ pub fn run_with_storage(
     ids: &[String],
     request: &Request,
     storage: Arc<dyn Storage>,
+) -> Result<Vec<Report>, Error> {
+    run_in(ids, request, storage, Arc::new(SingleProcess))
+}
+
+fn run_in(
+    ids: &[String],
+    request: &Request,
+    storage: Arc<dyn Storage>,
+    ranks: Arc<dyn Communicator>,
 ) -> Result<Vec<Report>, Error> {
     let figures = resolve(ids)?;
     if (request.resume || request.stop_after.is_some())
@@ -205,8 +250,17 @@ pub fn run_with_storage(
     }
     // One run at a time writes into an output directory (its checkpoints,
     // run store and figures); released when this function returns.
-    let _held = experiments::OutputLock::acquire(&request.out_dir)?;
-    let bar = ProgressBar::new(figures.len() as u64);
+    let writer = ranks.rank() == 0;
+    let _held = if writer {
+        Some(experiments::OutputLock::acquire(&request.out_dir)?)
+    } else {
+        None
+    };
+    let bar = if writer {
+        ProgressBar::new(figures.len() as u64)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}]")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -214,7 +268,7 @@ pub fn run_with_storage(
     let mut reports = Vec::with_capacity(figures.len());
     for figure in figures {
         bar.set_message(figure.id);
-        reports.push(run_one(figure, request, &storage)?);
+        reports.push(run_one(figure, request, &storage, &ranks)?);
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -225,6 +279,7 @@ fn run_one(
     figure: &'static Figure,
     request: &Request,
     storage: &Arc<dyn Storage>,
+    ranks: &Arc<dyn Communicator>,
 ) -> Result<Report, Error> {
     let Status::Implemented(runner) = figure.status else {
         unreachable!("resolve() lets only implemented figures through");
@@ -242,6 +297,7 @@ fn run_one(
         config: request.config.clone(),
         resume: request.resume,
         stop_after: request.stop_after,
+        ranks: Arc::clone(ranks),
         storage: Arc::clone(storage),
         warnings: Mutex::new(Vec::new()),
         done_with: Mutex::new(Vec::new()),
@@ -249,6 +305,14 @@ fn run_one(
     let start = Instant::now();
     let outcome = runner(&ctx)?;
     let wall_time_s = start.elapsed().as_secs_f64();
+    if ranks.rank() != 0 {
+        // Rank 0 checks and summarises the outputs.
+        return Ok(Report {
+            id: figure.id,
+            dir,
+            wall_time_s,
+        });
+    }
 
     for path in [
         ctx.csv_path(),
@@ -283,6 +347,7 @@ fn run_one(
         "git_revision": revision,
         "git_dirty": dirty,
         "wall_time_s": wall_time_s,
+        "ranks": ranks.size(),
         "parameters": outcome.parameters,
         "key_numbers": outcome.key_numbers,
         "notes": outcome.notes,

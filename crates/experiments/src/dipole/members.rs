@@ -9,6 +9,9 @@
 
 use std::sync::Mutex;
 
+use std::ops::Range;
+
+use assim::distributed::{Codec, Particles, malformed};
 use assim::{Coefficients, Filter as AssimFilter, ForecastModel, ModelError, SolverError};
 use particle_core::kernels::Width;
 use vic_solver::{FlowState, Grid, Vic, VicConfig};
@@ -180,20 +183,34 @@ impl AssimFilter<FlowState> for VicFilter {
         forecast: &[FlowState],
         coefficients: &Coefficients,
     ) -> assim::Result<Vec<FlowState>> {
+        self.update_members(forecast, coefficients, 0..forecast.len())
+    }
+
+    fn update_members(
+        &self,
+        forecast: &[FlowState],
+        coefficients: &Coefficients,
+        members: Range<usize>,
+    ) -> assim::Result<Vec<FlowState>> {
         let particles: Vec<_> = forecast.iter().map(|s| s.particles.clone()).collect();
         let analysed = match self.remesh_eps_omega {
-            Some(eps_omega) => {
-                assim::remesh_update(&particles, self.grid.remesh_grid(), coefficients, eps_omega)?
-            }
-            None => assim::part_update(
+            Some(eps_omega) => assim::remesh_update_members(
+                &particles,
+                self.grid.remesh_grid(),
+                coefficients,
+                eps_omega,
+                members.clone(),
+            )?,
+            None => assim::part_update_members(
                 &particles,
                 self.grid.domain().particle_domain(),
                 self.width,
                 PART_TOLERANCE,
                 coefficients,
+                members.clone(),
             )?,
         };
-        Ok(with_particles(forecast, analysed))
+        Ok(with_particles(&forecast[members], analysed))
     }
 }
 
@@ -255,6 +272,29 @@ impl assim::LocalFilter<FlowState> for VicFilter {
 }
 
 /// The forecast states with analysed particles.
+/// A flow as the words of its particles ([`Particles`]), then its time and
+/// step count (the count's bits), for the ranks of a distributed run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Flows;
+
+impl Codec<FlowState> for Flows {
+    fn encode(&self, flow: &FlowState, words: &mut Vec<f64>) {
+        Particles.encode(&flow.particles, words);
+        words.extend([flow.time, f64::from_bits(flow.steps)]);
+    }
+
+    fn decode(&self, words: &[f64]) -> assim::Result<FlowState> {
+        let [particles @ .., time, steps] = words else {
+            return Err(malformed(format!("{} words are not a flow", words.len())));
+        };
+        Ok(FlowState {
+            particles: Particles.decode(particles)?,
+            time: *time,
+            steps: steps.to_bits(),
+        })
+    }
+}
+
 fn with_particles(
     forecast: &[FlowState],
     analysed: Vec<particle_core::ParticleSet<2>>,
@@ -307,6 +347,19 @@ mod tests {
         assert_eq!(state, before, "nothing was stepped");
         member.forecast(&mut state, &[], 2.0 * dt).unwrap();
         assert_eq!(state.steps, 2);
+    }
+
+    #[test]
+    fn a_flow_crosses_ranks_bit_for_bit() {
+        let (vic, mut state) = DipoleBox::quick().start().unwrap();
+        VicMember { vic }.forecast(&mut state, &[], 0.08).unwrap();
+        let mut words = Vec::new();
+        Flows.encode(&state, &mut words);
+        assert_eq!(words.len(), 4 * state.particles.len() + 2);
+        assert_eq!(Flows.decode(&words).unwrap(), state);
+        let err = Flows.decode(&words[..5]).unwrap_err();
+        assert!(matches!(err, assim::Error::Communication { .. }), "{err}");
+        assert!(Flows.decode(&[1.0]).is_err());
     }
 
     /// Remesh- and Part-LETKF on four quick dipole members: with the same

@@ -18,12 +18,13 @@ mod scenario;
 pub mod sweep;
 
 pub use checkpoint::{Checkpoints, Record, Records};
-pub use members::{VicFilter, VicMember, whole_steps};
+pub use members::{Flows, VicFilter, VicMember, whole_steps};
 pub use run_store::RunStore;
 pub use scenario::*;
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
+use assim::distributed::{Blocks, Communicator, Vectors, all_gather_members};
 use assim::{EnsembleRunner, Forecast, Members, ObservationNoise};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -295,6 +296,18 @@ pub struct Experiment {
 }
 
 impl Experiment {
+    /// The same experiment with its members' forecasts, analyses and errors
+    /// shared out over `ranks` ([`assim::distributed`]): every rank runs
+    /// the truth (redundantly: one flow beside `3 N` members, and no
+    /// broadcast of it) and holds every member, and computes its block of
+    /// each ensemble; the results are the same bits on any number of ranks.
+    pub fn with_ranks(self, ranks: Arc<dyn Communicator>) -> Self {
+        Experiment {
+            runner: self.runner.with_ranks(ranks),
+            ..self
+        }
+    }
+
     /// The solvers, and the progress of a run that has not started: the
     /// truth and every ensemble at `t = 0` (all ensembles from the same
     /// prior draws), with the prior rows.
@@ -439,10 +452,12 @@ impl Experiment {
             if let Some(analysis) = &self.filters[e] {
                 let mut members = members_of(std::mem::take(flows));
                 let data = &progress.observations[k];
+                // Local analyses are not shared out over ranks: every rank
+                // holds every member and computes them whole.
                 let analysed = match &self.setup.analysis.localisation {
                     None => self
                         .runner
-                        .analyse(analysis, &mut members, data, k)
+                        .analyse_distributed(&Flows, analysis, &mut members, data, k)
                         .map(drop),
                     Some(taper) => self
                         .runner
@@ -510,7 +525,8 @@ impl Experiment {
                     .zip(ensembles.iter_mut())
                     .map(|(models, members)| Forecast { models, members })
                     .collect();
-                runner.forecast_together(&mut jobs, horizon, &mut |_| on_steps(member_steps))
+                let done = &mut |_| on_steps(member_steps);
+                runner.forecast_distributed(&Flows, &mut jobs, horizon, done)
             },
         );
         truth?;
@@ -527,19 +543,44 @@ impl Experiment {
         }
     }
 
-    /// `e_omega` of an ensemble against the truth's field.
+    /// `e_omega` of an ensemble against the truth's field: each rank
+    /// integrates its block's members, and the per-member terms (one word
+    /// each) are gathered in member order.
     fn ensemble_error(
         &mut self,
         flows: &[FlowState],
         truth_field: &[f64],
     ) -> Result<EnsembleL2Error, Error> {
         let quadrature = &self.quadrature;
-        let fields: Vec<Vec<f64>> = self.members[0]
+        let ranks = self.runner.ranks();
+        let own = Blocks::own(flows.len(), ranks)?;
+        let terms = self.members[0][own.clone()]
             .par_iter_mut()
-            .zip(flows.par_iter())
+            .zip(flows[own].par_iter())
             .map(|(member, state)| field_on(&mut member.vic, state, quadrature))
-            .collect::<Result<_, _>>()?;
-        Ok(ensemble_l2_error(&quadrature.cells, &fields, truth_field)?)
+            .collect::<Result<Vec<_>, Error>>()
+            .and_then(|fields| Ok(ensemble_l2_error(&quadrature.cells, &fields, truth_field)?))
+            .map(|error| {
+                error
+                    .per_member
+                    .into_iter()
+                    .map(|term| vec![term])
+                    .collect()
+            });
+        // A failure here is told to the other ranks, and reported as itself.
+        let (own, failure) = match terms {
+            Ok(terms) => (Ok(terms), None),
+            Err(e) => (
+                Err(assim::Error::RankFailed { rank: ranks.rank() }),
+                Some(e),
+            ),
+        };
+        let terms = all_gather_members(ranks, &Vectors, flows.len(), own);
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let terms = terms?.into_iter().flatten().collect();
+        Ok(EnsembleL2Error::of_terms(terms))
     }
 
     /// The vorticity of member `member`'s flow `state` on the quadrature
@@ -648,6 +689,9 @@ pub struct Split<'a> {
     /// ([`Warning::OtherRevision`]): the run goes on, with both revisions
     /// in [`RunState::revisions`].
     pub on_warning: &'a dyn Fn(&Warning),
+    /// The ranks the run is shared out over ([`Experiment::with_ranks`]);
+    /// rank 0 alone writes the checkpoints, every rank resumes from them.
+    pub ranks: Arc<dyn Communicator>,
 }
 
 /// A run of `filters` window by window with a checkpoint after each one
@@ -680,10 +724,14 @@ pub fn run_checkpointed<E: From<Error>>(
 ) -> Result<RunState, E> {
     let fingerprint = fingerprint(&setup, seed, filters);
     let checkpoints = split.checkpoints;
-    if !split.resume {
+    // More ranks than members is refused before any work.
+    Blocks::new(setup.n_members, split.ranks.size()).map_err(Error::from)?;
+    let writer = split.ranks.rank() == 0;
+    if !split.resume && writer {
         checkpoints.clear()?;
     }
-    let (mut experiment, fresh) = Experiment::start(setup, seed, filters)?;
+    let (experiment, fresh) = Experiment::start(setup, seed, filters)?;
+    let mut experiment = experiment.with_ranks(Arc::clone(&split.ranks));
     let mut progress = if split.resume {
         checkpoints.load(&fingerprint)?
     } else {
@@ -703,7 +751,9 @@ pub fn run_checkpointed<E: From<Error>>(
     on_progress(experiment.progress_of(&progress));
     while progress.completed < last {
         experiment.advance_window(&mut progress, on_progress)?;
-        checkpoints.save(&progress, &fingerprint)?;
+        if writer {
+            checkpoints.save(&progress, &fingerprint)?;
+        }
         after_window(&progress)?;
     }
     Ok(progress)

@@ -10,6 +10,10 @@
 //! interrupted sweep continues where it stopped. A value's checkpoint is
 //! removed once its record is kept.
 
+use std::sync::Arc;
+
+use assim::distributed::SingleProcess;
+
 use super::{
     Filter, Progress, Record, Records, Row, RunState, RunStore, Setup, Split, Stage, fingerprint,
     rows_of, run_checkpointed,
@@ -121,6 +125,7 @@ impl Sweep<'_> {
                 stop_at,
                 revision: self.revision,
                 on_warning: self.on_warning,
+                ranks: Arc::new(SingleProcess),
             };
             let state = run_checkpointed(
                 setup.clone(),
