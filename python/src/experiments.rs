@@ -9,7 +9,7 @@
 //! `reproduce` writes exactly the CLI's files (CSV, SVG, `summary.json`).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use experiments::advection::{self, Advection1dScenario, Scheme};
 use experiments::dipole::{
@@ -252,6 +252,7 @@ fn checkpointed(
         stop_at: usize::MAX,
         revision: concat!("ensemble-kalman-particles ", env!("CARGO_PKG_VERSION")),
         on_warning: run.on_warning,
+        ranks: Arc::new(assim::distributed::SingleProcess),
     };
     let state = run_checkpointed(setup, seed, filters, &split, on_progress, |_| {
         if stop.requested() {
