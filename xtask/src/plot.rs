@@ -3,7 +3,7 @@
 //! diverging colour map, colour bar and equal axes.
 //!
 //! Text goes into the SVG as `<text>` elements; a heat map's cells as one
-//! embedded image ([`raster`]). Every figure is written twice, as
+//! embedded image (module `raster`). Every figure is written twice, as
 //! `ID.svg` and, rendered from it with the system's fonts, `ID.png`. A
 //! figure is drawn in memory and written through the run's [`Storage`],
 //! replacing each file by a rename.
