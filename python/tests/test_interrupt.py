@@ -105,10 +105,20 @@ def test_an_interrupted_advance_stops_between_steps(tmp_path):
 
 
 def test_other_threads_run_while_a_long_call_runs():
-    # A long call releases the GIL: another Python thread runs meanwhile.
+    # A long call releases the GIL: another Python thread ticks *during* it.
+    # The call is made long enough (calibrated on this machine) that a
+    # thread sleeping 10 ms at a time must tick inside it unless the GIL is
+    # held throughout; only ticks stamped between the call's start and end
+    # count.
     import threading
 
     from ensemble_kalman_particles.vic import Vic
+
+    vic = Vic.lamb_chaplygin("quick")
+    start = time.monotonic()
+    vic.advance(5)
+    per_step = max(time.monotonic() - start, 1e-6) / 5
+    steps = max(5, int(0.5 / per_step))
 
     ticks = []
     stop = threading.Event()
@@ -118,10 +128,13 @@ def test_other_threads_run_while_a_long_call_runs():
             ticks.append(time.monotonic())
             time.sleep(0.01)
 
-    vic = Vic.lamb_chaplygin("quick")
     thread = threading.Thread(target=tick)
     thread.start()
-    vic.advance(20)
+    time.sleep(0.05)
+    begin = time.monotonic()
+    vic.advance(steps)
+    end = time.monotonic()
     stop.set()
     thread.join()
-    assert len(ticks) > 3
+    during = [t for t in ticks if begin < t < end]
+    assert len(during) >= 3, (len(during), end - begin)
