@@ -24,16 +24,21 @@ def run_cli(*args):
     """`cargo xtask ARGS…`: the command line (the Rust program, not this
     package); skips the test without cargo or the workspace.
 
-    With EKP_CLI_PROFILE=dev (CI, whose wheel is a dev build) the same
-    command runs from the dev profile instead of `--release`: the two give
-    the same bits for these runs (checked by running the release command
-    against a dev wheel, and the other way round)."""
-    cargo = shutil.which("cargo")
-    if cargo is None or not (ROOT / "xtask").is_dir():
-        pytest.skip("cargo or the workspace is not available")
-    if os.environ.get("EKP_CLI_PROFILE") == "dev":
-        command = [cargo, "run", "--quiet", "--locked", "--package", "xtask", "--"]
+    EKP_CLI, when set, names an xtask executable to run instead (CI points
+    it at the dev-profile binary `cargo test --workspace` has just built:
+    `cargo run -p xtask` would rebuild much of the tree, because features
+    resolved for one package differ from the workspace's). The dev and
+    release profiles give the same bits for these runs (checked by running
+    the release command against a dev wheel, and the other way round)."""
+    executable = os.environ.get("EKP_CLI")
+    if executable:
+        if not Path(executable).is_file():
+            pytest.fail(f"EKP_CLI={executable} is not a file")
+        command = [executable]
     else:
+        cargo = shutil.which("cargo")
+        if cargo is None or not (ROOT / "xtask").is_dir():
+            pytest.skip("cargo or the workspace is not available")
         command = [cargo, "xtask"]
     subprocess.run([*command, *map(str, args)], cwd=ROOT, check=True)
 

@@ -14,8 +14,13 @@ import numpy as np
 
 from ensemble_kalman_particles import experiments
 
+# Each child restores Python's Ctrl-C handler: a process started in the
+# background by a non-interactive shell inherits SIGINT ignored, and Python
+# then leaves it ignored (the tests would wait for an interrupt that never
+# comes).
 CHILD_RUN = """
-import pathlib, sys
+import pathlib, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from ensemble_kalman_particles import experiments
 out, marker = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 def progress(steps, total):
@@ -29,7 +34,8 @@ sys.exit(0)
 """
 
 CHILD_ADVANCE = """
-import pathlib, sys
+import pathlib, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from ensemble_kalman_particles.vic import Vic
 marker = pathlib.Path(sys.argv[1])
 vic = Vic.lamb_chaplygin("quick")

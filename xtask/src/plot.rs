@@ -8,6 +8,7 @@
 //! figure is drawn in memory and written through the run's [`Storage`],
 //! replacing each file by a rename.
 
+mod legend;
 pub(crate) mod raster;
 
 use std::path::Path;
@@ -15,8 +16,6 @@ use std::path::Path;
 use experiments::storage::{Storage, replace};
 
 use plotters::coord::Shift;
-use plotters::coord::types::RangedCoordf64;
-use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use crate::reproduce::error::Error;
@@ -24,6 +23,8 @@ use crate::reproduce::error::Error;
 const WIDTH: u32 = 900;
 const HEIGHT: u32 = 600;
 const FONT: &str = "sans-serif";
+/// Opacity of a shaded band (quantiles of an ensemble) over white.
+const BAND_OPACITY: f64 = 0.22;
 
 /// Colour cycle for line series (Okabe–Ito, readable with colour-vision deficiencies).
 pub const PALETTE: [RGBColor; 6] = [
@@ -89,20 +90,6 @@ pub(crate) fn svg_file(
     Ok(replace(storage, &path.with_extension("png"), &png)?)
 }
 
-/// The legend box of every chart: upper right, framed, over a pale
-/// background.
-fn legend<'a, 'b: 'a>(
-    ctx: &mut ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
-) -> Result<(), Box<dyn std::error::Error>> {
-    ctx.configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 16))
-        .border_style(BLACK)
-        .background_style(WHITE.mix(0.9))
-        .draw()?;
-    Ok(())
-}
-
 /// The range of the finite values (`0..1` if there are none, widened by 1 if flat).
 fn data_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     let (lo, hi) = values
@@ -131,8 +118,39 @@ fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
 /// file if it cannot be written.
 pub fn line_chart(storage: &dyn Storage, path: &Path, chart: &LineChart) -> Result<(), Error> {
     svg_file(storage, path, (WIDTH, HEIGHT), |root, _| {
-        draw_line_chart(root, chart, [Scale::Linear; 2], &[])
+        draw_line_chart(root, chart, [Scale::Linear; 2], &[], &[])
     })
+}
+
+/// A line chart whose series each carry a band, shaded in the series'
+/// colour under its line: `bands[i]` holds `(x, low, high)` for series `i`
+/// (the 10 % and 90 % quantiles of an ensemble, say, named by
+/// `band_label` in the legend). The x axis is linear, the y axis `y_scale`.
+///
+/// # Errors
+/// [`Error::Plot`] if the backend fails; [`Error::Experiment`] naming the
+/// file if it cannot be written.
+pub fn band_chart(
+    storage: &dyn Storage,
+    path: &Path,
+    chart: &LineChart,
+    bands: &[Vec<(f64, f64, f64)>],
+    band_label: &str,
+    y_scale: Scale,
+) -> Result<(), Error> {
+    svg_file(storage, path, (WIDTH, HEIGHT), |root, _| {
+        let bands = Bands {
+            per_series: bands,
+            label: band_label,
+        };
+        draw_line_chart(root, chart, [Scale::Linear, y_scale], &[], &[bands])
+    })
+}
+
+/// The bands of [`band_chart`] (at most one set per chart).
+struct Bands<'a> {
+    per_series: &'a [Vec<(f64, f64, f64)>],
+    label: &'a str,
 }
 
 /// How an axis maps its data.
@@ -190,22 +208,34 @@ pub fn line_panels(
         (640 * cols as u32, 480 * rows as u32),
         |root, _| {
             for (area, p) in root.split_evenly((rows, cols)).iter().zip(panels) {
-                draw_line_chart(area, &p.chart, [p.x_scale, p.y_scale], &p.references)?;
+                draw_line_chart(area, &p.chart, [p.x_scale, p.y_scale], &p.references, &[])?;
             }
             Ok(())
         },
     )
 }
 
-/// `10ⁿ` at whole exponents; between them the value itself, or nothing
-/// when the axis spans two decades or more (`whole_only`).
+/// `10ⁿ` at whole exponents; between them the value itself to two
+/// significant digits (`0.63`, `2.5e-5`), or nothing when the axis spans
+/// two decades or more (`whole_only`).
 fn log_tick(v: f64, whole_only: bool) -> String {
     let n = v.round();
     if (v - n).abs() > 1e-9 {
-        return if whole_only {
-            String::new()
+        if whole_only {
+            return String::new();
+        }
+        let value = 10f64.powf(v);
+        return if (1e-3..1e4).contains(&value) {
+            // Two significant digits, trailing zeros dropped.
+            let decimals = (1.0 - value.log10().floor()).max(0.0) as usize;
+            let text = format!("{value:.decimals$}");
+            if text.contains('.') {
+                text.trim_end_matches('0').trim_end_matches('.').to_string()
+            } else {
+                text
+            }
         } else {
-            format!("{:.1e}", 10f64.powf(v))
+            format!("{value:.1e}")
         };
     }
     const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
@@ -224,20 +254,60 @@ fn draw_line_chart(
     chart: &LineChart,
     [x_scale, y_scale]: [Scale; 2],
     references: &[Series],
+    bands: &[Bands<'_>],
 ) -> Result<(), Box<dyn std::error::Error>> {
     root.fill(&WHITE)?;
+    let map = |x: f64, y: f64| Some((x_scale.map(x)?, y_scale.map(y)?));
     let mapped = |s: &Series| -> Vec<(f64, f64)> {
-        s.points
-            .iter()
-            .filter_map(|&(x, y)| Some((x_scale.map(x)?, y_scale.map(y)?)))
-            .collect()
+        s.points.iter().filter_map(|&(x, y)| map(x, y)).collect()
     };
     let curves: Vec<Vec<(f64, f64)>> = chart.series.iter().map(mapped).collect();
     let refs: Vec<Vec<(f64, f64)>> = references.iter().map(mapped).collect();
-    let all = || curves.iter().chain(&refs).flatten();
+    // Each band as the polygon of its upper edge, then its lower edge back.
+    let shades: Vec<(usize, Vec<(f64, f64)>)> = bands
+        .iter()
+        .flat_map(|b| b.per_series.iter().enumerate())
+        .map(|(i, band)| {
+            let upper = band.iter().filter_map(|&(x, _, hi)| map(x, hi));
+            let lower = band.iter().rev().filter_map(|&(x, lo, _)| map(x, lo));
+            (i, upper.chain(lower).collect())
+        })
+        .collect();
+    let all = || {
+        curves
+            .iter()
+            .chain(&refs)
+            .chain(shades.iter().map(|(_, s)| s))
+            .flatten()
+    };
     let xr = data_range(all().map(|p| p.0));
     let yr = padded_range(all().map(|p| p.1));
-    let mut ctx = ChartBuilder::on(root)
+
+    const DASHES: [(u32, u32); 3] = [(8, 5), (2, 4), (16, 4)];
+    let colour = |i: usize| PALETTE[i % PALETTE.len()];
+    let mut entries: Vec<legend::Entry> = chart
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| legend::Entry {
+            label: s.label.clone(),
+            swatch: legend::Swatch::Line(colour(i), 2),
+        })
+        .collect();
+    entries.extend(references.iter().enumerate().map(|(i, s)| {
+        let (dash, gap) = DASHES[i % DASHES.len()];
+        legend::Entry {
+            label: s.label.clone(),
+            swatch: legend::Swatch::Dashed(BLACK, dash, gap),
+        }
+    }));
+    entries.extend(bands.iter().map(|b| legend::Entry {
+        label: b.label.to_string(),
+        swatch: legend::Swatch::Shade(RGBColor(90, 90, 90)),
+    }));
+    let area = legend::below(root, &entries)?;
+
+    let mut ctx = ChartBuilder::on(&area)
         .caption(&chart.title, (FONT, 22))
         .margin(20)
         .x_label_area_size(55)
@@ -260,26 +330,26 @@ fn draw_line_chart(
         mesh.y_label_formatter(&y_tick);
     }
     mesh.draw()?;
-    for (i, (s, points)) in chart.series.iter().zip(curves).enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
-        ctx.draw_series(LineSeries::new(points, color.stroke_width(2)))?
-            .label(s.label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(2))
-            });
+    for (i, shade) in shades {
+        ctx.draw_series(std::iter::once(Polygon::new(
+            shade,
+            colour(i).mix(BAND_OPACITY).filled(),
+        )))?;
+    }
+    for (i, points) in curves.into_iter().enumerate() {
+        ctx.draw_series(LineSeries::new(points, colour(i).stroke_width(2)))?;
     }
     // Dashes, dots, long dashes: references tell apart without colour.
-    const DASHES: [(u32, u32); 3] = [(8, 5), (2, 4), (16, 4)];
-    for (i, (s, points)) in references.iter().zip(refs).enumerate() {
-        let style = BLACK.stroke_width(2);
+    for (i, points) in refs.into_iter().enumerate() {
         let (dash, gap) = DASHES[i % DASHES.len()];
-        ctx.draw_series(DashedLineSeries::new(points, dash, gap, style))?
-            .label(s.label.clone())
-            .legend(move |(x, y)| {
-                DashedPathElement::new(vec![(x, y), (x + 24, y)], dash, gap, style)
-            });
+        ctx.draw_series(DashedLineSeries::new(
+            points,
+            dash,
+            gap,
+            BLACK.stroke_width(2),
+        ))?;
     }
-    legend(&mut ctx)
+    Ok(())
 }
 
 /// A scalar field on a uniform cell-centred grid, drawn as a heat map.
@@ -381,13 +451,15 @@ fn draw_heatmap(
     root.fill(&WHITE)?;
     let titled = root.titled(&map.title, (FONT, 22))?;
     let (w, h) = titled.dim_in_pixel();
-    let (field_area, bar_area) = titled.split_horizontally(w - 170);
+    // The colour bar's strip: 30 px of colour, its ticks and its label.
+    const BAR_STRIP: u32 = 130;
+    let (field_area, bar_area) = titled.split_horizontally(w - BAR_STRIP);
 
     // Equal axes: the plotting rectangle gets the aspect ratio of the domain.
     let (x0, x1) = map.x_range;
     let (y0, y1) = map.y_range;
     let (margin, x_label, y_label) = (20u32, 55u32, 75u32);
-    let avail_w = f64::from(w - 170 - 2 * margin - y_label);
+    let avail_w = f64::from(w - BAR_STRIP - 2 * margin - y_label);
     let avail_h = f64::from(h - 2 * margin - x_label);
     let aspect = (x1 - x0) / (y1 - y0);
     let (plot_w, plot_h) = if avail_w / avail_h > aspect {
@@ -443,8 +515,8 @@ fn draw_heatmap(
     let mut bar = ChartBuilder::on(&bar_area)
         .margin_top(margin)
         .margin_bottom(bottom + x_label)
-        .margin_left(10)
-        .margin_right(20)
+        .margin_left(12)
+        .margin_right(18)
         .y_label_area_size(70)
         .build_cartesian_2d(0.0..1.0, -scale..scale)?;
     bar.configure_mesh()
@@ -515,7 +587,34 @@ fn draw_quiver(
     root.fill(&WHITE)?;
     let (x0, x1) = q.x_range;
     let (y0, y1) = q.y_range;
-    let mut ctx = ChartBuilder::on(root)
+    // A curve without a label continues the previous one: same colour, no
+    // legend entry (e.g. a family of trajectories).
+    let mut entries: Vec<legend::Entry> = q
+        .sets
+        .iter()
+        .enumerate()
+        .map(|(i, set)| legend::Entry {
+            label: set.label.clone(),
+            swatch: legend::Swatch::Line(PALETTE[i % PALETTE.len()], 2),
+        })
+        .collect();
+    let mut colour = q.sets.len();
+    let mut curve_colours = Vec::with_capacity(q.curves.len());
+    for (i, curve) in q.curves.iter().enumerate() {
+        if i > 0 && !curve.label.is_empty() {
+            colour += 1;
+        }
+        let c = PALETTE[colour % PALETTE.len()];
+        curve_colours.push(c);
+        if !curve.label.is_empty() {
+            entries.push(legend::Entry {
+                label: curve.label.clone(),
+                swatch: legend::Swatch::Line(c, 3),
+            });
+        }
+    }
+    let area = legend::below(root, &entries)?;
+    let mut ctx = ChartBuilder::on(&area)
         .caption(&q.title, (FONT, 20))
         .margin(20)
         .x_label_area_size(50)
@@ -545,26 +644,15 @@ fn draw_quiver(
                 PathElement::new(vec![head(0.436), (tx, ty), head(-0.436)], style),
             ]
         });
-        ctx.draw_series(shapes)?
-            .label(set.label.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+        ctx.draw_series(shapes)?;
     }
-    // A curve without a label continues the previous one: same colour, no
-    // legend entry (e.g. a family of trajectories).
-    let mut colour = q.sets.len();
-    for (i, curve) in q.curves.iter().enumerate() {
-        if i > 0 && !curve.label.is_empty() {
-            colour += 1;
-        }
-        let style = PALETTE[colour % PALETTE.len()].stroke_width(3);
-        let drawn = ctx.draw_series(LineSeries::new(curve.points.iter().copied(), style))?;
-        if !curve.label.is_empty() {
-            drawn
-                .label(curve.label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
-        }
+    for (curve, c) in q.curves.iter().zip(curve_colours) {
+        ctx.draw_series(LineSeries::new(
+            curve.points.iter().copied(),
+            c.stroke_width(3),
+        ))?;
     }
-    legend(&mut ctx)
+    Ok(())
 }
 
 /// Box plots of samples grouped by category: for every category one box per
@@ -577,6 +665,9 @@ pub struct BoxPlot {
     pub x_label: String,
     /// y-axis label, with units.
     pub y_label: String,
+    /// The y axis (on [`Scale::Log10`] samples that are not positive are
+    /// left out).
+    pub y_scale: Scale,
     /// Category names, left to right.
     pub categories: Vec<String>,
     /// The groups (legend entries) and their samples, one per category.
@@ -612,38 +703,57 @@ fn draw_box_plot(
     let all = chart
         .groups
         .iter()
-        .flat_map(|(_, s)| s.iter().flatten().copied());
+        .flat_map(|(_, s)| s.iter().flatten().filter_map(|&v| chart.y_scale.map(v)));
     let yr = padded_range(all);
+    let decades = yr.end - yr.start >= 2.0;
     let categories = chart.categories.clone();
-    let mut ctx = ChartBuilder::on(root)
+    let entries: Vec<legend::Entry> = chart
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, (label, _))| legend::Entry {
+            label: label.clone(),
+            swatch: legend::Swatch::Outline(PALETTE[g % PALETTE.len()]),
+        })
+        .collect();
+    let area = legend::below(root, &entries)?;
+    let mut ctx = ChartBuilder::on(&area)
         .caption(&chart.title, (FONT, 22))
         .margin(20)
         .x_label_area_size(55)
         .y_label_area_size(75)
         .build_cartesian_2d(-0.5..(n.max(1) as f64 - 0.5), yr)?;
-    ctx.configure_mesh()
-        .x_desc(&chart.x_label)
+    let category = |x: &f64| {
+        let i = x.round();
+        if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < categories.len() {
+            categories[i as usize].clone()
+        } else {
+            String::new()
+        }
+    };
+    let mut mesh = ctx.configure_mesh();
+    mesh.x_desc(&chart.x_label)
         .y_desc(&chart.y_label)
         .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < categories.len() {
-                categories[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&category)
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 18))
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
+        .light_line_style(WHITE.mix(0.0));
+    let y_tick = move |v: &f64| log_tick(*v, decades);
+    if chart.y_scale == Scale::Log10 {
+        mesh.y_label_formatter(&y_tick);
+    }
+    mesh.draw()?;
     let groups = chart.groups.len().max(1) as f64;
     let slot = 0.8 / groups;
-    for (g, (label, samples)) in chart.groups.iter().enumerate() {
+    for (g, (_, samples)) in chart.groups.iter().enumerate() {
         let color = PALETTE[g % PALETTE.len()];
         let mut elements = Vec::new();
         for (c, values) in samples.iter().enumerate() {
-            let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+            let mut sorted: Vec<f64> = values
+                .iter()
+                .filter_map(|&v| chart.y_scale.map(v))
+                .collect();
             if sorted.is_empty() {
                 continue;
             }
@@ -669,11 +779,25 @@ fn draw_box_plot(
                 color.stroke_width(4),
             ));
         }
-        ctx.draw_series(elements)?
-            .label(label.clone())
-            .legend(move |(x, y)| {
-                Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.stroke_width(2))
-            });
+        ctx.draw_series(elements)?;
     }
-    legend(&mut ctx)
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_tick;
+
+    #[test]
+    fn log_ticks_read_as_powers_of_ten_or_two_digits() {
+        assert_eq!(log_tick(-2.0, false), "10⁻²");
+        assert_eq!(log_tick(0.0, true), "10⁰");
+        assert_eq!(log_tick(13.0, true), "10¹³");
+        assert_eq!(log_tick(0.63f64.log10(), false), "0.63");
+        assert_eq!(log_tick(0.4f64.log10(), false), "0.4");
+        assert_eq!(log_tick(25f64.log10(), false), "25");
+        assert_eq!(log_tick(0.0063f64.log10(), false), "0.0063");
+        assert_eq!(log_tick(2.5e-5f64.log10(), false), "2.5e-5");
+        assert_eq!(log_tick(0.4f64.log10(), true), "");
+    }
 }

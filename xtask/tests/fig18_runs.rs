@@ -87,8 +87,9 @@ fn one_and_two_threads_and_a_resumed_run_give_the_same_numbers() {
     assert_eq!(key["free_run_error"].as_array().unwrap().len(), 4);
     assert_eq!(
         csv.lines().count(),
-        1 + 3 + 4 * 5,
-        "header, 3 priors, 5 rows per window"
+        1 + 3 + 4 * (5 + 3 * 4),
+        "header, 3 priors, per window 5 rows at the analysis and 4 within it per ensemble \
+         (output_interval = 0.2)"
     );
     assert!(
         !two.out_dir.join("fig18/checkpoint").exists(),

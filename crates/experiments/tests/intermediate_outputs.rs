@@ -7,11 +7,13 @@ use experiments::dipole::{
     DipoleScenario, Experiment, FILTERS, Filter, Progress, Row, RunState, Setup, Stage,
 };
 
-/// The quick experiment with three members and two analyses.
+/// The quick experiment with three members and two analyses, measured
+/// only at the analyses.
 fn small() -> Setup {
     let mut setup = Setup::new(&DipoleScenario::quick().unwrap());
     setup.n_members = 3;
     setup.analyses = 2;
+    setup.outputs_per_window = 1;
     setup
 }
 

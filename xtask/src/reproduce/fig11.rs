@@ -7,7 +7,7 @@
 use experiments::advection::{Scheme, run as assimilate};
 use serde_json::json;
 
-use crate::plot::{self, BoxPlot};
+use crate::plot::{self, BoxPlot, Scale};
 use crate::reproduce::advection1d::{
     eps_cut_for_mean, mean_initial_particles, parameters, scenario,
 };
@@ -79,6 +79,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             title: "Part-EnKF: final normalised discrepancy per member".into(),
             x_label: "mean particles per member".into(),
             y_label: "||u_i - u_gt|| / ||u_gt||".into(),
+            y_scale: Scale::Linear,
             categories,
             groups: vec![("Part-EnKF".into(), samples)],
         },

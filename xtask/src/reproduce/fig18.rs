@@ -28,7 +28,7 @@ use experiments::dipole::{
     run_checkpointed,
 };
 
-use crate::plot::{self, LineChart, Series};
+use crate::plot::{self, LineChart, Scale, Series};
 use crate::reproduce::context::{Context, Outcome};
 use crate::reproduce::error::Error;
 use crate::reproduce::revision::code_revision;
@@ -94,29 +94,35 @@ fn write_csv(ctx: &Context, rows: &[Row]) -> Result<(), Error> {
         "mean_particles",
     ]);
     for row in rows {
-        let mut sorted = row.per_member.clone();
-        sorted.sort_by(f64::total_cmp);
-        let q = |p: f64| sorted[((sorted.len() - 1) as f64 * p).round() as usize];
+        let [min, q10, median, q90, max] = member_quantiles(row);
         table.row(&[
             Cell::Text(row.filter.name()),
             Cell::Num(row.analysis as f64),
             Cell::Num(row.time),
             Cell::Text(row.stage.name()),
             Cell::Num(row.e_omega),
-            Cell::Num(q(0.0)),
-            Cell::Num(q(0.1)),
-            Cell::Num(q(0.5)),
-            Cell::Num(q(0.9)),
-            Cell::Num(q(1.0)),
+            Cell::Num(min),
+            Cell::Num(q10),
+            Cell::Num(median),
+            Cell::Num(q90),
+            Cell::Num(max),
             Cell::Num(row.mean_particles),
         ]);
     }
     table.write(ctx.storage(), &ctx.csv_path())
 }
 
+/// The members' smallest, 10 %, median, 90 % and largest error of a row
+/// (order statistics by nearest rank).
+fn member_quantiles(row: &Row) -> [f64; 5] {
+    let mut sorted = row.per_member.clone();
+    sorted.sort_by(f64::total_cmp);
+    [0.0, 0.1, 0.5, 0.9, 1.0].map(|p| sorted[((sorted.len() - 1) as f64 * p).round() as usize])
+}
+
 /// The figure and the summary's numbers from the rows.
 fn outcome(ctx: &Context, setup: &Setup, rows: &[Row], complete: bool) -> Result<Outcome, Error> {
-    plot::line_chart(
+    plot::band_chart(
         ctx.storage(),
         &ctx.svg_path(),
         &LineChart {
@@ -125,15 +131,30 @@ fn outcome(ctx: &Context, setup: &Setup, rows: &[Row], complete: bool) -> Result
                 setup.n_members, setup.analyses
             ),
             x_label: "time".into(),
-            y_label: "log₁₀ e_ω,  e_ω = 1/N Σ ∫(ω_i − ω_gt)²".into(),
+            y_label: "e_ω = 1/N Σ ∫(ω_i − ω_gt)²".into(),
             series: FILTERS
                 .iter()
                 .map(|&filter| Series {
                     label: filter.name().replace('_', " "),
-                    points: sawtooth(rows, filter),
+                    points: sawtooth(rows, filter)
+                        .map(|r| (r.time, r.e_omega))
+                        .collect(),
                 })
                 .collect(),
         },
+        &FILTERS
+            .iter()
+            .map(|&filter| {
+                sawtooth(rows, filter)
+                    .map(|r| {
+                        let [_, q10, _, q90, _] = member_quantiles(r);
+                        (r.time, q10, q90)
+                    })
+                    .collect()
+            })
+            .collect::<Vec<_>>(),
+        "10–90 % of the members' ∫(ω_i − ω_gt)²",
+        Scale::Log10,
     )?;
 
     let free = errors(rows, Filter::FreeRun, Stage::Forecast);
@@ -221,12 +242,10 @@ fn discretisation(d: &DipoleBox) -> serde_json::Value {
     })
 }
 
-/// Points of a curve in `(t, log10 e_omega)`: the prior, then the forecast
-/// error just before and, for filters, the analysis error just after each
-/// analysis time (the rows' order).
-fn sawtooth(rows: &[Row], filter: Filter) -> Vec<(f64, f64)> {
-    rows.iter()
-        .filter(|r| r.filter == filter)
-        .map(|r| (r.time, r.e_omega.log10()))
-        .collect()
+/// The rows of a curve in drawing order: the prior, the measurements
+/// within each window when there are any (`assimilation.output_interval`),
+/// then the forecast error just before and, for filters, the analysis
+/// error just after each analysis time (the rows' order).
+fn sawtooth(rows: &[Row], filter: Filter) -> impl Iterator<Item = &Row> {
+    rows.iter().filter(move |r| r.filter == filter)
 }

@@ -21,7 +21,7 @@ use serde_json::json;
 use experiments::dipole::sweep::{Sweep as ValueSweep, ValueRun, fitted_order, last_errors};
 use experiments::dipole::{Filter, Records, RunStore, Setup, Stage};
 
-use crate::plot::{self, BoxPlot};
+use crate::plot::{self, BoxPlot, Scale};
 use crate::reproduce::context::{Context, Outcome};
 use crate::reproduce::error::Error;
 use crate::reproduce::revision::code_revision;
@@ -174,18 +174,13 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
                 sweep.axis
             ),
             x_label: sweep.axis.into(),
-            y_label: "log₁₀ ∫(ω_i − ω_gt)² of each member".into(),
+            y_label: "∫(ω_i − ω_gt)² of each member".into(),
+            y_scale: Scale::Log10,
             categories: values.iter().map(|&v| (sweep.label)(v)).collect(),
             groups: FILTERS
                 .iter()
                 .zip(&finals)
-                .map(|(filter, samples)| {
-                    let logs = samples
-                        .iter()
-                        .map(|s| s.iter().map(|e| e.log10()).collect())
-                        .collect();
-                    (filter.name().replace('_', " "), logs)
-                })
+                .map(|(filter, samples)| (filter.name().replace('_', " "), samples.clone()))
                 .collect(),
         },
     )?;
