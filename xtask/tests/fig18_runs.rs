@@ -91,6 +91,25 @@ fn one_and_two_threads_and_a_resumed_run_give_the_same_numbers() {
         "header, 3 priors, per window 5 rows at the analysis and 4 within it per ensemble \
          (output_interval = 0.2)"
     );
+    // Each window after the first opens at the analysis before it and
+    // closes at the forecast after it; the peak includes the measurements
+    // within it.
+    for filter in ["remesh_enkf", "part_enkf"] {
+        let windows = key["error_through_windows"][filter].as_array().unwrap();
+        let forecast = key[filter]["forecast_error"].as_array().unwrap();
+        let analysis = key[filter]["analysis_error"].as_array().unwrap();
+        assert_eq!(windows.len(), 3);
+        for (k, w) in windows.iter().enumerate() {
+            assert_eq!(w["opening"], analysis[k]);
+            assert_eq!(w["closing"], forecast[k + 1]);
+            let (open, close) = (
+                w["opening"].as_f64().unwrap(),
+                w["closing"].as_f64().unwrap(),
+            );
+            assert_eq!(w["closing_over_opening"].as_f64().unwrap(), close / open);
+            assert!(w["peak_over_opening"].as_f64().unwrap() >= close.max(open) / open);
+        }
+    }
     assert!(
         !two.out_dir.join("fig18/checkpoint").exists(),
         "a finished run removes its checkpoint"

@@ -178,6 +178,19 @@ fn outcome(ctx: &Context, setup: &Setup, rows: &[Row], complete: bool) -> Result
     }
     key.insert("free_run_error".into(), json!(free));
     key.insert(
+        "error_through_windows".into(),
+        FILTERS
+            .iter()
+            .map(|&f| {
+                (
+                    f.name().to_string(),
+                    json!(through_windows(rows, f, setup.window)),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+    );
+    key.insert(
         "prior_error".into(),
         json!(errors(rows, Filter::FreeRun, Stage::Prior).first()),
     );
@@ -240,6 +253,39 @@ fn discretisation(d: &DipoleBox) -> serde_json::Value {
         "eps_omega": d.eps_omega,
         "remesh_every_steps": d.remesh_every,
     })
+}
+
+/// How `e_omega` of `filter`'s ensemble goes through each window after the
+/// first: from just after the analysis that opens it (for the free run, its
+/// forecast there) to the forecast error at its end, and the largest error
+/// measured on the way (`assimilation.output_interval`). A ratio above 1
+/// is growth between analyses.
+fn through_windows(rows: &[Row], filter: Filter, window: f64) -> Vec<serde_json::Value> {
+    let opening = if filter == Filter::FreeRun {
+        Stage::Forecast
+    } else {
+        Stage::Analysis
+    };
+    let of = |analysis: usize, stage: Stage| {
+        rows.iter()
+            .filter(move |r| r.filter == filter && r.analysis == analysis && r.stage == stage)
+            .map(|r| r.e_omega)
+    };
+    let analyses = rows.iter().map(|r| r.analysis).max().unwrap_or(0);
+    (1..analyses)
+        .filter_map(|k| {
+            let start = of(k, opening).next()?;
+            let end = of(k + 1, Stage::Forecast).next()?;
+            let peak = of(k, Stage::Between).chain([end]).fold(start, f64::max);
+            Some(json!({
+                "from_time": k as f64 * window,
+                "opening": start,
+                "closing": end,
+                "closing_over_opening": end / start,
+                "peak_over_opening": peak / start,
+            }))
+        })
+        .collect()
 }
 
 /// The rows of a curve in drawing order: the prior, the measurements
