@@ -208,27 +208,16 @@ fn a_calibrated_viscosity_moves_from_a_wrong_prior_towards_the_truth() {
             .unwrap()
             .viscosity
             .unwrap();
-        eprintln!(
-            "{}: nu mean after each analysis {means:?} (truth {truth}, prior mean {prior_mean}, \
-             prior draws' mean {}), sd {} -> {}",
-            filter.name(),
-            prior.mean,
-            prior.sd,
-            last.sd
-        );
         assert_eq!(means.len(), 10);
         assert_eq!(last.mean, *means.last().unwrap());
-        assert!(
-            gap(last.mean) < gap(prior_mean),
-            "{filter:?}: {}",
-            last.mean
+        let seen = format!(
+            "{filter:?}: nu mean after each analysis {means:?} (truth {truth}, prior mean \
+             {prior_mean}, prior draws' mean {}), sd {} -> {}",
+            prior.mean, prior.sd, last.sd
         );
-        assert!(
-            gap(last.mean) < gap(prior.mean),
-            "{filter:?}: {}",
-            last.mean
-        );
-        assert!(last.sd < prior.sd, "{filter:?}");
+        assert!(gap(last.mean) < gap(prior_mean), "{seen}");
+        assert!(gap(last.mean) < gap(prior.mean), "{seen}");
+        assert!(last.sd < prior.sd, "{seen}");
         let members = spread_of(filter, &state);
         assert_eq!(Spread::of(&members), last);
     }
