@@ -138,7 +138,8 @@ fn dipole_scenario(scenario: Option<&Path>, quick: bool) -> PyResult<DipoleScena
 /// (and the directory is locked against other runs); `resume=True`
 /// continues from it, or returns a finished run's table at once (the last
 /// checkpoint stays); resuming a checkpoint written by another version
-/// goes on with a `UserWarning`. Ctrl-C stops after the window under way
+/// goes on with a `UserWarning`, as does an analysis that takes calibrated
+/// viscosities (`assimilation.calibrate_viscosity`) below 0. Ctrl-C stops after the window under way
 /// (its checkpoint written) and raises `KeyboardInterrupt`.
 #[pyfunction]
 #[pyo3(signature = (
@@ -175,13 +176,13 @@ fn run_dipole<'py>(
             stop,
         };
         let mut on_progress = |p| callback.call(p);
+        let on_warning = |w: &Warning| {
+            let mut all = warnings.lock().unwrap_or_else(PoisonError::into_inner);
+            all.push(w.to_string());
+        };
         let outcome = match &out {
-            None => in_memory(setup, seed, &filters, stop, &mut on_progress),
+            None => in_memory(setup, seed, &filters, stop, &on_warning, &mut on_progress),
             Some(dir) => {
-                let on_warning = |w: &Warning| {
-                    let mut all = warnings.lock().unwrap_or_else(PoisonError::into_inner);
-                    all.push(w.to_string());
-                };
                 let run = Run {
                     dir,
                     resume,
@@ -219,6 +220,7 @@ fn in_memory(
     seed: u64,
     filters: &[Filter],
     stop: &Stop,
+    on_warning: &(dyn Fn(&Warning) + Sync),
     on_progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Vec<Row>, Stopped> {
     let (mut experiment, mut state) = Experiment::start(setup, seed, filters)?;
@@ -227,6 +229,11 @@ fn in_memory(
             return Err(Stopped::Interrupted);
         }
         experiment.advance_window(&mut state, on_progress)?;
+        // Members whose calibrated viscosity was clamped, as a
+        // checkpointed run tells them.
+        for warning in experiment.take_warnings() {
+            on_warning(&warning);
+        }
     }
     Ok(state.rows)
 }

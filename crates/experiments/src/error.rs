@@ -65,7 +65,7 @@ pub enum Error {
 /// What a caller should tell its user although the run goes on (this
 /// crate prints nothing: the long runs hand their warnings to a callback,
 /// [`crate::dipole::Split::on_warning`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Warning {
     /// A checkpoint, a stored run or a sweep's record computed by another
@@ -78,6 +78,21 @@ pub enum Warning {
         recorded: Vec<String>,
         /// The revision of the code running.
         running: String,
+    },
+    /// An analysis took calibrated parameters of some members below their
+    /// bound (a viscosity below 0): they were set to the bound, and the
+    /// run goes on.
+    ParameterClamped {
+        /// The ensemble (`remesh_enkf`).
+        ensemble: &'static str,
+        /// The analysis, counted from 1.
+        analysis: usize,
+        /// The parameter (`viscosity nu`).
+        parameter: &'static str,
+        /// The bound the members were set to.
+        bound: f64,
+        /// Each clamped member and its analysed value, in member order.
+        members: Vec<(usize, f64)>,
     },
 }
 
@@ -95,6 +110,25 @@ impl std::fmt::Display for Warning {
                 path.display(),
                 recorded.join(", then ")
             ),
+            Warning::ParameterClamped {
+                ensemble,
+                analysis,
+                parameter,
+                bound,
+                members,
+            } => {
+                let values: Vec<String> = members
+                    .iter()
+                    .map(|(member, value)| format!("member {member}: {value}"))
+                    .collect();
+                write!(
+                    f,
+                    "analysis {analysis} of {ensemble} took the {parameter} of {} member(s) \
+                     below {bound} ({}); set to {bound}",
+                    members.len(),
+                    values.join(", ")
+                )
+            }
         }
     }
 }

@@ -18,7 +18,11 @@
 //! (`assimilation.output_interval`, [`dipole::Setup::outputs_per_window`]),
 //! at equal intervals within every window ([`dipole::Stage::Between`]), to
 //! see how the error grows between analyses. The progress callback is told
-//! the run's steps done and its total ([`dipole::Progress`]).
+//! the run's steps done and its total ([`dipole::Progress`]). With
+//! `assimilation.calibrate_viscosity` ([`dipole::Setup::calibrate_viscosity`])
+//! each member's viscosity is a parameter the analyses update with its
+//! flow (paper 2, Section 5.2.1); every row gives the members' mean and
+//! spread of it ([`dipole::Row::viscosity`]).
 //!
 //! ```no_run
 //! use experiments::dipole::{Experiment, FILTERS, Setup};

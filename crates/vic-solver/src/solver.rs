@@ -213,16 +213,7 @@ impl Vic {
         let flow = VelocityField::zeros(&grid)?;
         let projector = Projector::new(grid.remesh_grid().clone());
         let nodes = grid.remesh_grid().node_count();
-        if config.diffusion == Diffusion::Grid {
-            let number = config.viscosity * config.dt / grid.spacing().powi(2);
-            if number > 0.25 {
-                return Err(Error::GridDiffusionUnstable {
-                    number,
-                    viscosity: config.viscosity,
-                    dt: config.dt,
-                });
-            }
-        }
+        grid_diffusion_stable(&grid, &config, config.viscosity)?;
         Ok(Vic {
             omega: vec![0.0; nodes],
             increment: vec![0.0; nodes],
@@ -247,6 +238,25 @@ impl Vic {
     /// The configuration.
     pub fn config(&self) -> &VicConfig {
         &self.config
+    }
+
+    /// Diffuse with viscosity `viscosity` from the next step on (a member
+    /// whose viscosity is calibrated by the analyses). Nothing else depends
+    /// on it: the PSE operator holds the kernel and the particles, not
+    /// `nu`, and its stability bound `dt <= bound(nu)` is checked at every
+    /// step; grid diffusion is checked here, as [`Vic::new`] does. A
+    /// solver given its own viscosity steps the same bits as before, and
+    /// one given another the same bits as a solver made with it.
+    ///
+    /// # Errors
+    /// [`Error::Negative`] for a negative or non-finite `viscosity`;
+    /// [`Error::GridDiffusionUnstable`] if grid diffusion would be
+    /// unstable with it. The solver keeps its viscosity on error.
+    pub fn set_viscosity(&mut self, viscosity: f64) -> Result<()> {
+        non_negative("viscosity nu", viscosity)?;
+        grid_diffusion_stable(&self.grid, &self.config, viscosity)?;
+        self.config.viscosity = viscosity;
+        Ok(())
     }
 
     /// Particles on the lattice `((i + 1/2) d_p, (j + 1/2) d_p)` of the
@@ -573,6 +583,22 @@ impl Vic {
             }
         }
     }
+}
+
+/// Refuse `viscosity` when `config` diffuses on the grid and
+/// `nu dt / l^2 > 1/4` (the explicit 5-point step's stability bound).
+fn grid_diffusion_stable(grid: &Grid, config: &VicConfig, viscosity: f64) -> Result<()> {
+    if config.diffusion == Diffusion::Grid {
+        let number = viscosity * config.dt / grid.spacing().powi(2);
+        if number > 0.25 {
+            return Err(Error::GridDiffusionUnstable {
+                number,
+                viscosity,
+                dt: config.dt,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Attach the step number to a particle-level error.

@@ -387,6 +387,62 @@ fn dipole_against_a_wall_stays_in_the_box_and_splits() {
     assert!(end.circulation.abs() < 1e-3 * start.enstrophy.sqrt());
 }
 
+/// A calibrated member's viscosity changes between forecasts
+/// (`Vic::set_viscosity`): a solver given a viscosity steps the same bits
+/// as one made with it (also after steps at another, with a PSE operator
+/// already built), and a refused viscosity leaves the solver as it was.
+#[test]
+fn a_solver_given_a_viscosity_steps_as_one_made_with_it() {
+    let coarse = DipoleBox {
+        particle_spacing: PI / 64.0,
+        dt: 0.04,
+        remesh_every: 3,
+        ..DipoleBox::paper_member()
+    };
+    let three_times = DipoleBox {
+        viscosity: 3.0 * coarse.viscosity,
+        ..coarse
+    };
+    // Made with 3 nu: 2 steps, then 3 more.
+    let (mut reference, mut expected) = three_times.start().unwrap();
+    reference.advance(&mut expected, 5, |_| {}).unwrap();
+    // Made with nu: 2 steps at 3 nu after set_viscosity, then 3 more.
+    let (mut vic, mut state) = coarse.start().unwrap();
+    vic.set_viscosity(three_times.viscosity).unwrap();
+    vic.advance(&mut state, 2, |_| {}).unwrap();
+    vic.set_viscosity(three_times.viscosity).unwrap();
+    vic.advance(&mut state, 3, |_| {}).unwrap();
+    assert_eq!(state, expected);
+    // And back: steps at nu after steps at 3 nu are those of a solver
+    // made with nu from the same particles.
+    let (mut made, _) = coarse.start().unwrap();
+    let mut from_here = state.clone();
+    made.advance(&mut from_here, 2, |_| {}).unwrap();
+    vic.set_viscosity(coarse.viscosity).unwrap();
+    vic.advance(&mut state, 2, |_| {}).unwrap();
+    assert_eq!(state, from_here);
+    assert_ne!(state, expected, "the viscosity did change the flow");
+
+    for bad in [-1e-3, f64::NAN, f64::INFINITY] {
+        let err = vic.set_viscosity(bad).unwrap_err();
+        assert!(
+            matches!(err, Error::Negative { name: "viscosity nu", value } if value.to_bits() == bad.to_bits()),
+            "{err}"
+        );
+        assert_eq!(vic.config().viscosity, coarse.viscosity, "kept on error");
+    }
+    vic.set_viscosity(0.0).unwrap();
+    assert_eq!(vic.config().viscosity, 0.0, "inviscid is a viscosity");
+    // Grid diffusion keeps its stability bound nu dt / l^2 <= 1/4.
+    let g = grid(PI, Boundary::StressFreeWalls, PI / 32.0);
+    let config = VicConfig::new(1e-3, 0.1, 0.2).with_diffusion(Diffusion::Grid);
+    let mut vic = Vic::new(g.clone(), config).unwrap();
+    let unstable = 0.3 * g.spacing().powi(2) / config.dt;
+    let err = vic.set_viscosity(unstable).unwrap_err();
+    assert!(matches!(err, Error::GridDiffusionUnstable { .. }), "{err}");
+    assert_eq!(vic.config().viscosity, 1e-3);
+}
+
 #[test]
 fn bad_input_is_refused_with_the_value() {
     let g = grid(PI, Boundary::StressFreeWalls, PI / 32.0);

@@ -24,8 +24,8 @@ use serde_json::json;
 use validation::dipole_box::DipoleBox;
 
 use experiments::dipole::{
-    Checkpoints, FILTERS, Filter, PART_TOLERANCE, Row, RunStore, Setup, Split, Stage, errors,
-    run_checkpointed,
+    Checkpoints, FILTERS, Filter, PART_TOLERANCE, Row, RunStore, Setup, Split, Spread, Stage,
+    errors, run_checkpointed,
 };
 
 use crate::plot::{self, LineChart, Scale, Series};
@@ -78,7 +78,9 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
     Ok(outcome)
 }
 
-/// `fig18.csv` from the rows so far.
+/// `fig18.csv` from the rows so far: besides the errors, the mean and
+/// spread of the members' viscosities (`nu_mean`, `nu_sd`: analysed with
+/// `assimilation.calibrate_viscosity`, else the prior draws, constant).
 fn write_csv(ctx: &Context, rows: &[Row]) -> Result<(), Error> {
     let mut table = Table::new(&[
         "filter",
@@ -92,9 +94,14 @@ fn write_csv(ctx: &Context, rows: &[Row]) -> Result<(), Error> {
         "member_q90",
         "member_max",
         "mean_particles",
+        "nu_mean",
+        "nu_sd",
     ]);
     for row in rows {
         let [min, q10, median, q90, max] = member_quantiles(row);
+        let nu = row.viscosity.map_or([Cell::Text(""); 2], |v| {
+            [Cell::Num(v.mean), Cell::Num(v.sd)]
+        });
         table.row(&[
             Cell::Text(row.filter.name()),
             Cell::Num(row.analysis as f64),
@@ -107,6 +114,8 @@ fn write_csv(ctx: &Context, rows: &[Row]) -> Result<(), Error> {
             Cell::Num(q90),
             Cell::Num(max),
             Cell::Num(row.mean_particles),
+            nu[0],
+            nu[1],
         ]);
     }
     table.write(ctx.storage(), &ctx.csv_path())
@@ -202,6 +211,7 @@ fn outcome(ctx: &Context, setup: &Setup, rows: &[Row], complete: bool) -> Result
                 .collect::<Vec<_>>()
         ),
     );
+    key.insert("viscosity".into(), viscosity(setup, rows));
     let mut notes = vec![
         "e_omega by the midpoint rule on cell centres; each field is the M4' interpolant of its particles' projection onto its own grid".into(),
         "the truth is simulated at d_p = pi/512, twice finer than the members".into(),
@@ -243,6 +253,31 @@ fn outcome(ctx: &Context, setup: &Setup, rows: &[Row], complete: bool) -> Result
         key_numbers: serde_json::Value::Object(key),
         notes,
     })
+}
+
+/// The members' viscosity beside the truth's (`flow.viscosity`): whether
+/// it is calibrated, the prior draws' mean and spread, and per filter the
+/// mean and spread after each analysis.
+fn viscosity(setup: &Setup, rows: &[Row]) -> serde_json::Value {
+    let of = |filter: Filter, stage: Stage| -> Vec<Option<Spread>> {
+        rows.iter()
+            .filter(|r| r.filter == filter && r.stage == stage)
+            .map(|r| r.viscosity)
+            .collect()
+    };
+    let mut value = json!({
+        "truth": setup.truth.viscosity,
+        "calibrated": setup.calibrate_viscosity,
+        "prior_draws": of(Filter::FreeRun, Stage::Prior).first().copied().flatten(),
+    });
+    for filter in [Filter::RemeshEnkf, Filter::PartEnkf] {
+        let analysed = of(filter, Stage::Analysis);
+        value[filter.name()] = json!({
+            "analysis_mean": analysed.iter().map(|v| v.map(|v| v.mean)).collect::<Vec<_>>(),
+            "analysis_sd": analysed.iter().map(|v| v.map(|v| v.sd)).collect::<Vec<_>>(),
+        });
+    }
+    value
 }
 
 fn discretisation(d: &DipoleBox) -> serde_json::Value {

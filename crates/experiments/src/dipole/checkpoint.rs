@@ -13,7 +13,11 @@
 //!   `x, y, strength, volume`), `observations.npy` (one row per window),
 //!   `truth_fields.npy` (the truth's vorticity on the quadrature cells at
 //!   `t = 0` and after every window), and `manifest.json`, the size and
-//!   checksum of every other file ([`crate::integrity`]).
+//!   checksum of every other file ([`crate::integrity`]). The members'
+//!   parameter vectors (calibrated viscosities) are in `state.json`, only
+//!   when some member carries one: the checkpoints of uncalibrated runs
+//!   are as before, and those written before parameters existed load with
+//!   none.
 //!
 //! A directory is written under a temporary name and renamed when complete,
 //! then `latest.json` is replaced by a rename, and an old directory is
@@ -56,6 +60,10 @@ struct State {
     filters: Vec<Filter>,
     /// Per ensemble, per member.
     members: Vec<Vec<Clock>>,
+    /// Per ensemble, per member: the parameter vectors (`[nu_i]` when the
+    /// viscosity is calibrated). Absent when every one is empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    parameters: Vec<Vec<Vec<f64>>>,
     rows: Vec<Row>,
     /// Absent from checkpoints written before revisions were recorded.
     #[serde(default)]
@@ -150,6 +158,11 @@ impl Checkpoints {
                 .iter()
                 .map(|(_, m)| m.iter().map(Clock::of).collect())
                 .collect(),
+            parameters: if run.parameters.iter().flatten().all(Vec::is_empty) {
+                Vec::new()
+            } else {
+                run.parameters.clone()
+            },
             rows: run.rows.clone(),
             revisions: run.revisions.clone(),
         };
@@ -263,6 +276,24 @@ impl Checkpoints {
                 Ok((filter, members))
             })
             .collect::<Result<Vec<_>, Error>>()?;
+        let parameters = if state.parameters.is_empty() {
+            state
+                .members
+                .iter()
+                .map(|m| vec![Vec::new(); m.len()])
+                .collect()
+        } else {
+            let shape = |p: &Vec<Vec<Vec<f64>>>| p.iter().map(Vec::len).collect::<Vec<_>>();
+            let members: Vec<usize> = state.members.iter().map(Vec::len).collect();
+            if shape(&state.parameters) != members {
+                let reason = format!(
+                    "parameter vectors of {:?} members per ensemble for {members:?}",
+                    shape(&state.parameters)
+                );
+                return Err(bad(&state_path, reason));
+            }
+            state.parameters
+        };
         let rows = |file: &str, expected| rows_of(&dir.join(file), array(file)?, expected);
         let observations = rows("observations.npy", state.completed)?;
         let truth_fields = rows("truth_fields.npy", state.completed + 1)?;
@@ -272,6 +303,7 @@ impl Checkpoints {
             observations,
             truth_fields,
             ensembles,
+            parameters,
             rows: state.rows,
             revisions: state.revisions,
         })

@@ -2,10 +2,14 @@
 //! as a [`ForecastModel`] ([`VicMember`]) and Remesh-EnKF and Part-EnKF on
 //! flows as a [`Filter`] ([`VicFilter`]).
 //!
-//! A member's viscosity lives in its own solver (drawn from the prior), so
-//! its parameter vector is empty: nothing is calibrated. The filters
-//! observe the velocity at fixed points (both components, point after
-//! point), each member's through a solver of the members' discretisation.
+//! A member's viscosity lives in its own solver (drawn from the prior).
+//! Uncalibrated, its parameter vector is empty and the solver keeps its
+//! draw; with `assimilation.calibrate_viscosity` the vector is `[nu_i]`,
+//! analysed with the flow by the same coefficients (parameter
+//! augmentation, paper 2, Section 5.2.1), and the solver takes it before
+//! every forecast ([`Vic::set_viscosity`]). The filters observe the
+//! velocity at fixed points (both components, point after point), each
+//! member's through a solver of the members' discretisation.
 
 use std::sync::Mutex;
 
@@ -29,27 +33,39 @@ pub struct VicMember {
 impl ForecastModel for VicMember {
     type State = FlowState;
 
-    /// `horizon / dt` steps (no parameters: the viscosity is the
-    /// solver's).
+    /// `horizon / dt` steps. `parameters` is empty (the viscosity is the
+    /// solver's) or `[nu]`, a calibrated viscosity the solver takes for
+    /// these steps and the following.
     ///
     /// # Errors
-    /// [`ModelError::ParameterCount`] for a non-empty parameter vector;
+    /// [`ModelError::ParameterCount`] for more than one parameter;
+    /// [`ModelError::NonPhysical`] for a negative or non-finite `nu`;
     /// [`ModelError::Invalid`] for a horizon that is not a whole number of
     /// time steps; [`ModelError::Solver`] with the solver's error (a
-    /// blown-up flow names its step).
+    /// blown-up flow names its step; grid diffusion unstable with `nu`).
+    /// Nothing is stepped and the solver's viscosity is kept if the
+    /// parameters or the horizon are refused.
     fn forecast(
         &mut self,
         state: &mut FlowState,
         parameters: &[f64],
         horizon: f64,
     ) -> Result<(), ModelError> {
-        if !parameters.is_empty() {
+        if parameters.len() > 1 {
             return Err(ModelError::ParameterCount {
-                expected: 0,
+                expected: 1,
                 found: parameters.len(),
             });
         }
         let steps = whole_steps(horizon, self.vic.config().dt)?;
+        if let [viscosity] = *parameters {
+            self.vic.set_viscosity(viscosity).map_err(|e| match e {
+                vic_solver::Error::Negative { name, value } => {
+                    ModelError::NonPhysical { name, value }
+                }
+                other => ModelError::Solver(SolverError::new(other)),
+            })?;
+        }
         self.vic
             .advance(state, steps, |_| {})
             .map_err(|e| ModelError::Solver(SolverError::new(e)))
@@ -332,13 +348,26 @@ mod tests {
         let (vic, mut state) = DipoleBox::quick().start().unwrap();
         let mut member = VicMember { vic };
         let before = state.clone();
+        let nu = member.vic.config().viscosity;
         assert_eq!(
-            member.forecast(&mut state, &[0.1], 0.1),
+            member.forecast(&mut state, &[0.1, 0.2], 0.1),
             Err(ModelError::ParameterCount {
-                expected: 0,
-                found: 1
+                expected: 1,
+                found: 2
             })
         );
+        assert_eq!(
+            member.forecast(&mut state, &[-1e-3], 0.08),
+            Err(ModelError::NonPhysical {
+                name: "viscosity nu",
+                value: -1e-3
+            })
+        );
+        assert!(matches!(
+            member.forecast(&mut state, &[f64::NAN], 0.08),
+            Err(ModelError::NonPhysical { .. })
+        ));
+        assert_eq!(member.vic.config().viscosity, nu, "kept");
         let dt = member.vic.config().dt;
         assert!(matches!(
             member.forecast(&mut state, &[], 1.5 * dt),
@@ -347,6 +376,41 @@ mod tests {
         assert_eq!(state, before, "nothing was stepped");
         member.forecast(&mut state, &[], 2.0 * dt).unwrap();
         assert_eq!(state.steps, 2);
+    }
+
+    /// A member given `[nu]` steps as a member whose solver was made with
+    /// `nu`, keeps `nu` for forecasts without parameters, and a member
+    /// given its own viscosity steps as one given none.
+    #[test]
+    fn a_calibrated_member_forecasts_with_its_parameter() {
+        let base = DipoleBox::quick();
+        let (vic, start) = base.start().unwrap();
+        let mut calibrated = VicMember { vic };
+        let nu = 4.0 * base.viscosity;
+        let (made, _) = DipoleBox {
+            viscosity: nu,
+            ..base
+        }
+        .start()
+        .unwrap();
+        let mut reference = VicMember { vic: made };
+        let (mut a, mut b) = (start.clone(), start.clone());
+        calibrated.forecast(&mut a, &[nu], 0.16).unwrap();
+        reference.forecast(&mut b, &[], 0.16).unwrap();
+        assert_eq!(a, b);
+        calibrated.forecast(&mut a, &[], 0.08).unwrap();
+        reference.forecast(&mut b, &[], 0.08).unwrap();
+        assert_eq!(a, b, "the solver keeps the last viscosity given");
+
+        let (vic, _) = base.start().unwrap();
+        let (mut own, mut none) = (start.clone(), start);
+        VicMember { vic }
+            .forecast(&mut own, &[base.viscosity], 0.16)
+            .unwrap();
+        let (vic, _) = base.start().unwrap();
+        VicMember { vic }.forecast(&mut none, &[], 0.16).unwrap();
+        assert_eq!(own, none);
+        assert_ne!(own, a, "the viscosity matters");
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub use scenario::*;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use assim::distributed::{Blocks, Communicator, Vectors, all_gather_members};
-use assim::{EnsembleRunner, Forecast, Members, ObservationNoise};
+use assim::{EnsembleRunner, Forecast, Members, ObservationNoise, OnViolation, ParameterBound};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use validation::dipole_box::{DipoleBox, DipolePrior, noisy_observations};
@@ -69,10 +69,20 @@ pub struct Setup {
     /// is the paper's, so that the paper's runs keep theirs.
     #[serde(skip_serializing_if = "Analysis::is_paper")]
     pub analysis: Analysis,
+    /// Whether the members' viscosities are calibrated (parameter
+    /// augmentation: each member carries `[nu_i]`, analysed with the same
+    /// coefficients as its flow). Left out of the [`fingerprint`] when
+    /// false, so that the paper's runs keep theirs.
+    #[serde(skip_serializing_if = "is_false")]
+    pub calibrate_viscosity: bool,
 }
 
 fn is_one(n: &usize) -> bool {
     *n == 1
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl Setup {
@@ -91,6 +101,7 @@ impl Setup {
             quadrature_cells: a.quadrature_cells,
             outputs_per_window: experiment.outputs_per_window(),
             analysis: experiment.analysis,
+            calibrate_viscosity: a.calibrate_viscosity,
         }
     }
 
@@ -111,6 +122,21 @@ impl Setup {
                     self.window
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// Refuse a calibrated viscosity with local analyses, which analyse
+    /// no parameters (a setup changed in code; scenario files are checked
+    /// when read).
+    fn check_calibration(&self) -> Result<(), Error> {
+        if self.calibrate_viscosity && self.analysis.localisation.is_some() {
+            return Err(crate::scenario::bad(
+                "calibrate_viscosity",
+                true,
+                "cannot be combined with local analyses (analysis.localisation): they \
+                 update no parameters",
+            ));
         }
         Ok(())
     }
@@ -197,6 +223,12 @@ pub struct Row {
     pub per_member: Vec<f64>,
     /// The mean number of particles of the members.
     pub mean_particles: f64,
+    /// The mean and spread of the members' viscosities: their analysed
+    /// values when they are calibrated ([`Setup::calibrate_viscosity`]),
+    /// else their (constant) prior draws. `None` only in rows stored
+    /// before it was recorded (a resumed run fills them in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub viscosity: Option<Spread>,
 }
 
 impl Row {
@@ -207,6 +239,7 @@ impl Row {
         stage: Stage,
         error: EnsembleL2Error,
         flows: &[FlowState],
+        viscosity: Spread,
     ) -> Self {
         let particles = flows.iter().map(|s| s.particles.len() as f64).sum::<f64>();
         Row {
@@ -217,6 +250,31 @@ impl Row {
             e_omega: error.mean,
             per_member: error.per_member,
             mean_particles: particles / flows.len() as f64,
+            viscosity: Some(viscosity),
+        }
+    }
+}
+
+/// The mean and standard deviation of one number over the members (the
+/// ensemble's spread: normalised by `N - 1`, as the covariances of the
+/// analysis, eq. (2)), summed in member order.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    /// `(1/N) sum_i x_i`.
+    pub mean: f64,
+    /// `sqrt(1/(N-1) sum_i (x_i - mean)^2)` (0 for one member).
+    pub sd: f64,
+}
+
+impl Spread {
+    /// The mean and spread of `values` (`NaN` for none).
+    pub fn of(values: &[f64]) -> Self {
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let squares: f64 = values.iter().map(|x| (x - mean) * (x - mean)).sum();
+        Spread {
+            mean,
+            sd: (squares / (n - 1.0).max(1.0)).sqrt(),
         }
     }
 }
@@ -271,6 +329,11 @@ pub struct RunState {
     pub truth_fields: Vec<Vec<f64>>,
     /// Each ensemble's filter and members.
     pub ensembles: Vec<(Filter, Vec<FlowState>)>,
+    /// Each ensemble's members' parameter vectors, in the order of
+    /// `ensembles`: `[nu_i]` when the viscosity is calibrated
+    /// ([`Setup::calibrate_viscosity`]), else empty (each member's
+    /// viscosity is then its prior draw, kept in its solver).
+    pub parameters: Vec<Vec<Vec<f64>>>,
     /// Every error measured, in time order.
     pub rows: Vec<Row>,
     /// The git revisions of the code that computed the windows, in order
@@ -293,6 +356,11 @@ pub struct Experiment {
     /// Each ensemble's filter (`None` for the free run).
     filters: Vec<Option<VicFilter>>,
     runner: EnsembleRunner,
+    /// The members' prior draws of the viscosity (every ensemble's).
+    prior_viscosities: Vec<f64>,
+    /// What the windows advanced since the last
+    /// [`Experiment::take_warnings`] have to tell (clamped viscosities).
+    warnings: Vec<Warning>,
 }
 
 impl Experiment {
@@ -319,10 +387,15 @@ impl Experiment {
     /// read); the solvers' and the norm's refusals.
     pub fn start(setup: Setup, seed: u64, filters: &[Filter]) -> Result<(Self, RunState), Error> {
         setup.check_legs()?;
+        setup.check_calibration()?;
         let quadrature = Quadrature::new(setup.quadrature_cells)?;
         let (mut truth_vic, truth) = setup.truth.start()?;
-        let (vics, prior): (Vec<Vic>, Vec<FlowState>) = (0..setup.n_members)
-            .map(|i| setup.prior.sample(seed, i, &setup.member).start())
+        let draws: Vec<DipoleBox> = (0..setup.n_members)
+            .map(|i| setup.prior.sample(seed, i, &setup.member))
+            .collect();
+        let (vics, prior): (Vec<Vic>, Vec<FlowState>) = draws
+            .iter()
+            .map(DipoleBox::start)
             .collect::<Result<Vec<_>, _>>()?
             .into_iter()
             .unzip();
@@ -330,23 +403,37 @@ impl Experiment {
         let mut rows = vec![vics.into_iter().map(member).collect::<Vec<_>>()];
         for _ in 1..filters.len() {
             rows.push(
-                (0..setup.n_members)
-                    .map(|i| {
-                        Ok(member(
-                            setup.prior.sample(seed, i, &setup.member).start()?.0,
-                        ))
-                    })
+                draws
+                    .iter()
+                    .map(|draw| Ok(member(draw.start()?.0)))
                     .collect::<Result<Vec<_>, Error>>()?,
             );
         }
+        let prior_viscosities: Vec<f64> = draws.iter().map(|d| d.viscosity).collect();
+        // Calibrated: each member's parameter vector is its prior draw,
+        // which the analyses update and its solver takes before every
+        // forecast; else none (the solver keeps its draw).
+        let parameters: Vec<Vec<f64>> = prior_viscosities
+            .iter()
+            .map(|&nu| {
+                if setup.calibrate_viscosity {
+                    vec![nu]
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
         let truth_field = field_on(&mut truth_vic, &truth, &quadrature)?;
         let analyses = filters
             .iter()
             .map(|&f| VicFilter::of(f, &setup.points, &rows[0][0].vic, setup.member.eps_omega))
             .collect::<Result<_, _>>()?;
         let variances = vec![setup.sigma_obs * setup.sigma_obs; 2 * setup.points.len()];
-        let runner = EnsembleRunner::new(seed, ObservationNoise::diagonal(&variances)?)
+        let mut runner = EnsembleRunner::new(seed, ObservationNoise::diagonal(&variances)?)
             .with_scheme(setup.analysis.scheme);
+        if setup.calibrate_viscosity {
+            runner = runner.with_bound(VISCOSITY_BOUND)?;
+        }
         let mut experiment = Experiment {
             setup,
             seed,
@@ -355,11 +442,14 @@ impl Experiment {
             members: rows,
             filters: analyses,
             runner,
+            prior_viscosities,
+            warnings: Vec::new(),
         };
         let error = experiment.ensemble_error(&prior, &truth_field)?;
+        let viscosity = experiment.viscosity_spread(&parameters);
         let rows = filters
             .iter()
-            .map(|&f| Row::new(f, 0, 0.0, Stage::Prior, error.clone(), &prior))
+            .map(|&f| Row::new(f, 0, 0.0, Stage::Prior, error.clone(), &prior, viscosity))
             .collect();
         let progress = RunState {
             completed: 0,
@@ -367,10 +457,77 @@ impl Experiment {
             observations: Vec::new(),
             truth_fields: vec![truth_field],
             ensembles: filters.iter().map(|&f| (f, prior.clone())).collect(),
+            parameters: vec![parameters; filters.len()],
             rows,
             revisions: Vec::new(),
         };
         Ok((experiment, progress))
+    }
+
+    /// The mean and spread of the viscosities of members whose parameter
+    /// vectors are `parameters`: member `i`'s is its parameter if it
+    /// carries one (calibrated), else its prior draw.
+    fn viscosity_spread(&self, parameters: &[Vec<f64>]) -> Spread {
+        let viscosities: Vec<f64> = parameters
+            .iter()
+            .zip(&self.prior_viscosities)
+            .map(|(theta, &prior)| theta.first().copied().unwrap_or(prior))
+            .collect();
+        Spread::of(&viscosities)
+    }
+
+    /// What the windows advanced since the last call have to tell the
+    /// user although the run went on (members whose analysed viscosity
+    /// was clamped to 0: [`Warning::ParameterClamped`]), in order.
+    /// [`run_checkpointed`] hands them to [`Split::on_warning`] after
+    /// every window.
+    pub fn take_warnings(&mut self) -> Vec<Warning> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Check that a checkpoint's members carry the parameters this
+    /// experiment's do (`[nu_i]` when calibrated, none otherwise), and
+    /// give rows stored before the viscosity was recorded the prior
+    /// draws' spread (what it was: such a run did not calibrate).
+    fn adopt(&self, progress: &mut RunState, path: &std::path::Path) -> Result<(), Error> {
+        let expected = usize::from(self.setup.calibrate_viscosity);
+        let refuse = |reason: String| Error::Checkpoint {
+            path: path.to_path_buf(),
+            reason,
+        };
+        if progress.parameters.len() != progress.ensembles.len() {
+            return Err(refuse(format!(
+                "parameters of {} ensembles for {}",
+                progress.parameters.len(),
+                progress.ensembles.len()
+            )));
+        }
+        for ((filter, flows), parameters) in progress.ensembles.iter().zip(&progress.parameters) {
+            let fits = parameters.len() == flows.len()
+                && parameters.iter().all(|theta| theta.len() == expected);
+            if !fits {
+                return Err(refuse(format!(
+                    "its {} members do not carry {expected} parameter(s) each, as \
+                     assimilation.calibrate_viscosity = {} needs; start a new run",
+                    filter.name(),
+                    self.setup.calibrate_viscosity
+                )));
+            }
+        }
+        let missing = progress.rows.iter().any(|r| r.viscosity.is_none());
+        if missing {
+            if self.setup.calibrate_viscosity {
+                return Err(refuse(
+                    "rows without the members' viscosity in a calibrated run; start a new run"
+                        .into(),
+                ));
+            }
+            let prior = Spread::of(&self.prior_viscosities);
+            for row in progress.rows.iter_mut().filter(|r| r.viscosity.is_none()) {
+                row.viscosity = Some(prior);
+            }
+        }
+        Ok(())
     }
 
     /// Window `k = progress.completed`: the truth and every ensemble's
@@ -404,7 +561,11 @@ impl Experiment {
         };
         let mut ensembles: Vec<Members<FlowState>> = progress.ensembles[..forecasting]
             .iter_mut()
-            .map(|(_, flows)| members_of(std::mem::take(flows)))
+            .zip(&progress.parameters)
+            .map(|((_, flows), parameters)| Members {
+                states: std::mem::take(flows),
+                parameters: parameters.clone(),
+            })
             .collect();
         let filters: Vec<Filter> = progress.ensembles.iter().map(|&(f, _)| f).collect();
         let mut forecast = Ok(());
@@ -431,6 +592,10 @@ impl Experiment {
                 flows.clone_from(&first[0].1);
                 on_steps(self.setup.member.steps_to(window) * members);
             }
+            let (first, rest) = progress.parameters.split_at_mut(1);
+            for parameters in rest {
+                parameters.clone_from(&first[0]);
+            }
         }
         let setup = &self.setup;
         let time = (k + 1) as f64 * setup.window;
@@ -446,30 +611,61 @@ impl Experiment {
             let filter = progress.ensembles[e].0;
             let error = self.ensemble_error(&progress.ensembles[e].1, &truth_field)?;
             let flows = &mut progress.ensembles[e].1;
-            progress
-                .rows
-                .push(Row::new(filter, k + 1, time, Stage::Forecast, error, flows));
+            let parameters = &mut progress.parameters[e];
+            let viscosity = self.viscosity_spread(parameters);
+            progress.rows.push(Row::new(
+                filter,
+                k + 1,
+                time,
+                Stage::Forecast,
+                error,
+                flows,
+                viscosity,
+            ));
             if let Some(analysis) = &self.filters[e] {
-                let mut members = members_of(std::mem::take(flows));
+                // The parameters (calibrated viscosities) are analysed
+                // with the flows, by the same coefficients.
+                let mut members = Members {
+                    states: std::mem::take(flows),
+                    parameters: std::mem::take(parameters),
+                };
                 let data = &progress.observations[k];
                 // Local analyses are not shared out over ranks: every rank
-                // holds every member and computes them whole.
+                // holds every member and computes them whole. They
+                // analyse no parameters (a calibrated setup is refused).
                 let analysed = match &self.setup.analysis.localisation {
                     None => self
                         .runner
                         .analyse_distributed(&Flows, analysis, &mut members, data, k)
-                        .map(drop),
+                        .map(|report| report.clamped),
                     Some(taper) => self
                         .runner
                         .analyse_local(analysis, &mut members, data, k, taper)
-                        .map(drop),
+                        .map(|_| Vec::new()),
                 };
                 *flows = members.states;
-                analysed?;
+                *parameters = members.parameters;
+                let clamped = analysed?;
+                if !clamped.is_empty() {
+                    self.warnings.push(Warning::ParameterClamped {
+                        ensemble: filter.name(),
+                        analysis: k + 1,
+                        parameter: VISCOSITY_BOUND.name,
+                        bound: VISCOSITY_BOUND.min,
+                        members: clamped.iter().map(|c| (c.member, c.value)).collect(),
+                    });
+                }
                 let error = self.ensemble_error(flows, &truth_field)?;
-                progress
-                    .rows
-                    .push(Row::new(filter, k + 1, time, Stage::Analysis, error, flows));
+                let viscosity = self.viscosity_spread(parameters);
+                progress.rows.push(Row::new(
+                    filter,
+                    k + 1,
+                    time,
+                    Stage::Analysis,
+                    error,
+                    flows,
+                    viscosity,
+                ));
             }
         }
         progress.truth_fields.push(truth_field);
@@ -499,8 +695,17 @@ impl Experiment {
             .iter()
             .enumerate()
             .map(|(e, &filter)| {
-                let (error, flows) = (errors[e.min(last)].clone(), &ensembles[e.min(last)].states);
-                Row::new(filter, k, time, Stage::Between, error, flows)
+                let (error, members) = (errors[e.min(last)].clone(), &ensembles[e.min(last)]);
+                let viscosity = self.viscosity_spread(&members.parameters);
+                Row::new(
+                    filter,
+                    k,
+                    time,
+                    Stage::Between,
+                    error,
+                    &members.states,
+                    viscosity,
+                )
             })
             .collect())
     }
@@ -590,11 +795,15 @@ impl Experiment {
     }
 }
 
-/// Flows as the runner's members (nothing calibrated: no parameters).
-fn members_of(states: Vec<FlowState>) -> Members<FlowState> {
-    let parameters = vec![Vec::new(); states.len()];
-    Members { states, parameters }
-}
+/// The bound of a calibrated viscosity: an analysis that takes a
+/// member's below 0 sets it to 0 (inviscid) and says so
+/// ([`Warning::ParameterClamped`]).
+pub const VISCOSITY_BOUND: ParameterBound = ParameterBound {
+    index: 0,
+    name: "viscosity nu",
+    min: 0.0,
+    on_violation: OnViolation::Clamp,
+};
 
 /// The midpoint rule of `e_omega`: its cells and their centres, row-major
 /// (`y` slowest).
@@ -733,7 +942,10 @@ pub fn run_checkpointed<E: From<Error>>(
     let (experiment, fresh) = Experiment::start(setup, seed, filters)?;
     let mut experiment = experiment.with_ranks(Arc::clone(&split.ranks));
     let mut progress = if split.resume {
-        checkpoints.load(&fingerprint)?
+        let mut progress = checkpoints.load(&fingerprint)?;
+        let path = checkpoints.directory(progress.completed);
+        experiment.adopt(&mut progress, &path)?;
+        progress
     } else {
         fresh
     };
@@ -751,6 +963,9 @@ pub fn run_checkpointed<E: From<Error>>(
     on_progress(experiment.progress_of(&progress));
     while progress.completed < last {
         experiment.advance_window(&mut progress, on_progress)?;
+        for warning in experiment.take_warnings() {
+            (split.on_warning)(&warning);
+        }
         if writer {
             checkpoints.save(&progress, &fingerprint)?;
         }

@@ -117,6 +117,14 @@ pub struct AssimilationSpec {
     pub sigma_obs: f64,
     /// Cells per side of the quadrature grid of `e_omega`.
     pub quadrature_cells: usize,
+    /// Calibrate the members' viscosity by parameter augmentation (paper
+    /// 2, Section 5.2.1): each member carries its prior draw `[nu_i]`,
+    /// which every analysis updates with the coefficients `F` of the flow
+    /// (clamped to `nu >= 0`). Absent or false: each member keeps its
+    /// prior draw. Not with local analyses
+    /// (`analysis.localisation_half_width`), which analyse no parameters.
+    #[serde(default)]
+    pub calibrate_viscosity: bool,
 }
 
 /// The table `[analysis]` as written: every key optional, the paper's
@@ -508,6 +516,14 @@ impl DipoleScenario {
                 "give exactly one of them, non-empty",
             ),
         }?;
+        if a.calibrate_viscosity && self.analysis.localisation.is_some() {
+            return bad(
+                "assimilation.calibrate_viscosity",
+                "true".into(),
+                "cannot be combined with analysis.localisation_half_width: local analyses \
+                 update no parameters (remove one of the two keys)",
+            );
+        }
         self.check_memory(available_memory())
     }
 
