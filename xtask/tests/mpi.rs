@@ -3,7 +3,9 @@
 //! `summary.json` but the wall time and the number of ranks, bit for bit.
 //! And a run stopped on 2 ranks and resumed on 3 (rank 0 writes the
 //! checkpoint, every rank reads its members back) ends with the same
-//! numbers.
+//! numbers. A run that calibrates the members' viscosity
+//! (`assimilation.calibrate_viscosity`) on 2 ranks is its single-process
+//! run too, viscosity columns included.
 //!
 //! Needs the `mpi` feature and Open MPI's `mpirun` (`.ci/run` installs it
 //! when it can): `cargo test -p xtask --features mpi --test mpi`.
@@ -83,5 +85,49 @@ fn fig18_on_one_two_and_three_ranks_is_the_single_process_run_bit_for_bit() {
         results(&split, 3) == alone,
         "stopped on 2 ranks, resumed on 3"
     );
+    let _ = fs::remove_dir_all(&root);
+}
+
+/// The quick scenario cut to 6 members and 3 analyses, its members'
+/// viscosity calibrated from a prior mean three times the truth's.
+fn calibrated_scenario(dir: &Path) -> PathBuf {
+    let text = experiments::dipole::QUICK
+        .replacen("n_members = 12", "n_members = 6", 1)
+        .replacen("analyses = 10", "analyses = 3", 1)
+        .replacen(
+            "viscosity = { mean = 0.0015, variance = 2.5e-7 }",
+            "viscosity = { mean = 0.0045, variance = 2.5e-7 }",
+            1,
+        )
+        .replacen(
+            "quadrature_cells = 128",
+            "quadrature_cells = 128\ncalibrate_viscosity = true",
+            1,
+        );
+    assert!(text.contains("n_members = 6") && text.contains("calibrate_viscosity = true"));
+    let path = dir.join("calibrated.toml");
+    fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_calibrated_viscosity_on_two_ranks_is_the_single_process_run_bit_for_bit() {
+    let root = scratch("calibrated");
+    let config = calibrated_scenario(&root);
+    let config = config.to_str().unwrap();
+    launch(None, &root.join("alone"), &["--config", config]);
+    let alone = results(&root.join("alone"), 1);
+    let header = alone.0.lines().next().unwrap();
+    assert!(header.ends_with(",nu_mean,nu_sd"), "{header}");
+    let viscosity = &alone.1["key_numbers"]["viscosity"];
+    assert_eq!(viscosity["calibrated"], true);
+    let analysed = viscosity["remesh_enkf"]["analysis_mean"]
+        .as_array()
+        .unwrap();
+    assert_eq!(analysed.len(), 3);
+    assert_ne!(analysed[0], viscosity["prior_draws"]["mean"], "analysed");
+    let out = root.join("ranks-2");
+    launch(Some(2), &out, &["--config", config]);
+    assert!(results(&out, 2) == alone, "2 ranks");
     let _ = fs::remove_dir_all(&root);
 }
