@@ -30,6 +30,7 @@ def reproduce(
     out: _PathLike = ...,
     quick: bool = False,
     seed: int = ...,
+    seeds: int = 1,
     config: Optional[_PathLike] = None,
     resume: bool = False,
     stop_after: Optional[int] = None,

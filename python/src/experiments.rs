@@ -333,13 +333,14 @@ fn run_advection<'py>(
 /// Runs `cargo xtask reproduce IDS…` (same code, same files): for each id,
 /// `out/ID/ID.csv`, `ID.svg` and `summary.json`. Returns one dict per
 /// figure (`id`, `dir`, `wall_time_s`). `config` is a scenario file for
-/// the figures that read one; `resume` and `stop_after` apply to the
+/// the figures that read one; `seeds` runs a sweep for that many seeds
+/// (`seed` and the ones after it); `resume` and `stop_after` apply to the
 /// checkpointed runs (`fig18`, the sweeps). The GIL is released; the run
 /// is not interruptible (use `stop_after`, or `run_dipole` with `out`).
 #[pyfunction]
 #[pyo3(signature = (
     ids, *, out = PathBuf::from("target/reproduce"), quick = false, seed = DEFAULT_SEED,
-    config = None, resume = false, stop_after = None
+    seeds = 1, config = None, resume = false, stop_after = None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn reproduce<'py>(
@@ -348,6 +349,7 @@ fn reproduce<'py>(
     out: PathBuf,
     quick: bool,
     seed: u64,
+    seeds: usize,
     config: Option<PathBuf>,
     resume: bool,
     stop_after: Option<usize>,
@@ -355,6 +357,7 @@ fn reproduce<'py>(
     let request = Request {
         quick,
         seed,
+        seeds,
         out_dir: out,
         config,
         resume,

@@ -39,6 +39,12 @@ enum Command {
         /// Scenario seed from which every random stream is derived.
         #[arg(long, value_name = "S", default_value_t = reproduce::DEFAULT_SEED)]
         seed: u64,
+        /// Run a sweep (`fig19`–`fig21`, `fig23`, `fig24`) for K seeds:
+        /// `--seed` and the K − 1 after it. The box plots pool their
+        /// members; the summary fits the orders over all of them, with a
+        /// bootstrap interval over seeds and members, and each seed's.
+        #[arg(long, value_name = "K", default_value_t = 1)]
+        seeds: usize,
         /// Scenario file (TOML) replacing the defaults of the 2D figures
         /// (`fig18` to `fig24`) or of the 1D ones, e.g. an edited copy of
         /// `scenarios/dipole2d.toml`; unknown keys are refused.
@@ -67,6 +73,7 @@ fn main() -> ExitCode {
             quick,
             out,
             seed,
+            seeds,
             config,
             resume,
             stop_after,
@@ -82,6 +89,7 @@ fn main() -> ExitCode {
             let request = Request {
                 quick,
                 seed,
+                seeds,
                 out_dir: out.unwrap_or_else(reproduce::default_out_dir),
                 config,
                 resume,

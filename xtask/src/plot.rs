@@ -674,13 +674,7 @@ pub struct BoxPlot {
     pub groups: Vec<(String, Vec<Vec<f64>>)>,
 }
 
-/// The `p`-quantile of sorted samples, interpolating linearly between order
-/// statistics (the default of R and NumPy).
-pub fn quantile(sorted: &[f64], p: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * p;
-    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
+pub use experiments::statistics::quantile;
 
 /// Draw box plots to an SVG file: the box spans the quartiles, the bar is
 /// the median, the whiskers reach the smallest and largest sample.

@@ -48,6 +48,7 @@ fn request(out_dir: PathBuf, config: PathBuf, resume: bool) -> Request {
     Request {
         quick: true,
         seed: SEED,
+        seeds: 1,
         out_dir,
         config: Some(config),
         resume,

@@ -41,6 +41,7 @@ fn request(out_dir: PathBuf, config: PathBuf) -> Request {
     Request {
         quick: true,
         seed: 11,
+        seeds: 1,
         out_dir,
         config: Some(config),
         resume: false,
@@ -330,6 +331,124 @@ fn a_sweep_stopped_inside_and_between_runs_resumes_to_the_same_numbers() {
     run_figure(2, "fig19", &reuse);
     assert_eq!(reused_filters(&reuse.out_dir), vec![both.clone(), both]);
     assert_eq!(figure_results(&reuse.out_dir, "fig19"), (csv, key));
+    fs::remove_dir_all(&root).unwrap();
+}
+
+/// `--seeds 2`: the second seed's rows are those of a run with that seed
+/// alone, the summary's means and order are those of the pooled members
+/// (fitted here by hand), the interval holds the order, a run stopped in
+/// the second seed resumes to the same numbers, and `--seeds` is refused
+/// for a figure that is not a sweep.
+#[test]
+fn a_sweep_over_two_seeds_pools_their_members_and_resumes() {
+    let root = scratch("seeds");
+    let config = small_scenario(&root, 4, 3);
+    let two = Request {
+        seeds: 2,
+        ..request(root.join("two"), config.clone())
+    };
+    run_figure(2, "fig19", &two);
+    let (csv, key) = figure_results(&two.out_dir, "fig19");
+    assert_eq!(key["complete"], true);
+    assert_eq!(key["seeds"], serde_json::json!([11, 12]));
+    assert_eq!(
+        csv.lines().count(),
+        1 + 2 * 2 * 2 * 4,
+        "seeds x values x filters x members"
+    );
+
+    let twelve = Request {
+        seed: 12,
+        ..request(root.join("twelve"), config.clone())
+    };
+    run_figure(2, "fig19", &twelve);
+    let (alone, _) = figure_results(&twelve.out_dir, "fig19");
+    let seed_rows = |csv: &str, seed: &str| -> Vec<String> {
+        csv.lines()
+            .skip(1)
+            .filter(|l| l.split(',').next() == Some(seed))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(seed_rows(&csv, "12"), seed_rows(&alone, "12"));
+    assert_eq!(seed_rows(&alone, "12").len(), 2 * 2 * 4);
+
+    // Means over both seeds' members and the least-squares order, from the
+    // CSV (seed, sigma_obs, filter, member, final_analysis_error, …).
+    for filter in ["remesh_enkf", "part_enkf"] {
+        let mut by_value: Vec<(f64, Vec<f64>)> = Vec::new();
+        for line in csv.lines().skip(1) {
+            let cells: Vec<&str> = line.split(',').collect();
+            if cells[2] != filter {
+                continue;
+            }
+            let (value, error): (f64, f64) = (cells[1].parse().unwrap(), cells[4].parse().unwrap());
+            match by_value.iter_mut().find(|(v, _)| *v == value) {
+                Some((_, errors)) => errors.push(error),
+                None => by_value.push((value, vec![error])),
+            }
+        }
+        let means: Vec<f64> = by_value
+            .iter()
+            .map(|(_, e)| e.iter().sum::<f64>() / e.len() as f64)
+            .collect();
+        let entry = &key[filter];
+        for (m, got) in means.iter().zip(entry["e_omega"].as_array().unwrap()) {
+            assert!(
+                (m - got.as_f64().unwrap()).abs() <= 1e-12 * m,
+                "{filter}: {m} vs {got}"
+            );
+        }
+        // Two values: the order is minus the slope through the two points.
+        let (x0, x1) = (by_value[0].0.powi(-2), by_value[1].0.powi(-2));
+        let slope = (means[1].ln() - means[0].ln()) / (x1.ln() - x0.ln());
+        let order = entry["fitted_order"].as_f64().unwrap();
+        assert!(
+            (order + slope).abs() < 1e-9,
+            "{filter}: {order} vs {}",
+            -slope
+        );
+        let interval = entry["order_interval_90"].as_array().unwrap();
+        let (lo, hi) = (interval[0].as_f64().unwrap(), interval[1].as_f64().unwrap());
+        assert!(
+            lo <= order && order <= hi,
+            "{filter}: {order} outside [{lo}, {hi}]"
+        );
+        assert_eq!(entry["orders_by_seed"].as_array().unwrap().len(), 2);
+    }
+
+    // Stopped inside the second seed's first run (each run is 3 windows).
+    let split = Request {
+        seeds: 2,
+        ..request(root.join("split"), config)
+    };
+    for (resume, stop_after) in [(false, Some(7)), (true, None)] {
+        run_figure(
+            2,
+            "fig19",
+            &Request {
+                resume,
+                stop_after,
+                ..split.clone()
+            },
+        );
+    }
+    assert_eq!(figure_results(&split.out_dir, "fig19"), (csv, key));
+
+    for (id, seeds) in [("fig18", 2), ("fig19", 0)] {
+        let err = reproduce::run(
+            &[id.into()],
+            &Request {
+                seeds,
+                ..two.clone()
+            },
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, Error::Usage(_)),
+            "{id} --seeds {seeds}: {err}"
+        );
+    }
     fs::remove_dir_all(&root).unwrap();
 }
 

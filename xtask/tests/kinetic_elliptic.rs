@@ -69,6 +69,7 @@ fn run_quick() -> Output {
     let request = Request {
         quick: true,
         seed: SEED,
+        seeds: 1,
         out_dir: out.clone(),
         config: None,
         resume: false,

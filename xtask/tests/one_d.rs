@@ -27,6 +27,7 @@ fn request(out_dir: PathBuf, config: Option<PathBuf>) -> Request {
     Request {
         quick: true,
         seed: 7,
+        seeds: 1,
         out_dir,
         config,
         resume: false,

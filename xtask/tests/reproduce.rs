@@ -17,6 +17,7 @@ fn request(out_dir: PathBuf) -> Request {
     Request {
         quick: true,
         seed: 7,
+        seeds: 1,
         out_dir,
         config: None,
         resume: false,

@@ -123,6 +123,7 @@ mod integrity;
 pub mod npy;
 mod output_lock;
 pub mod scenario;
+pub mod statistics;
 pub mod storage;
 
 pub use error::{Error, Result, Warning};

@@ -21,6 +21,7 @@
 //! Interaction(k)    -> (4, k)
 //! Diffusion(k)      -> (5, k)
 //! Rotation(k)       -> (6, k)
+//! Resample(k)       -> (7, k)
 //! ```
 //!
 //! The four words `seed, member, tag, index` (as `u64`) are absorbed in that
@@ -69,6 +70,10 @@ pub enum Stream {
     /// analysis `k` (0-based): member `i` draws column `i` of the Gaussian
     /// matrix whose orthogonal factor is the rotation.
     Rotation(usize),
+    /// Draw `k` of a bootstrap over the results of an experiment (which
+    /// members, and which seeds, enter the resampled statistic): a
+    /// statistic of the outputs, never an input of a run.
+    Resample(usize),
 }
 
 impl Stream {
@@ -81,6 +86,7 @@ impl Stream {
             Self::Interaction(k) => [4, k as u64],
             Self::Diffusion(k) => [5, k as u64],
             Self::Rotation(k) => [6, k as u64],
+            Self::Resample(k) => [7, k as u64],
         }
     }
 }

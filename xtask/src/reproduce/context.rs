@@ -21,6 +21,9 @@ pub struct Context {
     pub quick: bool,
     /// Scenario seed.
     pub seed: u64,
+    /// How many seeds a sweep runs: `seed` and the ones after it
+    /// (`--seeds`; 1 for every other figure).
+    pub seeds: usize,
     /// `OUT/ID/`, already created.
     pub dir: PathBuf,
     /// The scenario file given with `--config`, if any.

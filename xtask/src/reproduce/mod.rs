@@ -73,6 +73,10 @@ pub struct Request {
     pub quick: bool,
     /// Scenario seed.
     pub seed: u64,
+    /// How many seeds a sweep ([`SWEEPS`]) runs: `seed`, `seed + 1`, …;
+    /// its summary fits the orders over all of them. 1 for every other
+    /// figure.
+    pub seeds: usize,
     /// Parent directory of the per-figure directories.
     pub out_dir: PathBuf,
     /// A scenario file replacing the figure's default parameters (for the
@@ -86,6 +90,9 @@ pub struct Request {
     /// [`RESUMABLE`]).
     pub stop_after: Option<usize>,
 }
+
+/// The sweeps, which run for several seeds with `--seeds`.
+pub const SWEEPS: &[&str] = &["fig19", "fig20", "fig21", "fig23", "fig24"];
 
 /// The long runs that keep a checkpoint after every analysis, so that
 /// `--resume` continues them and `--stop-after` splits them.
@@ -243,6 +250,18 @@ fn run_in(
             f.id
         )));
     }
+    if request.seeds == 0 {
+        return Err(Error::Usage("--seeds needs at least one seed".into()));
+    }
+    if request.seeds > 1
+        && let Some(f) = figures.iter().find(|f| !SWEEPS.contains(&f.id))
+    {
+        return Err(Error::Usage(format!(
+            "--seeds applies to the sweeps {} only, not to `{}`",
+            SWEEPS.join(", "),
+            f.id
+        )));
+    }
     if request.stop_after == Some(0) {
         return Err(Error::Usage(
             "--stop-after needs at least one analysis".into(),
@@ -293,6 +312,7 @@ fn run_one(
         id: figure.id,
         quick: request.quick,
         seed: request.seed,
+        seeds: request.seeds,
         dir: dir.clone(),
         config: request.config.clone(),
         resume: request.resume,

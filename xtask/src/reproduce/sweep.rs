@@ -8,8 +8,12 @@
 //! (the truth and both filters from the prior; no free run). Where the
 //! paper fits a convergence order (Figs. 19 and 20), `summary.json` holds
 //! ours, the least-squares slope of `log e_omega` against the log of the
-//! abscissa, beside the paper's. `--quick` runs the coarse scenario with 8
-//! members and 5 analyses, on fewer values.
+//! abscissa, with a 90 % bootstrap interval
+//! ([`experiments::statistics::order_with_interval`]), beside the paper's.
+//! `--seeds K` runs every value for K seeds; the boxes and the fit then
+//! pool the members of all seeds, the interval redraws seeds and members,
+//! and each seed's own order is listed too. `--quick` runs the coarse
+//! scenario with 8 members and 5 analyses, on fewer values.
 //!
 //! A filter's run already in the [run store](RunStore) (from `fig18`
 //! or another sweep, with the same setup, seed and code) is reused, not
@@ -18,8 +22,9 @@
 use experiments::dipole::DipoleScenario;
 use serde_json::json;
 
-use experiments::dipole::sweep::{Sweep as ValueSweep, ValueRun, fitted_order, last_errors};
+use experiments::dipole::sweep::{Sweep as ValueSweep, ValueRun, last_errors};
 use experiments::dipole::{Filter, Records, RunStore, Setup, Stage};
+use experiments::statistics::order_with_interval;
 
 use crate::plot::{self, BoxPlot, Scale};
 use crate::reproduce::context::{Context, Outcome};
@@ -56,13 +61,21 @@ pub struct Order {
     pub paper: [f64; 2],
 }
 
-/// Run every value of `sweep` and write the box plots.
+/// How many redraws the bootstrap interval of an order comes from.
+const BOOTSTRAP_DRAWS: usize = 2000;
+
+/// The coverage of the orders' intervals.
+const INTERVAL_LEVEL: f64 = 0.9;
+
+/// Run every value of `sweep` for each seed and write the box plots.
 ///
-/// Each value's run keeps a checkpoint after every window
-/// (`checkpoint/run-KK/`) and, once finished, its rows in `runs/run-KK.json`,
-/// so `--resume` reuses the finished values, continues the interrupted one
-/// and starts the others; `--stop-after K` stops once `K` windows of the
-/// whole sweep are complete.
+/// The seeds are `--seed` and the `--seeds K` − 1 after it; seed `s`
+/// (0-based) runs value `v` as run `s * values + v`. Each run keeps a
+/// checkpoint after every window (`checkpoint/run-KK/`) and, once
+/// finished, its rows in `runs/run-KK.json`, so `--resume` reuses the
+/// finished runs, continues the interrupted one and starts the others;
+/// `--stop-after K` stops once `K` windows of the whole sweep are
+/// complete.
 pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
     let mut base = ctx.dipole_scenario()?;
     let values = if ctx.quick {
@@ -74,6 +87,7 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
     } else {
         sweep.values
     };
+    let seeds: Vec<u64> = (0..ctx.seeds as u64).map(|s| ctx.seed + s).collect();
     let records = Records::in_dir_with(&ctx.dir, ctx.resume, ctx.shared_storage())?;
     let revision = code_revision();
     let store = RunStore::new_with(
@@ -83,87 +97,117 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
         ctx.shared_storage(),
     );
     let mut table = Table::new(&[
+        "seed",
         sweep.name,
         "filter",
         "member",
         "final_analysis_error",
         "final_forecast_error",
     ]);
-    // final analysis errors per filter (legend order), per finished value.
-    let mut finals: Vec<Vec<Vec<f64>>> = vec![Vec::new(); FILTERS.len()];
+    // final analysis errors per filter (legend order), seed and finished value.
+    let mut finals: Vec<Vec<Vec<Vec<f64>>>> = vec![vec![Vec::new(); seeds.len()]; FILTERS.len()];
     let mut scenarios = Vec::new();
-    let runs = ValueSweep {
-        records: &records,
-        store: &store,
-        seed: ctx.seed,
-        filters: &FILTERS,
-        revision: &revision,
-        resume: ctx.resume,
-        on_warning: &|w| ctx.warn(w),
-    };
     let stop_at = ctx.stop_after.unwrap_or(usize::MAX);
     let mut windows_done = 0;
-    for (run, &value) in values.iter().enumerate() {
-        let mut experiment = base.clone();
-        (sweep.apply)(&mut experiment, value);
-        experiment.validate()?;
-        let setup = Setup::new(&experiment);
-        scenarios.push(json!({
-            sweep.name: value,
-            "members": setup.n_members,
-            "analyses": setup.analyses,
-            "window": setup.window,
-            "observations": setup.points.len(),
-            "sigma_obs": setup.sigma_obs,
-            "member_particle_spacing": setup.member.particle_spacing,
-            "member_eps_omega": setup.member.eps_omega,
-        }));
-        let bar = ctx.progress(0, &format!("{} = {}", sweep.name, (sweep.label)(value)));
-        let finished = runs.value(
-            run,
-            &setup,
-            stop_at - windows_done,
-            &mut Context::step_counter(&bar),
-        )?;
-        bar.finish_and_clear();
-        let Some(ValueRun {
-            rows,
-            revisions,
-            reused,
-        }) = finished
-        else {
-            break;
+    'seeds: for (s, &seed) in seeds.iter().enumerate() {
+        let runs = ValueSweep {
+            records: &records,
+            store: &store,
+            seed,
+            filters: &FILTERS,
+            revision: &revision,
+            resume: ctx.resume,
+            on_warning: &|w| ctx.warn(w),
         };
-        let reused: Vec<&str> = reused.iter().map(|f| f.name()).collect();
-        if let Some(run) = scenarios.last_mut() {
-            run["revisions"] = json!(revisions);
-            run["reused_from_run_store"] = json!(reused);
-        }
-        windows_done += setup.analyses;
-        for (f, filter) in FILTERS.into_iter().enumerate() {
-            let analysis = last_errors(&rows, filter, Stage::Analysis);
-            let forecast = last_errors(&rows, filter, Stage::Forecast);
-            for (member, (a, b)) in analysis.iter().zip(&forecast).enumerate() {
-                table.row(&[
-                    Cell::Num(value),
-                    Cell::Text(filter.name()),
-                    Cell::Num(member as f64),
-                    Cell::Num(*a),
-                    Cell::Num(*b),
-                ]);
+        for (v, &value) in values.iter().enumerate() {
+            let mut experiment = base.clone();
+            (sweep.apply)(&mut experiment, value);
+            experiment.validate()?;
+            let setup = Setup::new(&experiment);
+            let mut scenario = json!({
+                "seed": seed,
+                sweep.name: value,
+                "members": setup.n_members,
+                "analyses": setup.analyses,
+                "window": setup.window,
+                "observations": setup.points.len(),
+                "sigma_obs": setup.sigma_obs,
+                "member_particle_spacing": setup.member.particle_spacing,
+                "member_eps_omega": setup.member.eps_omega,
+            });
+            let what = format!("{} = {}", sweep.name, (sweep.label)(value));
+            let what = if seeds.len() > 1 {
+                format!("seed {seed}, {what}")
+            } else {
+                what
+            };
+            let bar = ctx.progress(0, &what);
+            let finished = runs.value(
+                s * values.len() + v,
+                &setup,
+                stop_at - windows_done,
+                &mut Context::step_counter(&bar),
+            )?;
+            bar.finish_and_clear();
+            let Some(ValueRun {
+                rows,
+                revisions,
+                reused,
+            }) = finished
+            else {
+                break 'seeds;
+            };
+            let reused: Vec<&str> = reused.iter().map(|f| f.name()).collect();
+            scenario["revisions"] = json!(revisions);
+            scenario["reused_from_run_store"] = json!(reused);
+            scenarios.push(scenario);
+            windows_done += setup.analyses;
+            for (f, filter) in FILTERS.into_iter().enumerate() {
+                let analysis = last_errors(&rows, filter, Stage::Analysis);
+                let forecast = last_errors(&rows, filter, Stage::Forecast);
+                for (member, (a, b)) in analysis.iter().zip(&forecast).enumerate() {
+                    table.row(&[
+                        Cell::Num(seed as f64),
+                        Cell::Num(value),
+                        Cell::Text(filter.name()),
+                        Cell::Num(member as f64),
+                        Cell::Num(*a),
+                        Cell::Num(*b),
+                    ]);
+                }
+                finals[f][s].push(analysis);
             }
-            finals[f].push(analysis);
+            table.write(ctx.storage(), &ctx.csv_path())?;
         }
-        table.write(ctx.storage(), &ctx.csv_path())?;
     }
     table.write(ctx.storage(), &ctx.csv_path())?;
-    let finished = finals[0].len();
-    let complete = finished == values.len();
+    let planned = seeds.len() * values.len();
+    let complete = scenarios.len() == planned;
     if complete {
         records.clear_checkpoints()?;
     }
-    let planned = values.len();
-    let values = &values[..finished];
+    // The box plots and means pool the members of the seeds whose values
+    // are all finished; with one seed, every finished value.
+    let seeds_done = finals[0].iter().filter(|v| v.len() == values.len()).count();
+    let (pooled_seeds, shown) = if seeds_done > 0 {
+        (seeds_done, values.len())
+    } else {
+        (1, finals[0][0].len())
+    };
+    let pooled: Vec<Vec<Vec<f64>>> = finals
+        .iter()
+        .map(|by_seed| {
+            (0..shown)
+                .map(|v| {
+                    by_seed[..pooled_seeds]
+                        .iter()
+                        .flat_map(|vs| vs[v].iter().copied())
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let shown_values = &values[..shown];
 
     plot::box_plot(
         ctx.storage(),
@@ -174,12 +218,16 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
                 sweep.axis
             ),
             x_label: sweep.axis.into(),
-            y_label: "∫(ω_i − ω_gt)² of each member".into(),
+            y_label: if pooled_seeds > 1 {
+                format!("∫(ω_i − ω_gt)² of each member, {pooled_seeds} seeds")
+            } else {
+                "∫(ω_i − ω_gt)² of each member".into()
+            },
             y_scale: Scale::Log10,
-            categories: values.iter().map(|&v| (sweep.label)(v)).collect(),
+            categories: shown_values.iter().map(|&v| (sweep.label)(v)).collect(),
             groups: FILTERS
                 .iter()
-                .zip(&finals)
+                .zip(&pooled)
                 .map(|(filter, samples)| (filter.name().replace('_', " "), samples.clone()))
                 .collect(),
         },
@@ -187,8 +235,8 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
 
     let mut key = serde_json::Map::new();
     for (f, filter) in FILTERS.into_iter().enumerate() {
-        let means: Vec<f64> = finals[f].iter().map(|s| mean(s)).collect();
-        let medians: Vec<f64> = finals[f]
+        let means: Vec<f64> = pooled[f].iter().map(|s| mean(s)).collect();
+        let medians: Vec<f64> = pooled[f]
             .iter()
             .map(|s| {
                 let mut sorted = s.clone();
@@ -200,25 +248,69 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
             "e_omega": means,
             "median_member_error": medians,
         });
-        if let (Some(order), true) = (&sweep.order, complete) {
+        if seeds.len() > 1 {
+            entry["e_omega_by_seed"] = json!(
+                finals[f]
+                    .iter()
+                    .map(|vs| vs.iter().map(|m| mean(m)).collect::<Vec<f64>>())
+                    .collect::<Vec<_>>()
+            );
+        }
+        if let (Some(order), true) = (&sweep.order, seeds_done > 0) {
             let xs: Vec<f64> = values.iter().map(|&v| (order.abscissa)(v)).collect();
-            entry["fitted_order"] = json!(fitted_order(&xs, &means));
+            let done = &finals[f][..seeds_done];
+            let estimate =
+                order_with_interval(&xs, done, ctx.seed, BOOTSTRAP_DRAWS, INTERVAL_LEVEL);
+            entry["fitted_order"] = json!(estimate.as_ref().map(|e| e.order));
+            entry["order_interval_90"] = json!(estimate.as_ref().map(|e| e.interval));
             entry["paper_order"] = json!(order.paper[f]);
+            entry["paper_order_in_interval"] = json!(
+                estimate
+                    .as_ref()
+                    .map(|e| e.interval[0] <= order.paper[f] && order.paper[f] <= e.interval[1])
+            );
+            if seeds_done > 1 {
+                entry["orders_by_seed"] = json!(
+                    done.iter()
+                        .zip(&seeds)
+                        .map(|(one, &seed)| {
+                            let e = order_with_interval(
+                                &xs,
+                                std::slice::from_ref(one),
+                                seed,
+                                BOOTSTRAP_DRAWS,
+                                INTERVAL_LEVEL,
+                            );
+                            json!({
+                                "seed": seed,
+                                "fitted_order": e.as_ref().map(|e| e.order),
+                                "order_interval_90": e.as_ref().map(|e| e.interval),
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                );
+            }
         }
         key.insert(filter.name().into(), entry);
     }
-    key.insert(sweep.name.into(), json!(values));
+    key.insert(sweep.name.into(), json!(shown_values));
+    key.insert("seeds".into(), json!(&seeds[..pooled_seeds]));
     key.insert("complete".into(), json!(complete));
     let mut notes = vec![
         "each value is a whole assimilation run (truth and both filters from the same prior draws)".into(),
-        "boxes span the quartiles of the members, whiskers the extremes".into(),
-        "runs/run-KK.json holds every row of the K-th value's run (errors before and after each analysis)".into(),
+        "boxes span the quartiles of the members (of every seed), whiskers the extremes".into(),
+        "runs/run-KK.json holds every row of run K = seed index * values + value index (errors before and after each analysis)".into(),
         "a filter's run found in OUT/dipole-runs (from fig18 or another sweep: same setup, seed and code revision) is reused, not rerun; runs[].reused_from_run_store names them".into(),
     ];
+    if sweep.order.is_some() {
+        notes.push(format!(
+            "fitted_order: minus the least-squares slope of ln e_omega (the mean over members and seeds) against ln x; order_interval_90: the 5 % and 95 % quantiles of {BOOTSTRAP_DRAWS} refits with the seeds, then each seed's members, drawn with replacement (a member keeps its errors at every value)"
+        ));
+    }
     if !complete {
         notes.push(format!(
-            "stopped with {finished} of {} values finished (--stop-after); continue with --resume",
-            planned
+            "stopped with {} of {planned} runs finished (--stop-after); continue with --resume",
+            scenarios.len()
         ));
     }
     Ok(Outcome {

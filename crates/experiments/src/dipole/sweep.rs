@@ -200,39 +200,3 @@ pub fn last_errors(rows: &[Row], filter: Filter, stage: Stage) -> Vec<f64> {
         .map(|r| r.per_member.clone())
         .unwrap_or_default()
 }
-
-/// The order `p` of `e ~ x^-p`: minus the least-squares slope of `ln e`
-/// against `ln x` over all values, as the paper fits its orders (`None`
-/// for fewer than two distinct abscissas or a non-positive value).
-pub fn fitted_order(xs: &[f64], errors: &[f64]) -> Option<f64> {
-    if xs.len() != errors.len()
-        || xs
-            .iter()
-            .chain(errors)
-            .any(|&v| !(v > 0.0 && v.is_finite()))
-    {
-        return None;
-    }
-    let (lx, ly): (Vec<f64>, Vec<f64>) =
-        xs.iter().zip(errors).map(|(x, e)| (x.ln(), e.ln())).unzip();
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let (mx, my) = (mean(&lx), mean(&ly));
-    let sxy: f64 = lx.iter().zip(&ly).map(|(x, y)| (x - mx) * (y - my)).sum();
-    let sxx: f64 = lx.iter().map(|x| (x - mx) * (x - mx)).sum();
-    (sxx > 0.0).then(|| -sxy / sxx)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_order_of_a_power_law_is_its_exponent() {
-        let xs = [1.0, 2.0, 4.0, 8.0];
-        let errors: Vec<f64> = xs.iter().map(|x: &f64| 3.0 * x.powf(-0.75)).collect();
-        assert!((fitted_order(&xs, &errors).unwrap() - 0.75).abs() < 1e-12);
-        assert_eq!(fitted_order(&[2.0, 2.0], &[1.0, 0.5]), None);
-        assert_eq!(fitted_order(&[1.0, 2.0], &[1.0, 0.0]), None);
-        assert_eq!(fitted_order(&[1.0], &[1.0, 2.0]), None);
-    }
-}
