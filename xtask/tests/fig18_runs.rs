@@ -76,6 +76,16 @@ fn run_figure(threads: usize, id: &str, request: &Request) {
         .unwrap();
 }
 
+/// `id` run on 2 threads as `request` says, with `resume` and `stop_after`.
+fn run_stage(id: &str, request: &Request, resume: bool, stop_after: Option<usize>) {
+    let stage = Request {
+        resume,
+        stop_after,
+        ..request.clone()
+    };
+    run_figure(2, id, &stage);
+}
+
 #[test]
 fn one_and_two_threads_and_a_resumed_run_give_the_same_numbers() {
     let root = scratch("same");
@@ -257,15 +267,7 @@ fn a_sweep_stopped_inside_and_between_runs_resumes_to_the_same_numbers() {
     // Inside the first run, then inside the second, then to the end.
     for (resume, stop_after, finished) in [(false, Some(2), 0), (true, Some(4), 1), (true, None, 2)]
     {
-        run_figure(
-            2,
-            "fig19",
-            &Request {
-                resume,
-                stop_after,
-                ..split.clone()
-            },
-        );
+        run_stage("fig19", &split, resume, stop_after);
         let (partial_csv, partial) = figure_results(&split.out_dir, "fig19");
         assert_eq!(partial["complete"], finished == 2);
         assert_eq!(partial_csv.lines().count(), 1 + finished * 2 * 4);
@@ -423,15 +425,7 @@ fn a_sweep_over_two_seeds_pools_their_members_and_resumes() {
         ..request(root.join("split"), config)
     };
     for (resume, stop_after) in [(false, Some(7)), (true, None)] {
-        run_figure(
-            2,
-            "fig19",
-            &Request {
-                resume,
-                stop_after,
-                ..split.clone()
-            },
-        );
+        run_stage("fig19", &split, resume, stop_after);
     }
     assert_eq!(figure_results(&split.out_dir, "fig19"), (csv, key));
 

@@ -23,13 +23,13 @@
 
 use assim::{GaspariCohn, Method, Scheme};
 use experiments::dipole::sweep::{Sweep as ValueSweep, ValueRun, last_errors};
-use experiments::dipole::{Analysis, Filter, Records, Row, RunStore, Setup, Stage, errors};
+use experiments::dipole::{Analysis, Filter, Row, Setup, Stage, errors};
 use serde_json::json;
 
 use crate::plot::{self, LineChart, Panel, Scale, Series};
 use crate::reproduce::context::{Context, Outcome};
 use crate::reproduce::error::Error;
-use crate::reproduce::revision::code_revision;
+use crate::reproduce::sweep;
 use crate::reproduce::table::{Cell, Table};
 
 /// The filters compared, in legend order.
@@ -106,14 +106,7 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
         (&SIZES[..], &HALF_WIDTHS[..])
     };
     let base = Setup::new(&scenario);
-    let records = Records::in_dir_with(&ctx.dir, ctx.resume, ctx.shared_storage())?;
-    let revision = code_revision();
-    let store = RunStore::new_with(
-        ctx.shared_dir("dipole-runs"),
-        &revision,
-        ctx.resume,
-        ctx.shared_storage(),
-    );
+    let (records, store, revision) = sweep::stores(ctx)?;
     let runs = ValueSweep {
         records: &records,
         store: &store,
@@ -151,14 +144,14 @@ pub fn run(ctx: &Context) -> Result<Outcome, Error> {
             configuration.n_members,
             configuration.analysis.label()
         );
-        let bar = ctx.progress(0, &label);
-        let run = runs.value(
+        let run = sweep::value_with_progress(
+            ctx,
+            &runs,
             finished.len(),
             &setup,
+            &label,
             stop_at.saturating_sub(windows_done),
-            &mut Context::step_counter(&bar),
         )?;
-        bar.finish_and_clear();
         let Some(ValueRun {
             rows,
             revisions,

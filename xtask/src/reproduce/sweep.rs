@@ -88,14 +88,7 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
         sweep.values
     };
     let seeds: Vec<u64> = (0..ctx.seeds as u64).map(|s| ctx.seed + s).collect();
-    let records = Records::in_dir_with(&ctx.dir, ctx.resume, ctx.shared_storage())?;
-    let revision = code_revision();
-    let store = RunStore::new_with(
-        ctx.shared_dir("dipole-runs"),
-        &revision,
-        ctx.resume,
-        ctx.shared_storage(),
-    );
+    let (records, store, revision) = stores(ctx)?;
     let mut table = Table::new(&[
         "seed",
         sweep.name,
@@ -141,14 +134,14 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
             } else {
                 what
             };
-            let bar = ctx.progress(0, &what);
-            let finished = runs.value(
+            let finished = value_with_progress(
+                ctx,
+                &runs,
                 s * values.len() + v,
                 &setup,
+                &what,
                 stop_at - windows_done,
-                &mut Context::step_counter(&bar),
             )?;
-            bar.finish_and_clear();
             let Some(ValueRun {
                 rows,
                 revisions,
@@ -322,6 +315,43 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
         key_numbers: serde_json::Value::Object(key),
         notes,
     })
+}
+
+/// The records of `OUT/ID/`, the run store `OUT/dipole-runs/` and the
+/// revision of the code running: what [`ValueSweep`] needs besides the
+/// seed and filters.
+///
+/// # Errors
+/// [`Error::Experiment`] if the records cannot be read.
+pub(crate) fn stores(ctx: &Context) -> Result<(Records, RunStore, String), Error> {
+    let records = Records::in_dir_with(&ctx.dir, ctx.resume, ctx.shared_storage())?;
+    let revision = code_revision();
+    let store = RunStore::new_with(
+        ctx.shared_dir("dipole-runs"),
+        &revision,
+        ctx.resume,
+        ctx.shared_storage(),
+    );
+    Ok((records, store, revision))
+}
+
+/// [`ValueSweep::value`] under a progress bar saying `what`, with
+/// `windows_left` windows before `--stop-after`.
+///
+/// # Errors
+/// [`Error::Experiment`] from the run, its records or checkpoints.
+pub(crate) fn value_with_progress(
+    ctx: &Context,
+    runs: &ValueSweep,
+    index: usize,
+    setup: &Setup,
+    what: &str,
+    windows_left: usize,
+) -> Result<Option<ValueRun>, Error> {
+    let bar = ctx.progress(0, what);
+    let run = runs.value(index, setup, windows_left, &mut Context::step_counter(&bar))?;
+    bar.finish_and_clear();
+    Ok(run)
 }
 
 fn mean(values: &[f64]) -> f64 {
