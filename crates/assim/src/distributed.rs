@@ -7,6 +7,8 @@
 //!   of 1 (the default of [`crate::EnsembleRunner`]); with the `mpi`
 //!   feature, `Mpi` is the world of an MPI launch (rsmpi over the system's
 //!   MPI library). Nothing else in the workspace knows about ranks.
+//!   [`ThreadRanks`] are ranks as threads of one process, to run and test
+//!   distributed code without MPI.
 //! * [`Blocks`] — members in contiguous blocks, the first `N mod P` ranks
 //!   one member more, so rank order is member order.
 //! * [`Codec`] — how a state crosses ranks: as `f64` words, bit for bit
@@ -72,6 +74,76 @@ impl Communicator for SingleProcess {
 
     fn all_gather(&self, words: &[f64]) -> Result<Vec<Vec<f64>>> {
         Ok(vec![words.to_vec()])
+    }
+}
+
+/// `P` ranks as threads of one process: the distributed code run and
+/// tested without MPI. [`ThreadRanks::group`] makes one handle per rank;
+/// each thread takes one and calls the collectives as an MPI process would
+/// (an all-gather puts the thread's words in its slot, waits for the
+/// others, and reads every slot).
+///
+/// ```
+/// use assim::distributed::{Communicator, ThreadRanks};
+///
+/// let gathered: Vec<Vec<Vec<f64>>> = std::thread::scope(|scope| {
+///     let ranks: Vec<_> = ThreadRanks::group(3)
+///         .into_iter()
+///         .map(|rank| scope.spawn(move || rank.all_gather(&[rank.rank() as f64]).unwrap()))
+///         .collect();
+///     ranks.into_iter().map(|r| r.join().unwrap()).collect()
+/// });
+/// for on_rank in gathered {
+///     assert_eq!(on_rank, vec![vec![0.0], vec![1.0], vec![2.0]]);
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ThreadRanks {
+    rank: usize,
+    size: usize,
+    slots: std::sync::Arc<(std::sync::Barrier, std::sync::Mutex<Vec<Vec<f64>>>)>,
+}
+
+impl ThreadRanks {
+    /// The `size` ranks of a group, rank order; hand each to its own
+    /// thread (a gather waits for all `size` of them).
+    pub fn group(size: usize) -> Vec<Self> {
+        let slots = std::sync::Arc::new((
+            std::sync::Barrier::new(size),
+            std::sync::Mutex::new(vec![Vec::new(); size]),
+        ));
+        (0..size)
+            .map(|rank| Self {
+                rank,
+                size,
+                slots: std::sync::Arc::clone(&slots),
+            })
+            .collect()
+    }
+}
+
+impl Communicator for ThreadRanks {
+    fn rank(&self) -> usize {
+        self.rank
+    }
+
+    fn size(&self) -> usize {
+        self.size
+    }
+
+    fn all_gather(&self, words: &[f64]) -> Result<Vec<Vec<f64>>> {
+        let (barrier, slots) = &*self.slots;
+        let lock = || {
+            slots
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        lock()[self.rank] = words.to_vec();
+        barrier.wait();
+        let all = lock().clone();
+        // No rank writes its next words before every rank has read these.
+        barrier.wait();
+        Ok(all)
     }
 }
 

@@ -7,9 +7,9 @@
 //! exchanging words) are the same bits as on one process.
 
 use std::f64::consts::TAU;
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::Arc;
 
-use assim::distributed::{Codec, Communicator, Particles, Vectors};
+use assim::distributed::{Codec, Communicator, Particles, ThreadRanks, Vectors};
 use assim::{
     EnsembleRunner, Error, Filter, FiniteDifference1d, Forecast, ForecastModel, Forecasted,
     GridEnkf, Members, ModelError, ObservationNoise, OnViolation, ParameterBound, PartEnkf,
@@ -262,44 +262,14 @@ fn cycles() -> (
     cycles_on(None)
 }
 
-/// `P` ranks as threads of one process: an all-gather is every thread's
-/// words put in its slot, then read by all.
-#[derive(Debug)]
-struct Threads {
-    rank: usize,
-    slots: Arc<(Barrier, Mutex<Vec<Vec<f64>>>)>,
-}
-
-impl Communicator for Threads {
-    fn rank(&self) -> usize {
-        self.rank
-    }
-
-    fn size(&self) -> usize {
-        self.slots.1.lock().unwrap().len()
-    }
-
-    fn all_gather(&self, words: &[f64]) -> assim::Result<Vec<Vec<f64>>> {
-        let (barrier, slots) = &*self.slots;
-        slots.lock().unwrap()[self.rank] = words.to_vec();
-        barrier.wait();
-        let all = slots.lock().unwrap().clone();
-        barrier.wait();
-        Ok(all)
-    }
-}
-
 #[test]
 fn runs_shared_out_over_one_two_and_three_ranks_are_the_same_bits() {
     let one = cycles();
     for size in 1..=3 {
-        let slots = Arc::new((Barrier::new(size), Mutex::new(vec![Vec::new(); size])));
         let runs: Vec<_> = std::thread::scope(|scope| {
-            let ranks: Vec<_> = (0..size)
-                .map(|rank| {
-                    let slots = Arc::clone(&slots);
-                    scope.spawn(move || cycles_on(Some(Arc::new(Threads { rank, slots }))))
-                })
+            let ranks: Vec<_> = ThreadRanks::group(size)
+                .into_iter()
+                .map(|rank| scope.spawn(move || cycles_on(Some(Arc::new(rank)))))
                 .collect();
             ranks.into_iter().map(|r| r.join().unwrap()).collect()
         });
@@ -311,10 +281,9 @@ fn runs_shared_out_over_one_two_and_three_ranks_are_the_same_bits() {
 
 #[test]
 fn more_ranks_than_members_is_refused_on_every_rank() {
-    let ranks: Arc<dyn Communicator> = Arc::new(Threads {
-        rank: 0,
-        slots: Arc::new((Barrier::new(1), Mutex::new(vec![Vec::new(); N + 1]))),
-    });
+    // Rank 0 of N + 1: refused before any gather, so no other rank is needed.
+    let mut group = ThreadRanks::group(N + 1);
+    let ranks: Arc<dyn Communicator> = Arc::new(group.swap_remove(0));
     let run = runner(1).with_ranks(ranks);
     let fd = FiniteDifference1d::new(50, TAU).unwrap();
     let (models, members) = (&mut [fd; N], &mut grid_members(&fd));

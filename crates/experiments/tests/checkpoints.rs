@@ -12,6 +12,9 @@ use experiments::Error;
 use experiments::dipole::DipoleScenario;
 use experiments::dipole::{Checkpoints, Experiment, FILTERS, RunState, Setup, fingerprint};
 
+mod common;
+use common::bits;
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("experiments-{}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
@@ -26,27 +29,6 @@ fn one_window() -> (Setup, RunState) {
     let (mut experiment, mut state) = Experiment::start(setup.clone(), 5, &FILTERS).unwrap();
     experiment.advance_window(&mut state, &mut |_| {}).unwrap();
     (setup, state)
-}
-
-fn bits(state: &RunState) -> Vec<u64> {
-    let mut out = Vec::new();
-    let flows = std::iter::once(&state.truth)
-        .chain(state.ensembles.iter().flat_map(|(_, members)| members));
-    for flow in flows {
-        let p = &flow.particles;
-        for values in [p.coords(0), p.coords(1), p.strengths(), p.volumes()] {
-            out.extend(values.iter().map(|x| x.to_bits()));
-        }
-        out.extend([flow.time.to_bits(), flow.steps]);
-    }
-    for row in state.observations.iter().chain(&state.truth_fields) {
-        out.extend(row.iter().map(|x| x.to_bits()));
-    }
-    for row in &state.rows {
-        out.push(row.e_omega.to_bits());
-        out.extend(row.per_member.iter().map(|x| x.to_bits()));
-    }
-    out
 }
 
 #[test]

@@ -19,9 +19,9 @@
 
 use std::fs;
 use std::path::PathBuf;
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{Arc, Mutex};
 
-use assim::distributed::{Communicator, SingleProcess};
+use assim::distributed::{SingleProcess, ThreadRanks};
 use assim::{Filter as _, ObservationNoise};
 use experiments::dipole::{
     Checkpoints, DipoleScenario, Experiment, FILTERS, Filter, QUICK, RunState, Setup, Split,
@@ -29,6 +29,9 @@ use experiments::dipole::{
 };
 use experiments::{Error, Warning};
 use vic_solver::FlowState;
+
+mod common;
+use common::bits;
 
 /// The scenario seed of every run here.
 const SEED: u64 = 11;
@@ -75,6 +78,10 @@ fn run(setup: Setup, filters: &[Filter]) -> (RunState, Vec<Warning>) {
         experiment.advance_window(&mut state, &mut |_| {}).unwrap();
         warnings.extend(experiment.take_warnings());
     }
+    assert!(
+        state.rows.iter().all(|r| r.viscosity.is_some()),
+        "every new row has the members' viscosity"
+    );
     (state, warnings)
 }
 
@@ -82,35 +89,6 @@ fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("experiments-nu-{}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     dir
-}
-
-/// Every number of a run state as bits: flows, parameters, data, fields
-/// and rows (with their viscosities).
-fn bits(state: &RunState) -> Vec<u64> {
-    let mut out = Vec::new();
-    let flows = std::iter::once(&state.truth)
-        .chain(state.ensembles.iter().flat_map(|(_, members)| members));
-    for flow in flows {
-        let p = &flow.particles;
-        for values in [p.coords(0), p.coords(1), p.strengths(), p.volumes()] {
-            out.extend(values.iter().map(|x| x.to_bits()));
-        }
-        out.extend([flow.time.to_bits(), flow.steps]);
-    }
-    for theta in state.parameters.iter().flatten() {
-        out.push(theta.len() as u64);
-        out.extend(theta.iter().map(|x| x.to_bits()));
-    }
-    for row in state.observations.iter().chain(&state.truth_fields) {
-        out.extend(row.iter().map(|x| x.to_bits()));
-    }
-    for row in &state.rows {
-        out.push(row.e_omega.to_bits());
-        out.extend(row.per_member.iter().map(|x| x.to_bits()));
-        let spread = row.viscosity.expect("every new row has the viscosity");
-        out.extend([spread.mean.to_bits(), spread.sd.to_bits()]);
-    }
-    out
 }
 
 /// The members' prior draws of the viscosity, sampled here.
@@ -582,33 +560,6 @@ fn a_calibrated_setup_with_local_analyses_is_refused() {
     );
 }
 
-/// `P` ranks as threads of one process: an all-gather is every thread's
-/// words put in its slot, then read by all (as in assim's tests).
-#[derive(Debug)]
-struct Threads {
-    rank: usize,
-    slots: Arc<(Barrier, Mutex<Vec<Vec<f64>>>)>,
-}
-
-impl Communicator for Threads {
-    fn rank(&self) -> usize {
-        self.rank
-    }
-
-    fn size(&self) -> usize {
-        self.slots.1.lock().unwrap().len()
-    }
-
-    fn all_gather(&self, words: &[f64]) -> assim::Result<Vec<Vec<f64>>> {
-        let (barrier, slots) = &*self.slots;
-        slots.lock().unwrap()[self.rank] = words.to_vec();
-        barrier.wait();
-        let all = slots.lock().unwrap().clone();
-        barrier.wait();
-        Ok(all)
-    }
-}
-
 /// Shared out over two ranks (each forecasts and analyses its block of
 /// every ensemble; the parameters are analysed on every rank from the
 /// gathered predictions), a calibrated run is the single process's bit
@@ -617,12 +568,11 @@ impl Communicator for Threads {
 fn a_calibrated_run_over_two_ranks_is_the_single_process_run() {
     let setup = calibrated(5, 2, WIDE);
     let (alone, alone_warnings) = run(setup.clone(), &FILTERS);
-    let size = 2;
-    let slots = Arc::new((Barrier::new(size), Mutex::new(vec![Vec::new(); size])));
     let ranks: Vec<(RunState, Vec<Warning>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..size)
+        let handles: Vec<_> = ThreadRanks::group(2)
+            .into_iter()
             .map(|rank| {
-                let (slots, setup) = (Arc::clone(&slots), setup.clone());
+                let setup = setup.clone();
                 // Each rank its own pool, as each process has: a gather
                 // blocks a worker (inside the forecast's `rayon::join`),
                 // which in a shared pool could hold the other rank's work.
@@ -634,7 +584,7 @@ fn a_calibrated_run_over_two_ranks_is_the_single_process_run() {
                     pool.install(|| {
                         let (experiment, mut state) =
                             Experiment::start(setup, SEED, &FILTERS).unwrap();
-                        let ranks = Arc::new(Threads { rank, slots });
+                        let ranks = Arc::new(rank);
                         let mut experiment = experiment.with_ranks(ranks);
                         let mut warnings = Vec::new();
                         while state.completed < experiment.setup.analyses {
