@@ -111,6 +111,8 @@ fn table<'py>(py: Python<'py>, rows: &[Row], n_members: usize) -> PyResult<Bound
     out.set_item("time", column(|r| r.time))?;
     out.set_item("e_omega", column(|r| r.e_omega))?;
     out.set_item("mean_particles", column(|r| r.mean_particles))?;
+    out.set_item("nu_mean", column(|r| r.viscosity.map_or(f64::NAN, |v| v.mean)))?;
+    out.set_item("nu_sd", column(|r| r.viscosity.map_or(f64::NAN, |v| v.sd)))?;
     let per_member = rows.iter().flat_map(|r| r.per_member.clone()).collect();
     out.set_item("per_member", matrix(py, per_member, rows.len(), n_members)?)?;
     Ok(out)
@@ -131,7 +133,10 @@ fn dipole_scenario(scenario: Option<&Path>, quick: bool) -> PyResult<DipoleScena
 /// `scenario` (default the paper's, or its coarse version with `quick`).
 /// Returns the table of `cargo xtask reproduce fig18`'s CSV as a dict of
 /// arrays: `filter`, `stage` (lists of names), `analysis`, `time`,
-/// `e_omega`, `mean_particles` (`(rows,)`) and `per_member` (`(rows, N)`).
+/// `e_omega`, `mean_particles`, `nu_mean` and `nu_sd` (the members'
+/// viscosity: analysed with `assimilation.calibrate_viscosity`, else their
+/// prior draws; NaN in rows of a checkpoint that did not record it)
+/// (`(rows,)`) and `per_member` (`(rows, N)`).
 ///
 /// `progress(steps, total_steps)` is called as solver steps are done.
 /// With `out`, a checkpoint is kept in `out/checkpoint/` after every window

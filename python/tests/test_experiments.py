@@ -17,7 +17,7 @@ def assert_table_is_the_csv(table, rows):
     assert table["stage"] == [r["stage"] for r in rows]
     assert table["analysis"].tolist() == [int(float(r["analysis"])) for r in rows]
     # The CSV holds Rust's shortest round-trip decimals: float() gives the bits.
-    for name in ("time", "e_omega", "mean_particles"):
+    for name in ("time", "e_omega", "mean_particles", "nu_mean", "nu_sd"):
         assert table[name].tolist() == [float(r[name]) for r in rows], name
     assert table["per_member"].min(axis=1).tolist() == [float(r["member_min"]) for r in rows]
     assert table["per_member"].max(axis=1).tolist() == [float(r["member_max"]) for r in rows]
