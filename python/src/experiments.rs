@@ -111,7 +111,10 @@ fn table<'py>(py: Python<'py>, rows: &[Row], n_members: usize) -> PyResult<Bound
     out.set_item("time", column(|r| r.time))?;
     out.set_item("e_omega", column(|r| r.e_omega))?;
     out.set_item("mean_particles", column(|r| r.mean_particles))?;
-    out.set_item("nu_mean", column(|r| r.viscosity.map_or(f64::NAN, |v| v.mean)))?;
+    out.set_item(
+        "nu_mean",
+        column(|r| r.viscosity.map_or(f64::NAN, |v| v.mean)),
+    )?;
     out.set_item("nu_sd", column(|r| r.viscosity.map_or(f64::NAN, |v| v.sd)))?;
     let per_member = rows.iter().flat_map(|r| r.per_member.clone()).collect();
     out.set_item("per_member", matrix(py, per_member, rows.len(), n_members)?)?;
