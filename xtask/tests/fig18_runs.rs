@@ -429,10 +429,11 @@ fn a_sweep_over_two_seeds_pools_their_members_and_resumes() {
     }
     assert_eq!(figure_results(&split.out_dir, "fig19"), (csv, key));
 
-    for (id, seeds) in [("fig18", 2), ("fig19", 0)] {
+    for (id, seed, seeds) in [("fig18", 11, 2), ("fig19", 11, 0), ("fig19", u64::MAX, 2)] {
         let err = reproduce::run(
             &[id.into()],
             &Request {
+                seed,
                 seeds,
                 ..two.clone()
             },

@@ -253,6 +253,14 @@ fn run_in(
     if request.seeds == 0 {
         return Err(Error::Usage("--seeds needs at least one seed".into()));
     }
+    if request.seed.checked_add(request.seeds as u64 - 1).is_none() {
+        return Err(Error::Usage(format!(
+            "--seed {} --seeds {}: the last seed would pass {}",
+            request.seed,
+            request.seeds,
+            u64::MAX
+        )));
+    }
     if request.seeds > 1
         && let Some(f) = figures.iter().find(|f| !SWEEPS.contains(&f.id))
     {
