@@ -155,12 +155,14 @@ pub fn run(ctx: &Context, sweep: &Sweep) -> Result<Outcome, Error> {
             scenario["reused_from_run_store"] = json!(reused);
             scenarios.push(scenario);
             windows_done += setup.analyses;
+            // As text: a seed above 2^53 has no exact f64.
+            let seed_text = seed.to_string();
             for (f, filter) in FILTERS.into_iter().enumerate() {
                 let analysis = last_errors(&rows, filter, Stage::Analysis);
                 let forecast = last_errors(&rows, filter, Stage::Forecast);
                 for (member, (a, b)) in analysis.iter().zip(&forecast).enumerate() {
                     table.row(&[
-                        Cell::Num(seed as f64),
+                        Cell::Text(&seed_text),
                         Cell::Num(value),
                         Cell::Text(filter.name()),
                         Cell::Num(member as f64),
