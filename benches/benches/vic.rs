@@ -12,7 +12,8 @@
 //!   the FFT Poisson solve, M2P interpolation of both velocity components
 //!   (`m2p`: the batch `VelocityField::sample_into` that `Vic` uses;
 //!   `m2p_pointwise`: one `VelocityField::at` call per particle),
-//!   one PSE step (including its cell list), one remeshing.
+//!   one PSE step (`pse`: including its sorting into lines; `pse_sums`:
+//!   the sums alone, on a kept operator), one remeshing.
 //!
 //! Run with `cargo bench -p benches --bench vic` (and with
 //! `RAYON_NUM_THREADS=1` for per-core figures).
@@ -114,6 +115,15 @@ fn phases(c: &mut Criterion) {
                         .step(&mut g, scenario.viscosity, scenario.dt)
                         .unwrap()
                 },
+                criterion::BatchSize::LargeInput,
+            )
+        });
+        // The pair sums alone: the operator kept, as `Vic` keeps it.
+        let mut op = PseOperator::for_particles(domain, particles, eps, tolerance).unwrap();
+        group.bench_function(BenchmarkId::new("pse_sums dp=pi/", n), |b| {
+            b.iter_batched(
+                || particles.strengths().to_vec(),
+                |mut g| op.step(&mut g, scenario.viscosity, scenario.dt).unwrap(),
                 criterion::BatchSize::LargeInput,
             )
         });

@@ -10,16 +10,19 @@ use common::{axes_of, naive_images, width};
 use std::f64::consts::PI;
 
 use particle_core::kernels::{Width, gaussian_1d};
-use particle_core::pse::{PseOperator, diffuse, exchange};
+use particle_core::pse::{PseOperator, SINGLE_PRECISION_TOLERANCE, diffuse, exchange};
 use particle_core::{Axis, Domain, Error, ParticleSet};
 use proptest::prelude::*;
 
-/// All pairs and images, no cut-off: the rates and the scale
-/// `sum_q |exchange|` of each.
-fn naive_rates(axes: [Axis; 2], set: &ParticleSet<2>, eps: Width, nu: f64) -> (Vec<f64>, Vec<f64>) {
+/// All pairs and images, no cut-off: the rates, the scale
+/// `sum_q |exchange|` of each, and the moduli of its products
+/// `sum_q (V_p |U_q| + V_q |U_p|) eta` (what the sums `a_p`, `b_p` round
+/// against).
+fn naive_rates(axes: [Axis; 2], set: &ParticleSet<2>, eps: Width, nu: f64) -> [Vec<f64>; 3] {
     let (u, v) = (set.strengths(), set.volumes());
     let mut rates = vec![0.0; set.len()];
     let mut scale = vec![0.0; set.len()];
+    let mut products = vec![0.0; set.len()];
     for p in 0..set.len() {
         let xp = set.position(p);
         for q in 0..set.len() {
@@ -30,14 +33,16 @@ fn naive_rates(axes: [Axis; 2], set: &ParticleSet<2>, eps: Width, nu: f64) -> (V
                     let e = exchange(v[p], u[p], v[q], s0 * s1 * u[q], eta);
                     rates[p] += e;
                     scale[p] += e.abs();
+                    products[p] += (v[p] * u[q].abs() + v[q] * u[p].abs()) * eta;
                 }
             }
         }
         let f = nu / (eps.get() * eps.get());
         rates[p] *= f;
         scale[p] *= f;
+        products[p] *= f;
     }
-    (rates, scale)
+    [rates, scale, products]
 }
 
 prop_compose! {
@@ -71,7 +76,7 @@ proptest! {
         let axes = *domain.axes();
         let mut op = PseOperator::for_particles(domain, &set, width(eps), 1e-13).unwrap();
         let rates = op.rates(set.strengths(), 0.1).unwrap();
-        let (_, scale) = naive_rates(axes, &set, width(eps), 0.1);
+        let [_, scale, _] = naive_rates(axes, &set, width(eps), 0.1);
         let total_scale: f64 = scale.iter().sum();
         let sum: f64 = rates.iter().sum();
         prop_assert!(sum.abs() <= 1e-12 * total_scale + 1e-300, "{sum} vs scale {total_scale}");
@@ -91,7 +96,7 @@ proptest! {
         let axes = axes_of(kind);
         let mut op = PseOperator::for_particles(Domain::new(axes).unwrap(), &set, width(eps), 1e-14).unwrap();
         let got = op.rates(set.strengths(), 0.7).unwrap();
-        let (want, scale) = naive_rates(axes, &set, width(eps), 0.7);
+        let [want, scale, _] = naive_rates(axes, &set, width(eps), 0.7);
         let volumes: f64 = set.volumes().iter().sum();
         let strengths: f64 = set.strengths().iter().map(|u| u.abs()).sum();
         for p in 0..set.len() {
@@ -100,6 +105,40 @@ proptest! {
                 * (set.volumes()[p] * strengths + volumes * set.strengths()[p].abs());
             prop_assert!((got[p] - want[p]).abs() <= cut + 1e-12 * scale[p],
                 "{axes:?} particle {p}: {} vs {}", got[p], want[p]);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// From `SINGLE_PRECISION_TOLERANCE` on the pair sums are `f32`: the
+    /// rates equal the all-pairs image sum within the cut-off error plus
+    /// `1e-5` of the moduli of their products (the Gaussians' rounding, up
+    /// to `5e-6` of each, and the sums' `2^-24` per term, at most 40 terms
+    /// here: `2.4e-6`), and in free space and on periodic axes they sum to
+    /// zero within `1e-5` of all the products.
+    #[test]
+    fn single_precision_rates_match_all_pairs_and_conserve_strength(
+        set in particles(), kind in 0u8..4, eps in 0.03..0.09f64,
+    ) {
+        let tol = SINGLE_PRECISION_TOLERANCE;
+        let axes = axes_of(kind);
+        let mut op = PseOperator::for_particles(Domain::new(axes).unwrap(), &set, width(eps), tol).unwrap();
+        let got = op.rates(set.strengths(), 0.7).unwrap();
+        let [want, _, products] = naive_rates(axes, &set, width(eps), 0.7);
+        let volumes: f64 = set.volumes().iter().sum();
+        let strengths: f64 = set.strengths().iter().map(|u| u.abs()).sum();
+        for p in 0..set.len() {
+            let cut = 9.0 * tol * 4.0 / (PI * eps * eps) * 0.7 / (eps * eps)
+                * (set.volumes()[p] * strengths + volumes * set.strengths()[p].abs());
+            prop_assert!((got[p] - want[p]).abs() <= cut + 1e-5 * products[p],
+                "{axes:?} particle {p}: {} vs {}", got[p], want[p]);
+        }
+        if !axes.iter().any(|a| matches!(a, Axis::Walls { .. })) {
+            let sum: f64 = got.iter().sum();
+            let all: f64 = products.iter().sum();
+            prop_assert!(sum.abs() <= 1e-5 * all + 1e-300, "{sum} vs {all}");
         }
     }
 }

@@ -6,10 +6,11 @@
 //! is cut into short bins ([`BINS_PER_CUTOFF`] per cut-off). Entries are
 //! sorted by line, and within a line by bin, with a stable counting sort
 //! (so within a bin they keep particle order, and the sums are
-//! reproducible); every line is followed by `LANES - 1` empty entries (far
-//! away, no volume, no strength, so that their kernel values are masked and
-//! they exchange nothing), so that lanes of [`LANES`] slots from any slot of
-//! a line stay within the line and its padding.
+//! reproducible); every line is followed by `SINGLE_LANES - 1` empty
+//! entries (far away, no volume, no strength, so that their kernel values
+//! are masked and they exchange nothing), so that lanes of
+//! [`SINGLE_LANES`] slots from any slot of a line stay within the line and
+//! its padding.
 //!
 //! The entries within the cut-off of a point then lie in a few lines
 //! around the point's own ([`Blocks::reach`]), and in each of them within a
@@ -19,7 +20,9 @@
 //! Coordinates are stored in units of `eps / sqrt(log2 e)`, so that a
 //! squared distance `d2` gives the Gaussian as `2^-d2`; the lines and bins
 //! are laid out in the same units, from the stored coordinates, so that a
-//! stored entry and a query agree on its bin.
+//! stored entry and a query agree on its bin. For the single-precision
+//! pair sums they are also stored as 32-bit fixed-point integers
+//! ([`Blocks::fixed`]), with the volumes in `f32`.
 //! All buffers are kept between rebuilds: re-sorting a moved particle set
 //! allocates nothing once the buffers have grown.
 
@@ -27,7 +30,7 @@ use crate::Result;
 use crate::cell_list::{Entry, check_positions, images_and_own_into};
 use crate::domain::Domain;
 
-use super::exp::LANES;
+use super::exp::SINGLE_LANES;
 
 /// Lines per cut-off radius across each axis `1..D`.
 pub(crate) const LINES_PER_CUTOFF: usize = 3;
@@ -41,6 +44,15 @@ const FAR: f64 = 1e100;
 /// Relative margin on the reach of lines and runs, far above the rounding
 /// of the bucketing and far below any change of the runs' content.
 const MARGIN: f64 = 1e-9;
+/// Empty slots after each line: a block of the widest lanes from any slot
+/// of a line stays within the line and its padding.
+const PADDING: usize = SINGLE_LANES - 1;
+/// Fixed-point coordinates lie in `[0, 2^30]`: differences of two never
+/// wrap, nor those with the padding's `i32::MAX`.
+const FIXED_RANGE: f64 = (1u64 << 30) as f64;
+/// The fixed-point differences within the cut-off stay below `2^24`, where
+/// their conversion to `f32` is exact.
+const FIXED_EXACT: f64 = (1u64 << 24) as f64;
 
 /// A line at `offset` from a point's own line (entry 0 is zero) that can
 /// hold entries within the cut-off of the point, and the half-width along
@@ -76,6 +88,18 @@ pub(crate) struct Blocks<const D: usize> {
     pub coords: [Vec<f64>; D],
     /// Slot volumes (0 for empty slots).
     pub volume: Vec<f64>,
+    /// Slot coordinates as integers: `round((x - origin) fixed_unit)` of
+    /// the scaled `x`, axis by axis, in `[0, 2^30]` (`i32::MAX` for
+    /// padding), so that differences within the cut-off are exact integers
+    /// below `2^24`, exact again as `f32`. `fixed_unit` is the largest
+    /// power of two that allows this: `2^21` for the paper's dipole (set
+    /// by the cut-off), a resolution of `4e-7` kernel widths, where `f32`
+    /// coordinates would resolve `1e-5` at the far wall.
+    pub fixed: [Vec<i32>; D],
+    /// Fixed-point units per scaled unit, a power of two.
+    pub fixed_unit: f64,
+    /// [`Blocks::volume`] rounded to `f32`.
+    pub volume_single: Vec<f32>,
     /// Source particle of a slot ([`EMPTY`] for padding).
     pub source: Vec<usize>,
     /// `+1` for a particle or an even image, `-1` for an odd (wall) image,
@@ -110,6 +134,9 @@ impl<const D: usize> Default for Blocks<D> {
             reach: Vec::new(),
             coords: std::array::from_fn(|_| Vec::new()),
             volume: Vec::new(),
+            fixed: std::array::from_fn(|_| Vec::new()),
+            fixed_unit: 1.0,
+            volume_single: Vec::new(),
             source: Vec::new(),
             sign: Vec::new(),
             home: Vec::new(),
@@ -237,7 +264,7 @@ impl<const D: usize> Blocks<D> {
                 at += count;
             }
             self.bin_start[line * (bins + 1) + bins] = at;
-            at += LANES - 1;
+            at += PADDING;
         }
         self.bin_start[lines * (bins + 1)] = at;
         let slots = at;
@@ -259,8 +286,19 @@ impl<const D: usize> Blocks<D> {
         }
         for axis in 0..D {
             self.coords[axis].resize(slots, FAR);
+            self.fixed[axis].resize(slots, i32::MAX);
         }
         self.volume.resize(slots, 0.0);
+        self.volume_single.resize(slots, 0.0);
+        // The largest power of two that keeps the extent below 2^30 and
+        // the cut-off below 2^24 fixed-point units.
+        let extent = (0..D).fold(cut, |m, a| m.max(hi[a] - lo[a]));
+        let fixed_unit = (FIXED_RANGE / extent)
+            .min(FIXED_EXACT / cut)
+            .log2()
+            .floor()
+            .exp2();
+        self.fixed_unit = fixed_unit;
         self.source.resize(slots, EMPTY);
         self.sign.resize(slots, 0.0);
         self.images.clear();
@@ -269,16 +307,26 @@ impl<const D: usize> Blocks<D> {
                 for coords in &mut self.coords {
                     coords[s] = FAR;
                 }
+                for fixed in &mut self.fixed {
+                    fixed[s] = i32::MAX;
+                }
                 self.volume[s] = 0.0;
+                self.volume_single[s] = 0.0;
                 self.source[s] = EMPTY;
                 self.sign[s] = 0.0;
                 continue;
             }
             let entry = &self.entries[e];
-            for (coords, &x) in self.coords.iter_mut().zip(&self.scaled[e]) {
-                coords[s] = x;
+            for (axis, &x) in self.scaled[e].iter().enumerate() {
+                self.coords[axis][s] = x;
+                // In [0, 2^30]: no difference wraps. Non-negative, so
+                // truncation after adding a half is rounding to nearest
+                // (and needs no call to the library's `round` on targets
+                // without SSE4.1).
+                self.fixed[axis][s] = ((x - lo[axis]) * fixed_unit + 0.5) as i32;
             }
             self.volume[s] = volumes[entry.source];
+            self.volume_single[s] = volumes[entry.source] as f32;
             self.source[s] = entry.source;
             self.sign[s] = entry.sign;
             if self.own[entry.source] != e {

@@ -213,6 +213,71 @@ fn pair(c: &[f64], i: usize, x: f64) -> f64 {
     (-c[i + 1]).mul_add(x, c[i])
 }
 
+/// Lanes of the single-precision pair sums: eight `f32` in the 256 bits
+/// that hold four `f64`.
+pub(crate) const SINGLE_LANES: usize = 8;
+
+/// `1.5 * 2^23`, [`SHIFTER`] of `f32`: adding it to an integer-valued `k`
+/// with `|k| < 2^22` leaves `k` (mod `2^23`) in the low mantissa bits.
+pub(crate) const SINGLE_SHIFTER: f32 = 12_582_912.0;
+
+/// As [`POLY_10`] for degree 6 in single precision: relative error
+/// 2.567e-9 (`python3 docs/derivations/remez_exp2.py 6`), each coefficient
+/// rounded to the nearest `f32` (relative changes below 4e-8), far below
+/// the rounding of `f32` arithmetic (`2^-24 = 6.0e-8`), which sets the
+/// error of [`pow2_neg_single`]: a few `f32` ulp.
+pub(crate) const POLY_6_SINGLE: [f32; 7] = [
+    1.0,
+    0.693_147_24,
+    0.240_226_52,
+    0.055_503_104,
+    0.009_617_693,
+    0.001_340_664_3,
+    0.000_155_946_78,
+];
+
+/// `2^-d` of `K` blocks of [`SINGLE_LANES`] `f32` lanes, every `d` in
+/// `[0, 126]` (where `2^-d` is a normal `f32`), by [`POLY_6_SINGLE`] in
+/// the scheme of [`pow2_neg_blocks`]; any other `d` gives some bits (no
+/// panic) that the caller masks.
+#[inline(always)]
+pub(crate) fn pow2_neg_single_blocks<const K: usize>(
+    d: [[f32; SINGLE_LANES]; K],
+) -> [[f32; SINGLE_LANES]; K] {
+    let mut s = [[0.0; SINGLE_LANES]; K];
+    let mut x = [[0.0; SINGLE_LANES]; K];
+    for j in 0..K {
+        for l in 0..SINGLE_LANES {
+            s[j][l] = SINGLE_SHIFTER - d[j][l];
+            x[j][l] = (s[j][l] - SINGLE_SHIFTER) + d[j][l];
+        }
+    }
+    let c = &POLY_6_SINGLE;
+    let pair = |i: usize, x: f32| (-c[i + 1]).mul_add(x, c[i]);
+    let mut out = [[0.0; SINGLE_LANES]; K];
+    for j in 0..K {
+        for l in 0..SINGLE_LANES {
+            let x = x[j][l];
+            let x2 = x * x;
+            let x4 = x2 * x2;
+            let s0 = pair(3, x).mul_add(x2, pair(1, x));
+            let tail = pair(5, x).mul_add(x4, s0);
+            let p = (-tail).mul_add(x, 1.0);
+            // `2^k` into the exponent: the low 9 bits of `k` shifted
+            // into the sign and exponent field.
+            out[j][l] = f32::from_bits(p.to_bits().wrapping_add(s[j][l].to_bits() << 23));
+        }
+    }
+    out
+}
+
+/// `2^-d` of one `d` in `[0, 126]`: the bits of the lanes of
+/// [`pow2_neg_single_blocks`].
+#[cfg(test)]
+pub(crate) fn pow2_neg_single(d: f32) -> f32 {
+    pow2_neg_single_blocks::<1>([[d; SINGLE_LANES]])[0][0]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,6 +327,24 @@ mod tests {
         assert!((1e-10..=2.32e-10).contains(&worst), "degree 7: {worst:e}");
         assert_eq!(pow2_neg::<8>(0.0), 1.0);
         assert_eq!(pow2_neg::<7>(0.0), 1.0);
+    }
+
+    /// The single-precision `2^-d` against the library's `f64` one on a
+    /// dense sweep of `[0, 40]`: within 2.5e-7 relative (four `f32` ulp;
+    /// the polynomial's own 2.6e-9 is far below), exact at the integers.
+    #[test]
+    fn single_precision_is_within_four_ulp_of_the_library() {
+        let worst = (0..=200_000)
+            .map(|i| {
+                let d = 40.0 * f64::from(i) / 200_000.0;
+                let want = (-f64::from(d as f32)).exp2();
+                (f64::from(pow2_neg_single(d as f32)) - want).abs() / want
+            })
+            .fold(0.0, f64::max);
+        assert!((3e-8..=2.5e-7).contains(&worst), "worst {worst:e}");
+        for k in 0..=126 {
+            assert_eq!(pow2_neg_single(k as f32), (-(k as f32)).exp2(), "2^-{k}");
+        }
     }
 
     #[test]

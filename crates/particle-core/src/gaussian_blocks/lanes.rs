@@ -1,35 +1,38 @@
-//! One block of [`LANES`] slots against one target: the Gaussians
-//! `2^-d2` of the pairs, masked beyond the cut-off, and the sums they feed,
-//! as arrays for any processor ([`Portable`]) and written out in AVX2 and
-//! FMA instructions ([`avx2::Avx2`]). Both perform the same operations in
-//! the same order (fused multiply-adds only), so they give the same bits.
+//! One block of slots against one target: the Gaussians `2^-d2` of the
+//! pairs, masked beyond the cut-off, and the sums they feed, as arrays for
+//! any processor ([`Portable`], [`PortableSingle`]) and written out in AVX2
+//! and FMA instructions ([`avx2::Avx2`], [`avx2::Avx2Single`]). Each pair
+//! performs the same operations in the same order (fused multiply-adds
+//! only), so they give the same bits.
+//!
+//! Two precisions of the pair sums ([`PairLanes`]): `f64` in blocks of
+//! [`LANES`], and `f32` in blocks of [`SINGLE_LANES`] with the coordinates
+//! as 32-bit fixed-point integers, whose differences are exact (see
+//! [`super::blocks::Blocks::fixed`]); the point sums are `f64` only.
 
-use super::exp::{LANES, pow2_neg_blocks};
+use pulp::bytemuck::{self, Pod};
 
-/// `K` blocks of pairs: a target with `K` blocks of [`LANES`] slots.
+use super::exp::{LANES, SINGLE_LANES, pow2_neg_blocks, pow2_neg_single_blocks};
+
+/// `f64` lanes of [`LANES`] for the point sums (and, as [`PairLanes`], the
+/// pair sums), with their single-precision kind for the pair sums.
 /// Blocks are evaluated `K` at a time so that a processor overlaps their
 /// (long, serial) polynomial chains; the sums are taken block after block,
 /// so every `K` gives the same bits.
-pub(crate) trait Lanes<const D: usize>: Copy {
-    /// The target's running sums `(a, b)`, lane by lane.
-    type Acc: Copy;
-    fn zero(self) -> Self::Acc;
-    /// The pairs of `N` targets `me` with `K` blocks of slots (coordinates
-    /// `x`, strengths `u`, volumes `v`): target `n`'s sums into `acc[n]`,
-    /// the blocks' into `a` and `b` (target 0's terms first). With
-    /// `SELF`, the last target's pair with lane 0 of block 0 is masked:
-    /// that slot is the target itself.
-    #[allow(clippy::too_many_arguments)]
-    fn block<const N: usize, const K: usize, const DEG: usize, const SELF: bool>(
-        self,
-        me: &[Target<D>; N],
-        x: [[[f64; LANES]; K]; D],
-        u: &[[f64; LANES]; K],
-        v: &[[f64; LANES]; K],
-        acc: &mut [Self::Acc; N],
-        a: &mut [[f64; LANES]; K],
-        b: &mut [[f64; LANES]; K],
-    );
+pub(crate) trait Lanes<const D: usize>:
+    PairLanes<D, Coord = f64, Value = f64, Coords = [f64; LANES], Values = [f64; LANES]>
+{
+    /// The single-precision pair lanes of this processor.
+    type Single: PairLanes<
+            D,
+            Coord = i32,
+            Value = f32,
+            Coords = [i32; SINGLE_LANES],
+            Values = [f32; SINGLE_LANES],
+        >;
+    /// Those lanes, for squared fixed-point distances `unit2` times the
+    /// squared distances in the Gaussian's units.
+    fn single(self, unit2: f32) -> Self::Single;
     /// One-sided: `me`'s first sum gains the blocks' `u g` (a value of the
     /// field of the slots at `me`); nothing is credited to the blocks.
     fn point_block<const K: usize, const DEG: usize>(
@@ -39,8 +42,41 @@ pub(crate) trait Lanes<const D: usize>: Copy {
         u: &[[f64; LANES]; K],
         acc: &mut Self::Acc,
     );
-    /// `((l0 + l1) + (l2 + l3))` of each sum.
-    fn sums(self, acc: Self::Acc) -> (f64, f64);
+}
+
+/// Lanes of the pair sums: `WIDTH` slots per block, stored coordinates of
+/// type `Coord` and values (strengths, volumes, sums) of type `Value`.
+pub(crate) trait PairLanes<const D: usize>: Copy {
+    /// Slots per block.
+    const WIDTH: usize;
+    type Coord: Pod;
+    type Value: Pod + Into<f64> + std::ops::AddAssign;
+    /// `[Coord; WIDTH]` and `[Value; WIDTH]`.
+    type Coords: Pod;
+    type Values: Pod;
+    /// The target's running sums `(a, b)`, lane by lane.
+    type Acc: Copy;
+    fn zero(self) -> Self::Acc;
+    /// The pairs of `N` targets `me` with `K` blocks of slots (coordinates
+    /// `x`, strengths `u`, volumes `v`): target `n`'s sums into `acc[n]`,
+    /// the blocks' into `a` and `b` (target 0's terms first), with the
+    /// polynomial of degree `DEG` for `2^x`. With `SELF`, the pairs of
+    /// target `n` with the first `n` lanes of block 0 are masked: those are
+    /// the targets before it (and itself).
+    #[allow(clippy::too_many_arguments)]
+    fn block<const N: usize, const K: usize, const DEG: usize, const SELF: bool>(
+        self,
+        me: &[Target<D, Self::Coord, Self::Value>; N],
+        x: [[Self::Coords; K]; D],
+        u: &[Self::Values; K],
+        v: &[Self::Values; K],
+        acc: &mut [Self::Acc; N],
+        a: &mut [Self::Values; K],
+        b: &mut [Self::Values; K],
+    );
+    /// The sums of the lanes of each, in pairs: `(l0 + l1) + (l2 + l3)`
+    /// for four lanes, and those of the halves added for eight.
+    fn sums(self, acc: Self::Acc) -> (Self::Value, Self::Value);
 }
 
 /// What a target does with the blocks of its runs ([`walk_runs`]).
@@ -53,13 +89,13 @@ pub(crate) trait Visit {
 }
 
 /// The blocks of `runs` (the slots `from..to` of each, in blocks of
-/// [`LANES`] from `from`; the last block of a run may reach past `to` into
+/// `width` from `from`; the last block of a run may reach past `to` into
 /// slots beyond the cut-off or padding, which the kernels mask), two at a
 /// time: each run's consecutive pairs ([`Visit::together`]), its odd last
 /// block with the next run's first, and an odd block left at the end
 /// ([`Visit::apart`]).
 #[inline(always)]
-pub(crate) fn walk_runs(runs: &[(usize, usize)], visit: &mut impl Visit) {
+pub(crate) fn walk_runs(width: usize, runs: &[(usize, usize)], visit: &mut impl Visit) {
     let mut pending = None;
     for &(from, to) in runs {
         if from >= to {
@@ -68,12 +104,12 @@ pub(crate) fn walk_runs(runs: &[(usize, usize)], visit: &mut impl Visit) {
         let mut at = from;
         if let Some(first) = pending.take() {
             visit.apart([first, at]);
-            at += LANES;
+            at += width;
         }
-        let pairs = to.saturating_sub(at).div_ceil(LANES) / 2;
+        let pairs = to.saturating_sub(at).div_ceil(width) / 2;
         if pairs > 0 {
             visit.together(at, pairs);
-            at += pairs * 2 * LANES;
+            at += pairs * 2 * width;
         }
         if at < to {
             pending = Some(at);
@@ -103,16 +139,33 @@ pub(crate) fn dispatch<const D: usize>(op: impl WithLanes<D>) {
 /// The [`LANES`] values of `values` from slot `at` on.
 #[inline(always)]
 pub(crate) fn lanes_at(values: &[f64], at: usize) -> [f64; LANES] {
-    let mut out = [0.0; LANES];
-    out.copy_from_slice(&values[at..at + LANES]);
-    out
+    block_at(values, at)
+}
+
+/// The block `B` (an array of `T`) of `values` from slot `at` on.
+#[inline(always)]
+pub(crate) fn block_at<T: Pod, B: Pod>(values: &[T], at: usize) -> B {
+    let width = size_of::<B>() / size_of::<T>();
+    bytemuck::cast_slice::<T, B>(&values[at..at + width])[0]
+}
+
+/// `block` (an array of `T`) written into `values` from slot `at` on.
+#[inline(always)]
+pub(crate) fn set_block<T: Pod, B: Pod>(values: &mut [T], at: usize, block: B) {
+    let width = size_of::<B>() / size_of::<T>();
+    bytemuck::cast_slice_mut::<T, B>(&mut values[at..at + width])[0] = block;
 }
 
 /// Lanes as arrays, for any target; the reference for [`avx2::Avx2`].
 #[derive(Clone, Copy)]
 pub(crate) struct Portable;
 
-impl<const D: usize> Lanes<D> for Portable {
+impl<const D: usize> PairLanes<D> for Portable {
+    const WIDTH: usize = LANES;
+    type Coord = f64;
+    type Value = f64;
+    type Coords = [f64; LANES];
+    type Values = [f64; LANES];
     type Acc = ([f64; LANES], [f64; LANES]);
 
     #[inline(always)]
@@ -151,6 +204,20 @@ impl<const D: usize> Lanes<D> for Portable {
     }
 
     #[inline(always)]
+    fn sums(self, (a, b): Self::Acc) -> (f64, f64) {
+        ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]))
+    }
+}
+
+impl<const D: usize> Lanes<D> for Portable {
+    type Single = PortableSingle;
+
+    #[inline(always)]
+    fn single(self, unit2: f32) -> PortableSingle {
+        PortableSingle { unit2 }
+    }
+
+    #[inline(always)]
     fn point_block<const K: usize, const DEG: usize>(
         self,
         me: &Target<D>,
@@ -165,11 +232,109 @@ impl<const D: usize> Lanes<D> for Portable {
             }
         }
     }
+}
+
+/// Single-precision pair lanes as arrays, for any target; the reference
+/// for [`avx2::Avx2Single`]. Squared distances are formed in fixed-point
+/// units and scaled by `unit2` into the Gaussian's.
+#[derive(Clone, Copy)]
+pub(crate) struct PortableSingle {
+    unit2: f32,
+}
+
+impl<const D: usize> PairLanes<D> for PortableSingle {
+    const WIDTH: usize = SINGLE_LANES;
+    type Coord = i32;
+    type Value = f32;
+    type Coords = [i32; SINGLE_LANES];
+    type Values = [f32; SINGLE_LANES];
+    type Acc = ([f32; SINGLE_LANES], [f32; SINGLE_LANES]);
 
     #[inline(always)]
-    fn sums(self, (a, b): Self::Acc) -> (f64, f64) {
-        ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]))
+    fn zero(self) -> Self::Acc {
+        ([0.0; SINGLE_LANES], [0.0; SINGLE_LANES])
     }
+
+    #[inline(always)]
+    fn block<const N: usize, const K: usize, const DEG: usize, const SELF: bool>(
+        self,
+        me: &[Target<D, i32, f32>; N],
+        x: [[[i32; SINGLE_LANES]; K]; D],
+        u: &[[f32; SINGLE_LANES]; K],
+        v: &[[f32; SINGLE_LANES]; K],
+        acc: &mut [Self::Acc; N],
+        a: &mut [[f32; SINGLE_LANES]; K],
+        b: &mut [[f32; SINGLE_LANES]; K],
+    ) {
+        let mut g = me.map(|me| single_gaussians::<D, K>(&me, x, self.unit2));
+        if SELF {
+            for (n, g) in g.iter_mut().enumerate() {
+                g[0][..n].fill(0.0);
+            }
+        }
+        for (n, me) in me.iter().enumerate() {
+            for k in 0..K {
+                for l in 0..SINGLE_LANES {
+                    let g = g[n][k][l];
+                    acc[n].0[l] = u[k][l].mul_add(g, acc[n].0[l]);
+                    acc[n].1[l] = v[k][l].mul_add(g, acc[n].1[l]);
+                    a[k][l] = me.strength.mul_add(g, a[k][l]);
+                    b[k][l] = me.volume.mul_add(g, b[k][l]);
+                }
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn sums(self, (a, b): Self::Acc) -> (f32, f32) {
+        (lane_sum(a), lane_sum(b))
+    }
+}
+
+/// The sum of eight lanes, in pairs.
+#[inline(always)]
+fn lane_sum(a: [f32; SINGLE_LANES]) -> f32 {
+    ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
+}
+
+/// `2^-d2` between `me` and the fixed-point blocks `x`, zero beyond the
+/// cut-off: the differences exact in wrapping 32-bit arithmetic (the
+/// coordinates lie in `[0, 2^30]`, padding at `i32::MAX`), rounded to
+/// `f32`, squared and summed in fixed-point units (where the cut-off is
+/// tested), then scaled by `unit2`.
+#[inline(always)]
+fn single_gaussians<const D: usize, const K: usize>(
+    me: &Target<D, i32, f32>,
+    x: [[[i32; SINGLE_LANES]; K]; D],
+    unit2: f32,
+) -> [[f32; SINGLE_LANES]; K] {
+    let mut d2 = [[0.0f32; SINGLE_LANES]; K];
+    for (axis, x) in x.iter().enumerate() {
+        for k in 0..K {
+            for l in 0..SINGLE_LANES {
+                let d = me.x[axis].wrapping_sub(x[k][l]) as f32;
+                d2[k][l] = if axis == 0 {
+                    d * d
+                } else {
+                    d.mul_add(d, d2[k][l])
+                };
+            }
+        }
+    }
+    let mut scaled = d2;
+    for k in 0..K {
+        for l in 0..SINGLE_LANES {
+            scaled[k][l] = d2[k][l] * unit2;
+        }
+    }
+    let e = pow2_neg_single_blocks::<K>(scaled);
+    let mut g = [[0.0; SINGLE_LANES]; K];
+    for k in 0..K {
+        for l in 0..SINGLE_LANES {
+            g[k][l] = if d2[k][l] <= me.cutoff2 { e[k][l] } else { 0.0 };
+        }
+    }
+    g
 }
 
 /// `2^-d2` between `me` and the blocks `x`, zero beyond the cut-off.
@@ -203,13 +368,13 @@ fn gaussians<const D: usize, const K: usize, const DEG: usize>(
 }
 
 /// The target of a row of pairs (a slot, or a point with no strength or
-/// volume), and the squared cut-off.
+/// volume), and the squared cut-off, in the units of the coordinates `C`.
 #[derive(Clone, Copy)]
-pub(crate) struct Target<const D: usize> {
-    pub x: [f64; D],
-    pub strength: f64,
-    pub volume: f64,
-    pub cutoff2: f64,
+pub(crate) struct Target<const D: usize, C = f64, V = f64> {
+    pub x: [C; D],
+    pub strength: V,
+    pub volume: V,
+    pub cutoff2: V,
 }
 
 /// [`Portable`] written out in AVX2 and FMA instructions: the same
@@ -218,10 +383,10 @@ pub(crate) struct Target<const D: usize> {
 pub(crate) mod avx2 {
     use pulp::bytemuck::cast;
     use pulp::x86::V3;
-    use std::arch::x86_64::{__m256d, __m256i, _CMP_LE_OQ};
+    use std::arch::x86_64::{__m256, __m256d, __m256i, _CMP_LE_OQ};
 
-    use super::super::exp::{self, LANES};
-    use super::{Lanes, Target, WithLanes};
+    use super::super::exp::{self, LANES, SINGLE_LANES};
+    use super::{Lanes, PairLanes, Target, WithLanes};
 
     #[derive(Clone, Copy)]
     pub(crate) struct Avx2(pub V3);
@@ -244,7 +409,12 @@ pub(crate) mod avx2 {
         }
     }
 
-    impl<const D: usize> Lanes<D> for Avx2 {
+    impl<const D: usize> PairLanes<D> for Avx2 {
+        const WIDTH: usize = LANES;
+        type Coord = f64;
+        type Value = f64;
+        type Coords = [f64; LANES];
+        type Values = [f64; LANES];
         type Acc = (__m256d, __m256d);
 
         #[inline(always)]
@@ -294,6 +464,24 @@ pub(crate) mod avx2 {
         }
 
         #[inline(always)]
+        fn sums(self, (a, b): Self::Acc) -> (f64, f64) {
+            let (a, b): ([f64; LANES], [f64; LANES]) = (cast(a), cast(b));
+            ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]))
+        }
+    }
+
+    impl<const D: usize> Lanes<D> for Avx2 {
+        type Single = Avx2Single;
+
+        #[inline(always)]
+        fn single(self, unit2: f32) -> Avx2Single {
+            Avx2Single {
+                simd: self.0,
+                unit2,
+            }
+        }
+
+        #[inline(always)]
         fn point_block<const K: usize, const DEG: usize>(
             self,
             me: &Target<D>,
@@ -307,12 +495,139 @@ pub(crate) mod avx2 {
                 acc.0 = simd.fma._mm256_fmadd_pd(cast(u[k]), g[k], acc.0);
             }
         }
+    }
+
+    /// [`super::PortableSingle`] in AVX2 and FMA instructions.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Avx2Single {
+        simd: V3,
+        unit2: f32,
+    }
+
+    impl<const D: usize> PairLanes<D> for Avx2Single {
+        const WIDTH: usize = SINGLE_LANES;
+        type Coord = i32;
+        type Value = f32;
+        type Coords = [i32; SINGLE_LANES];
+        type Values = [f32; SINGLE_LANES];
+        type Acc = (__m256, __m256);
 
         #[inline(always)]
-        fn sums(self, (a, b): Self::Acc) -> (f64, f64) {
-            let (a, b): ([f64; LANES], [f64; LANES]) = (cast(a), cast(b));
-            ((a[0] + a[1]) + (a[2] + a[3]), (b[0] + b[1]) + (b[2] + b[3]))
+        fn zero(self) -> Self::Acc {
+            let z = self.simd.avx._mm256_setzero_ps();
+            (z, z)
         }
+
+        #[inline(always)]
+        fn block<const N: usize, const K: usize, const DEG: usize, const SELF: bool>(
+            self,
+            me: &[Target<D, i32, f32>; N],
+            x: [[[i32; SINGLE_LANES]; K]; D],
+            u: &[[f32; SINGLE_LANES]; K],
+            v: &[[f32; SINGLE_LANES]; K],
+            acc: &mut [Self::Acc; N],
+            a: &mut [[f32; SINGLE_LANES]; K],
+            b: &mut [[f32; SINGLE_LANES]; K],
+        ) {
+            let Avx2Single { simd, unit2 } = self;
+            let fma = simd.fma;
+            let mut g = [[simd.avx._mm256_setzero_ps(); K]; N];
+            for n in 0..N {
+                g[n] = single_gaussians_avx2::<D, K>(simd, &me[n], x, unit2);
+            }
+            if SELF {
+                for (n, g) in g.iter_mut().enumerate().skip(1) {
+                    let mut later = [u32::MAX; SINGLE_LANES];
+                    later[..n].fill(0);
+                    g[0] = simd.avx._mm256_and_ps(g[0], cast(later));
+                }
+            }
+            for k in 0..K {
+                let (mut a_k, mut b_k): (__m256, __m256) = (cast(a[k]), cast(b[k]));
+                for n in 0..N {
+                    let g = g[n][k];
+                    acc[n].0 = fma._mm256_fmadd_ps(cast(u[k]), g, acc[n].0);
+                    acc[n].1 = fma._mm256_fmadd_ps(cast(v[k]), g, acc[n].1);
+                    a_k = fma._mm256_fmadd_ps(splat_single(simd, me[n].strength), g, a_k);
+                    b_k = fma._mm256_fmadd_ps(splat_single(simd, me[n].volume), g, b_k);
+                }
+                a[k] = cast(a_k);
+                b[k] = cast(b_k);
+            }
+        }
+
+        #[inline(always)]
+        fn sums(self, (a, b): Self::Acc) -> (f32, f32) {
+            (super::lane_sum(cast(a)), super::lane_sum(cast(b)))
+        }
+    }
+
+    #[inline(always)]
+    fn splat_single(simd: V3, x: f32) -> __m256 {
+        simd.avx._mm256_set1_ps(x)
+    }
+
+    /// [`super::single_gaussians`] in AVX2 and FMA instructions.
+    #[inline(always)]
+    fn single_gaussians_avx2<const D: usize, const K: usize>(
+        simd: V3,
+        me: &Target<D, i32, f32>,
+        x: [[[i32; SINGLE_LANES]; K]; D],
+        unit2: f32,
+    ) -> [__m256; K] {
+        let (avx, avx2, fma) = (simd.avx, simd.avx2, simd.fma);
+        let mut d2 = [avx._mm256_setzero_ps(); K];
+        for (axis, x) in x.iter().enumerate() {
+            let me = avx._mm256_set1_epi32(me.x[axis]);
+            for k in 0..K {
+                let d = avx._mm256_cvtepi32_ps(avx2._mm256_sub_epi32(me, cast(x[k])));
+                d2[k] = if axis == 0 {
+                    avx._mm256_mul_ps(d, d)
+                } else {
+                    fma._mm256_fmadd_ps(d, d, d2[k])
+                };
+            }
+        }
+        let mut scaled = d2;
+        for k in 0..K {
+            scaled[k] = avx._mm256_mul_ps(d2[k], splat_single(simd, unit2));
+        }
+        let e = pow2_neg_single_avx2::<K>(simd, scaled);
+        let mut g = e;
+        for k in 0..K {
+            let inside = avx._mm256_cmp_ps::<_CMP_LE_OQ>(d2[k], splat_single(simd, me.cutoff2));
+            g[k] = avx._mm256_and_ps(e[k], inside);
+        }
+        g
+    }
+
+    /// `c[i] - c[i + 1] x` of [`exp::POLY_6_SINGLE`], a pair of Estrin's
+    /// scheme.
+    #[inline(always)]
+    fn pair_single(simd: V3, i: usize, x: __m256) -> __m256 {
+        let c = &exp::POLY_6_SINGLE;
+        simd.fma
+            ._mm256_fmadd_ps(splat_single(simd, -c[i + 1]), x, splat_single(simd, c[i]))
+    }
+
+    /// [`exp::pow2_neg_single_blocks`] in AVX2 and FMA instructions.
+    #[inline(always)]
+    fn pow2_neg_single_avx2<const K: usize>(simd: V3, d: [__m256; K]) -> [__m256; K] {
+        let (avx, avx2, fma) = (simd.avx, simd.avx2, simd.fma);
+        let shifter = splat_single(simd, exp::SINGLE_SHIFTER);
+        let s = d.map(|d| avx._mm256_sub_ps(shifter, d));
+        let mut out = d;
+        for j in 0..K {
+            let x = avx._mm256_add_ps(avx._mm256_sub_ps(s[j], shifter), d[j]);
+            let x2 = avx._mm256_mul_ps(x, x);
+            let x4 = avx._mm256_mul_ps(x2, x2);
+            let s0 = fma._mm256_fmadd_ps(pair_single(simd, 3, x), x2, pair_single(simd, 1, x));
+            let tail = fma._mm256_fmadd_ps(pair_single(simd, 5, x), x4, s0);
+            let p = fma._mm256_fnmadd_ps(tail, x, splat_single(simd, 1.0));
+            let scale: __m256i = avx2._mm256_slli_epi32::<23>(cast(s[j]));
+            out[j] = cast(avx2._mm256_add_epi32(cast(p), scale));
+        }
+        out
     }
 
     #[inline(always)]

@@ -117,6 +117,90 @@ mod tests {
         check::<3>(2500, 0.25, 0.07);
     }
 
+    /// The single-precision pair sums of random points with random signed
+    /// strengths and volumes in one, two and three dimensions, against the
+    /// sums over all pairs in `f64` with the library's `exp2`: each within
+    /// the bound of its terms' rounding, plus the pairs whose distance lies
+    /// within the fixed point's resolution of the cut-off (counted or not
+    /// by either). A term `|U g|` is off by at most `ln 2 e2` of itself for
+    /// an error `e2` of the squared distance `d2` (the fixed point's
+    /// `2 d sqrt(D) / unit` and the `f32` square's `d2 2^-23`: `5e-6` at a
+    /// cut-off of `1e-6` in the worst case below), `4 2^-24` for the
+    /// exponential, and the sum by `2^-24` of the moduli per term.
+    #[test]
+    fn single_precision_pair_sums_equal_all_pairs_sums_in_double() {
+        fn check<const D: usize>(n: usize, extent: f64, cutoff: f64, width: f64) {
+            let mut rnd = crate::test_uniform(17u64 + D as u64);
+            let positions: [Vec<f64>; D] =
+                std::array::from_fn(|_| (0..n).map(|_| extent * rnd()).collect());
+            let volumes: Vec<f64> = (0..n).map(|_| 0.5 + rnd()).collect();
+            let domain = Domain::<D>::walls(extent).unwrap();
+            let mut blocks = Blocks::default();
+            blocks
+                .rebuild(&domain, &positions, &volumes, cutoff, width)
+                .unwrap();
+            let slots = blocks.slots();
+            let u: Vec<f64> = (0..slots)
+                .map(|s| {
+                    if blocks.source[s] == EMPTY {
+                        0.0
+                    } else {
+                        rnd() - 0.5
+                    }
+                })
+                .collect();
+            let u32: Vec<f32> = u.iter().map(|&u| u as f32).collect();
+            let cutoff2 = (cutoff / width).powi(2) * std::f64::consts::LOG2_E;
+            let (mut a, mut b) = (vec![0.0f32; slots], vec![0.0f32; slots]);
+            pairs::accumulate_single(&blocks, &u32, cutoff2, 0..blocks.lines(), 0, &mut a, &mut b);
+            let x = &blocks.coords;
+            let real: Vec<usize> = (0..slots).filter(|&s| blocks.source[s] != EMPTY).collect();
+            // The fixed point's resolution in the squared distance.
+            let edge = 4.0 * cutoff2.sqrt() * D as f64 / blocks.fixed_unit;
+            let eps32 = f64::from(f32::EPSILON) / 2.0;
+            let relative = |d2: f64| {
+                let e2 = 2.0 * d2.sqrt() * (D as f64).sqrt() / blocks.fixed_unit + d2 * 2.0 * eps32;
+                std::f64::consts::LN_2 * e2 + 4.0 * eps32
+            };
+            for &s in &real {
+                let (mut want, mut bound) = ([0.0; 2], [0.0; 2]);
+                let mut modulus = [0.0; 2];
+                let mut terms_in = 0.0;
+                for &t in real.iter().filter(|&&t| t != s) {
+                    let d2: f64 = (0..D).map(|axis| (x[axis][s] - x[axis][t]).powi(2)).sum();
+                    let terms = [u[t], blocks.volume[t]];
+                    let g = (-d2).exp2();
+                    if (d2 - cutoff2).abs() <= edge {
+                        for k in 0..2 {
+                            bound[k] += terms[k].abs() * g;
+                        }
+                    } else if d2 < cutoff2 {
+                        terms_in += 1.0;
+                        for k in 0..2 {
+                            want[k] += terms[k] * g;
+                            modulus[k] += terms[k].abs() * g;
+                            bound[k] += terms[k].abs() * g * relative(d2);
+                        }
+                    }
+                }
+                for (k, got) in [a[s], b[s]].into_iter().enumerate() {
+                    let error = (f64::from(got) - want[k]).abs();
+                    let bound = bound[k] + terms_in * eps32 * modulus[k];
+                    assert!(
+                        error <= bound,
+                        "D = {D}, slot {s}, sum {k}: {got} against {}, bound {bound:e}",
+                        want[k]
+                    );
+                }
+            }
+        }
+        // Extents whose fixed-point unit is set by the extent (the first
+        // two) and by the cut-off (the third).
+        check::<1>(400, 1.0, 0.05, 0.015);
+        check::<2>(1500, 300.0, 12.0, 3.5);
+        check::<3>(2500, 1.0, 0.25, 0.07);
+    }
+
     /// The AVX2 point sums (when this processor has AVX2) and the portable
     /// ones are the same bits (the pair sums are checked in `pse`).
     #[test]

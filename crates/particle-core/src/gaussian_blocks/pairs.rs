@@ -18,25 +18,28 @@
 //! Two consecutive targets of a line are taken together, over the union
 //! of their runs (the second's own run then starts at the second itself,
 //! whose lane is masked for it): the blocks are loaded and written back
-//! once for both. The runs' slots are evaluated in blocks of four from
+//! once for both. The runs' slots are evaluated in blocks of lanes from
 //! each run's first slot, two blocks at a time across runs, without a
 //! cut-off branch: the
 //! Gaussian of a pair beyond the cut-off (the lanes a run's last block
 //! reaches past its end, in the line or its padding) is masked to zero.
 //! Written lane-wise with fused multiply-adds only, the loop is compiled
-//! twice from one source, for AVX2 with FMA (chosen at run time through
-//! `pulp`) and for any target, and the two give the same bits.
+//! from one source for both precisions ([`accumulate`]: `f64`, four lanes;
+//! [`accumulate_single`]: `f32`, eight lanes) and for AVX2 with FMA (chosen
+//! at run time through `pulp`) as well as any target, and the two give the
+//! same bits.
 
 use std::ops::Range;
 
 use super::blocks::{Blocks, LINES_PER_CUTOFF};
 use super::exp;
-use pulp::{as_arrays, as_arrays_mut};
+use pulp::bytemuck::{self, Zeroable};
 
-use super::exp::LANES;
 #[cfg(test)]
 use super::lanes::Portable;
-use super::lanes::{self, Lanes, Target, Visit, WithLanes, lanes_at, walk_runs};
+use super::lanes::{
+    self, Lanes, PairLanes, Target, Visit, WithLanes, block_at, set_block, walk_runs,
+};
 
 /// Consecutive targets of a line evaluated together over the union of
 /// their runs: each block's slots are loaded and stored once for both, and
@@ -51,7 +54,8 @@ const TOGETHER: usize = 2;
 const MAX_RUNS: usize = 1 + ((2 * LINES_PER_CUTOFF + 1).pow(3) - 1) / 2;
 
 /// Add the pair sums of the target lines `lines` to `a` and `b`, which
-/// hold the slots from `base` on (every slot the lines reach).
+/// hold the slots from `base` on (every slot the lines reach), in double
+/// precision.
 ///
 /// `strength` holds each slot's signed strength (0 for padding) and
 /// `cutoff2` is the squared cut-off in units of the kernel width.
@@ -64,46 +68,91 @@ pub(crate) fn accumulate<const D: usize>(
     a: &mut [f64],
     b: &mut [f64],
 ) {
-    lanes::dispatch(PairSums::new(blocks, strength, cutoff2, lines, base, a, b));
+    lanes::dispatch(PairSums {
+        blocks,
+        strength,
+        cutoff2,
+        lines,
+        base,
+        a,
+        b,
+    });
 }
 
-/// [`accumulate`]'s work, for any lanes.
-struct PairSums<'a, 'b, const D: usize> {
-    job: Job<'a, D>,
+/// [`accumulate`] in single precision: `f32` strengths and sums, the
+/// Gaussians of the fixed-point coordinates ([`Blocks::fixed`]) by the
+/// degree-6 `2^x` ([`exp::pow2_neg_single_blocks`]), eight lanes at a time.
+pub(crate) fn accumulate_single<const D: usize>(
+    blocks: &Blocks<D>,
+    strength: &[f32],
+    cutoff2: f64,
     lines: Range<usize>,
-    a: &'b mut [f64],
-    b: &'b mut [f64],
+    base: usize,
+    a: &mut [f32],
+    b: &mut [f32],
+) {
+    lanes::dispatch(PairSums {
+        blocks,
+        strength,
+        cutoff2,
+        lines,
+        base,
+        a,
+        b,
+    });
 }
 
-impl<'a, 'b, const D: usize> PairSums<'a, 'b, D> {
-    /// The arguments of [`accumulate`].
-    fn new(
-        blocks: &'a Blocks<D>,
-        strength: &'a [f64],
-        cutoff2: f64,
-        lines: Range<usize>,
-        base: usize,
-        a: &'b mut [f64],
-        b: &'b mut [f64],
-    ) -> Self {
-        PairSums {
-            job: Job {
-                blocks,
-                strength,
-                cutoff2,
-                base,
-            },
-            lines,
-            a,
-            b,
+/// [`accumulate`]'s (`V = f64`) or [`accumulate_single`]'s (`V = f32`)
+/// work, for any lanes.
+struct PairSums<'a, 'b, V, const D: usize> {
+    blocks: &'a Blocks<D>,
+    strength: &'a [V],
+    cutoff2: f64,
+    lines: Range<usize>,
+    base: usize,
+    a: &'b mut [V],
+    b: &'b mut [V],
+}
+
+impl<const D: usize> WithLanes<D> for PairSums<'_, '_, f64, D> {
+    /// With the polynomial the cut-off allows ([`exp::degree`]).
+    #[inline(always)]
+    fn run<L: Lanes<D>>(self, lanes: L) {
+        let blocks = self.blocks;
+        let job = Job::<L, D> {
+            blocks,
+            coords: std::array::from_fn(|axis| &blocks.coords[axis][..]),
+            strength: self.strength,
+            volume: &blocks.volume,
+            cutoff2: self.cutoff2,
+            base: self.base,
+        };
+        let (lines, a, b) = (self.lines, self.a, self.b);
+        match exp::degree(self.cutoff2) {
+            7 => job.run::<7>(lanes, lines, a, b),
+            8 => job.run::<8>(lanes, lines, a, b),
+            _ => job.run::<10>(lanes, lines, a, b),
         }
     }
 }
 
-impl<const D: usize> WithLanes<D> for PairSums<'_, '_, D> {
+impl<const D: usize> WithLanes<D> for PairSums<'_, '_, f32, D> {
     #[inline(always)]
     fn run<L: Lanes<D>>(self, lanes: L) {
-        self.job.run_any(lanes, self.lines, self.a, self.b);
+        let blocks = self.blocks;
+        // Squared fixed-point units per squared scaled unit: a power of
+        // two, so that both conversions are exact.
+        let unit2 = blocks.fixed_unit * blocks.fixed_unit;
+        let job = Job::<L::Single, D> {
+            blocks,
+            coords: std::array::from_fn(|axis| &blocks.fixed[axis][..]),
+            strength: self.strength,
+            volume: &blocks.volume_single,
+            cutoff2: (self.cutoff2 * unit2) as f32,
+            base: self.base,
+        };
+        let lanes = lanes.single((1.0 / unit2) as f32);
+        job.run::<6>(lanes, self.lines, self.a, self.b);
     }
 }
 
@@ -118,34 +167,60 @@ pub(crate) fn accumulate_portable<const D: usize>(
     a: &mut [f64],
     b: &mut [f64],
 ) {
-    PairSums::new(blocks, strength, cutoff2, lines, base, a, b).run(Portable);
+    let sums = PairSums {
+        blocks,
+        strength,
+        cutoff2,
+        lines,
+        base,
+        a,
+        b,
+    };
+    sums.run(Portable);
 }
 
-struct Job<'a, const D: usize> {
-    blocks: &'a Blocks<D>,
-    strength: &'a [f64],
+/// The portable form of [`accumulate_single`] (the same bits; for tests).
+#[cfg(test)]
+pub(crate) fn accumulate_single_portable<const D: usize>(
+    blocks: &Blocks<D>,
+    strength: &[f32],
     cutoff2: f64,
+    lines: Range<usize>,
+    base: usize,
+    a: &mut [f32],
+    b: &mut [f32],
+) {
+    let sums = PairSums {
+        blocks,
+        strength,
+        cutoff2,
+        lines,
+        base,
+        a,
+        b,
+    };
+    sums.run(Portable);
+}
+
+/// The slot arrays of one precision: coordinates, strengths and volumes,
+/// and the squared cut-off, in the units of the lanes `L`.
+struct Job<'a, L: PairLanes<D>, const D: usize> {
+    blocks: &'a Blocks<D>,
+    coords: [&'a [L::Coord]; D],
+    strength: &'a [L::Value],
+    volume: &'a [L::Value],
+    cutoff2: L::Value,
     base: usize,
 }
 
-impl<const D: usize> Job<'_, D> {
-    /// [`Job::run`] with the polynomial the cut-off allows ([`exp::degree`]).
+impl<L: PairLanes<D>, const D: usize> Job<'_, L, D> {
     #[inline(always)]
-    fn run_any<L: Lanes<D>>(&self, lanes: L, lines: Range<usize>, a: &mut [f64], b: &mut [f64]) {
-        match exp::degree(self.cutoff2) {
-            7 => self.run::<L, 7>(lanes, lines, a, b),
-            8 => self.run::<L, 8>(lanes, lines, a, b),
-            _ => self.run::<L, 10>(lanes, lines, a, b),
-        }
-    }
-
-    #[inline(always)]
-    fn run<L: Lanes<D>, const DEG: usize>(
+    fn run<const DEG: usize>(
         &self,
         lanes: L,
         lines: Range<usize>,
-        a: &mut [f64],
-        b: &mut [f64],
+        a: &mut [L::Value],
+        b: &mut [L::Value],
     ) {
         const { assert!(D >= 1 && D <= 4, "PSE blocks support 1 to 4 dimensions") };
         let blocks = self.blocks;
@@ -221,37 +296,42 @@ fn runs_of<const D: usize>(
 }
 
 /// The job's sums: the slots' `a` and `b` from `job.base` on.
-struct Targets<'j, 'a, L, const D: usize> {
-    job: &'j Job<'j, D>,
+struct Targets<'j, 'a, L: PairLanes<D>, const D: usize> {
+    job: &'j Job<'j, L, D>,
     lanes: L,
-    a: &'a mut [f64],
-    b: &'a mut [f64],
+    a: &'a mut [L::Value],
+    b: &'a mut [L::Value],
 }
 
 /// `N` consecutive target slots of a line and their pair sums with the
 /// blocks of the union of their runs. The own line's run starts at the
 /// second target: target `n` masks the first `n` lanes of its first block
 /// (itself and the targets before it, whose pairs with it are theirs).
-struct Group<'t, 'j, 'a, L: Lanes<D>, const D: usize, const DEG: usize, const N: usize> {
+struct Group<'t, 'j, 'a, L: PairLanes<D>, const D: usize, const DEG: usize, const N: usize> {
     targets: &'t mut Targets<'j, 'a, L, D>,
-    me: [Target<D>; N],
+    me: [Target<D, L::Coord, L::Value>; N],
     acc: [L::Acc; N],
     /// The first slot of the own line's run.
     own_run: usize,
 }
 
-impl<'t, 'j, 'a, L: Lanes<D>, const D: usize, const DEG: usize, const N: usize>
+impl<'t, 'j, 'a, L: PairLanes<D>, const D: usize, const DEG: usize, const N: usize>
     Group<'t, 'j, 'a, L, D, DEG, N>
 {
     /// The targets `p..p + N`.
     #[inline(always)]
     fn new(targets: &'t mut Targets<'j, 'a, L, D>, p: usize) -> Self {
-        const { assert!(N >= 1 && N <= LANES, "one to four targets at a time") };
+        const {
+            assert!(
+                N >= 1 && N <= L::WIDTH,
+                "at most a block of targets at a time"
+            )
+        };
         let (job, zero) = (targets.job, targets.lanes.zero());
         let me = std::array::from_fn(|n| Target {
-            x: std::array::from_fn(|axis| job.blocks.coords[axis][p + n]),
+            x: std::array::from_fn(|axis| job.coords[axis][p + n]),
             strength: job.strength[p + n],
-            volume: job.blocks.volume[p + n],
+            volume: job.volume[p + n],
             cutoff2: job.cutoff2,
         });
         Group {
@@ -265,7 +345,7 @@ impl<'t, 'j, 'a, L: Lanes<D>, const D: usize, const DEG: usize, const N: usize>
     /// The targets' sums with every slot of `runs` (the own line's first).
     #[inline(always)]
     fn sums(mut self, runs: &[(usize, usize)]) {
-        walk_runs(runs, &mut self);
+        walk_runs(L::WIDTH, runs, &mut self);
         let Targets { job, lanes, a, b } = self.targets;
         let p = self.own_run - 1 - job.base;
         for (n, acc) in self.acc.into_iter().enumerate() {
@@ -283,15 +363,14 @@ impl<'t, 'j, 'a, L: Lanes<D>, const D: usize, const DEG: usize, const N: usize>
         // Every array sliced and cut into pairs of blocks once, so that the
         // loop below indexes without bounds checks.
         let Targets { job, lanes, a, b } = &mut *self.targets;
-        let (blocks, len) = (job.blocks, pairs * 2 * LANES);
-        let x: [&[[[f64; LANES]; 2]]; D] = std::array::from_fn(|axis| {
-            as_arrays(as_arrays(&blocks.coords[axis][at..at + len]).0).0
-        });
-        let u = as_arrays(as_arrays(&job.strength[at..at + len]).0).0;
-        let v = as_arrays(as_arrays(&blocks.volume[at..at + len]).0).0;
+        let len = pairs * 2 * L::WIDTH;
+        let x: [&[[L::Coords; 2]]; D] =
+            std::array::from_fn(|axis| bytemuck::cast_slice(&job.coords[axis][at..at + len]));
+        let u: &[[L::Values; 2]] = bytemuck::cast_slice(&job.strength[at..at + len]);
+        let v: &[[L::Values; 2]] = bytemuck::cast_slice(&job.volume[at..at + len]);
         let i = at - job.base;
-        let a = as_arrays_mut(as_arrays_mut(&mut a[i..i + len]).0).0;
-        let b = as_arrays_mut(as_arrays_mut(&mut b[i..i + len]).0).0;
+        let a: &mut [[L::Values; 2]] = bytemuck::cast_slice_mut(&mut a[i..i + len]);
+        let b: &mut [[L::Values; 2]] = bytemuck::cast_slice_mut(&mut b[i..i + len]);
         assert!(u.len() == pairs && v.len() == pairs && a.len() == pairs && b.len() == pairs);
         assert!(x.iter().all(|x| x.len() == pairs));
         // The targets and their sums in locals (registers), not behind
@@ -315,18 +394,19 @@ impl<'t, 'j, 'a, L: Lanes<D>, const D: usize, const DEG: usize, const N: usize>
     #[inline(always)]
     fn apart_from<const K: usize, const OWN: bool>(&mut self, at: [usize; K]) {
         let Targets { job, lanes, a, b } = &mut *self.targets;
-        let (blocks, base) = (job.blocks, job.base);
-        let mut x = [[[0.0; LANES]; K]; D];
-        let (mut u, mut v) = ([[0.0; LANES]; K], [[0.0; LANES]; K]);
-        let (mut a_k, mut b_k) = ([[0.0; LANES]; K], [[0.0; LANES]; K]);
+        let base = job.base;
+        let zero = L::Values::zeroed();
+        let mut x = [[L::Coords::zeroed(); K]; D];
+        let (mut u, mut v) = ([zero; K], [zero; K]);
+        let (mut a_k, mut b_k) = ([zero; K], [zero; K]);
         for k in 0..K {
-            for (x, coords) in x.iter_mut().zip(&blocks.coords) {
-                x[k] = lanes_at(coords, at[k]);
+            for (x, coords) in x.iter_mut().zip(&job.coords) {
+                x[k] = block_at(coords, at[k]);
             }
-            u[k] = lanes_at(job.strength, at[k]);
-            v[k] = lanes_at(&blocks.volume, at[k]);
-            a_k[k] = lanes_at(a, at[k] - base);
-            b_k[k] = lanes_at(b, at[k] - base);
+            u[k] = block_at(job.strength, at[k]);
+            v[k] = block_at(job.volume, at[k]);
+            a_k[k] = block_at(a, at[k] - base);
+            b_k[k] = block_at(b, at[k] - base);
         }
         let (me, acc) = (&self.me, &mut self.acc);
         if OWN && N > 1 {
@@ -335,14 +415,13 @@ impl<'t, 'j, 'a, L: Lanes<D>, const D: usize, const DEG: usize, const N: usize>
             lanes.block::<N, K, DEG, false>(me, x, &u, &v, acc, &mut a_k, &mut b_k);
         }
         for k in 0..K {
-            let i = at[k] - base;
-            a[i..i + LANES].copy_from_slice(&a_k[k]);
-            b[i..i + LANES].copy_from_slice(&b_k[k]);
+            set_block(a, at[k] - base, a_k[k]);
+            set_block(b, at[k] - base, b_k[k]);
         }
     }
 }
 
-impl<L: Lanes<D>, const D: usize, const DEG: usize, const N: usize> Visit
+impl<L: PairLanes<D>, const D: usize, const DEG: usize, const N: usize> Visit
     for Group<'_, '_, '_, L, D, DEG, N>
 {
     #[inline(always)]
@@ -368,10 +447,6 @@ impl<L: Lanes<D>, const D: usize, const DEG: usize, const N: usize> Visit
 
 /// The coordinates of pair of blocks `j`, axis by axis.
 #[inline(always)]
-fn gather<const D: usize>(x: &[&[[[f64; LANES]; 2]]; D], j: usize) -> [[[f64; LANES]; 2]; D] {
-    let mut out = [[[0.0; LANES]; 2]; D];
-    for (out, x) in out.iter_mut().zip(x) {
-        *out = x[j];
-    }
-    out
+fn gather<B: Copy, const D: usize>(x: &[&[[B; 2]]; D], j: usize) -> [[B; 2]; D] {
+    std::array::from_fn(|axis| x[axis][j])
 }

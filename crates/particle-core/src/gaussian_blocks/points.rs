@@ -119,7 +119,7 @@ fn run<const D: usize, L: Lanes<D>, const DEG: usize>(
         let count = runs_of(blocks, &x, &mut runs);
         sums.me.x = x;
         sums.acc = lanes.zero();
-        walk_runs(&runs[..count], &mut sums);
+        walk_runs(LANES, &runs[..count], &mut sums);
         *value = lanes.sums(sums.acc).0;
     }
 }

@@ -31,17 +31,35 @@
 //! `nu eps^-2 eta_eps(0)`), so a pair costs one Gaussian and four fused
 //! multiply-adds. The particles and their images are sorted into padded
 //! lines (the crate's private `gaussian_blocks`, shared with the
-//! reconstruction); every pair is evaluated once, in lanes of four without
-//! a cut-off branch (the Gaussians beyond the cut-off are masked), with a
-//! vectorised `2^x` (its polynomial the lowest whose error is a thousandth
-//! of what the cut-off leaves out: 2.3e-10 relative for tolerances of
-//! `2.5e-7` and coarser, 1.1e-12 down to `1e-9`, within 3 ulp of the
-//! library's below) on AVX2 when the processor has it, and the same bits
-//! without. The target
+//! reconstruction); every pair is evaluated once, in lanes without a
+//! cut-off branch (the Gaussians beyond the cut-off are masked), with a
+//! vectorised `2^x`, on AVX2 when the processor has it, and the same bits
+//! without. The precision follows the tolerance:
+//!
+//! * **from [`SINGLE_PRECISION_TOLERANCE`] (`1e-6`, the VIC solver's and
+//!   Part-EnKF's) up**, eight lanes of `f32`: coordinates as 32-bit fixed
+//!   point (their differences exact; a resolution of `5e-7` kernel widths
+//!   at the paper's dipole), strengths, volumes and sums in `f32`, `2^x`
+//!   of degree 6. Each Gaussian is then within about `5e-7` of the
+//!   kernel's peak (the fixed point's rounding, random from pair to pair)
+//!   and each sum within a few `f32` roundings of its terms' moduli: at
+//!   most what the cut-off leaves out. A pair's Gaussian is one number
+//!   for both particles, so the exchange stays antisymmetric; the total
+//!   strength is conserved to the rounding of the `f32` sums (about
+//!   `1e-7` of the strengths' moduli per step) instead of `f64`'s. The
+//!   rates `V_p a_p - U_p b_p` are formed in `f64`.
+//! * **below it**, four lanes of `f64`, `2^x` by the lowest polynomial
+//!   whose error is a thousandth of what the cut-off leaves out: 2.3e-10
+//!   relative for tolerances of `2.5e-7` and coarser, 1.1e-12 down to
+//!   `1e-9`, within 3 ulp of the library's below.
+//!
+//! The target
 //! lines are split into chunks fixed by the number of slots, each summing
 //! into its own accumulators, added in chunk order: the result is the same
 //! for every thread count. A [`PseOperator`] keeps all its buffers:
 //! [`PseOperator::set_particles`] re-sorts a moved set without allocating.
+
+use std::ops::Range;
 
 use rayon::prelude::*;
 
@@ -79,22 +97,95 @@ pub struct PseOperator<const D: usize> {
     cutoff: f64,
     blocks: Blocks<D>,
     volumes: Vec<f64>,
-    /// Per slot: signed strength, and the sums `a`, `b`.
-    strength: Vec<f64>,
+    /// The pair sums' strengths and chunks, in the precision the tolerance
+    /// allows.
+    sums: PairSums,
+    /// Per slot: the sums `a`, `b`.
     a: Vec<f64>,
     b: Vec<f64>,
     /// Per particle: `V_p a_p - U_p b_p` times `eta_eps(0)`.
     rate: Vec<f64>,
-    /// Per chunk: its target lines, first slot, and sums.
-    chunks: Vec<Chunk>,
 }
 
+/// Tolerances from which the pair sums are single precision (module
+/// docs): their rounding (each Gaussian within about `5e-7` of the peak,
+/// each sum within a few `f32` roundings) is then at most what the cut-off
+/// leaves out.
+pub const SINGLE_PRECISION_TOLERANCE: f64 = 1e-6;
+
+#[derive(Debug, Clone)]
+enum PairSums {
+    Double(Buffers<f64>),
+    Single(Buffers<f32>),
+}
+
+/// Per slot the signed strength in the sums' precision, and per chunk its
+/// sums.
 #[derive(Debug, Clone, Default)]
-struct Chunk {
-    lines: std::ops::Range<usize>,
+struct Buffers<V> {
+    strength: Vec<V>,
+    chunks: Vec<Chunk<V>>,
+}
+
+/// A chunk's target lines, first slot, and sums.
+#[derive(Debug, Clone, Default)]
+struct Chunk<V> {
+    lines: Range<usize>,
     base: usize,
-    a: Vec<f64>,
-    b: Vec<f64>,
+    a: Vec<V>,
+    b: Vec<V>,
+}
+
+impl<V: Copy + Default + Into<f64> + Send + Sync> Buffers<V> {
+    /// The chunks of `plan` (target lines, first slot, slots reached).
+    fn plan(&mut self, plan: impl ExactSizeIterator<Item = (Range<usize>, usize, usize)>) {
+        self.chunks.resize_with(plan.len(), Chunk::default);
+        for (chunk, (lines, base, len)) in self.chunks.iter_mut().zip(plan) {
+            chunk.lines = lines;
+            chunk.base = base;
+            chunk.a.clear();
+            chunk.a.resize(len, V::default());
+            chunk.b.clear();
+            chunk.b.resize(len, V::default());
+        }
+    }
+
+    /// Every slot's signed strength (0 for padding and without
+    /// `strengths`) by `convert`, then the chunks' pair sums by `kernel`
+    /// (in parallel) added into `a` and `b` in chunk order: the same bits
+    /// for every thread count.
+    fn sum_into<const D: usize>(
+        &mut self,
+        blocks: &Blocks<D>,
+        strengths: Option<&[f64]>,
+        convert: fn(f64) -> V,
+        kernel: impl Fn(&[V], Range<usize>, usize, &mut [V], &mut [V]) + Sync,
+        (a, b): (&mut [f64], &mut [f64]),
+    ) {
+        self.strength.clear();
+        self.strength.extend(
+            (0..blocks.slots()).map(|s| match (blocks.source[s], strengths) {
+                (EMPTY, _) | (_, None) => V::default(),
+                (q, Some(u)) => convert(blocks.sign[s] * u[q]),
+            }),
+        );
+        let strength = &self.strength;
+        self.chunks.par_iter_mut().for_each(|chunk| {
+            chunk.a.fill(V::default());
+            chunk.b.fill(V::default());
+            let lines = chunk.lines.clone();
+            kernel(strength, lines, chunk.base, &mut chunk.a, &mut chunk.b);
+        });
+        for chunk in &self.chunks {
+            let range = chunk.base..chunk.base + chunk.a.len();
+            for (total, &x) in a[range.clone()].iter_mut().zip(&chunk.a) {
+                *total += x.into();
+            }
+            for (total, &x) in b[range].iter_mut().zip(&chunk.b) {
+                *total += x.into();
+            }
+        }
+    }
 }
 
 impl<const D: usize> PseOperator<D> {
@@ -120,11 +211,14 @@ impl<const D: usize> PseOperator<D> {
             cutoff,
             blocks: Blocks::default(),
             volumes: Vec::new(),
-            strength: Vec::new(),
+            sums: if tolerance >= SINGLE_PRECISION_TOLERANCE {
+                PairSums::Single(Buffers::default())
+            } else {
+                PairSums::Double(Buffers::default())
+            },
             a: Vec::new(),
             b: Vec::new(),
             rate: Vec::new(),
-            chunks: Vec::new(),
         };
         op.set_positions(positions, volumes)?;
         Ok(op)
@@ -252,9 +346,8 @@ impl<const D: usize> PseOperator<D> {
         let count = slots.div_ceil(MIN_CHUNK_SLOTS).clamp(1, MAX_CHUNKS);
         // A target line reaches slots up to those of the last forward line.
         let reach = blocks.forward_lines();
-        self.chunks.resize_with(count, Chunk::default);
         let mut first_line = 0;
-        for (k, chunk) in self.chunks.iter_mut().enumerate() {
+        let plan = (0..count).map(|k| {
             let last_line = if k + 1 == count {
                 lines
             } else {
@@ -271,14 +364,15 @@ impl<const D: usize> PseOperator<D> {
                 lo
             }
             .max(first_line);
-            chunk.lines = first_line..last_line;
-            chunk.base = blocks.line_start(first_line);
+            let base = blocks.line_start(first_line);
             let top = blocks.line_start((last_line + reach).min(lines));
-            chunk.a.clear();
-            chunk.a.resize(top - chunk.base, 0.0);
-            chunk.b.clear();
-            chunk.b.resize(top - chunk.base, 0.0);
+            let chunk = (first_line..last_line, base, top - base);
             first_line = last_line;
+            chunk
+        });
+        match &mut self.sums {
+            PairSums::Double(buffers) => buffers.plan(plan),
+            PairSums::Single(buffers) => buffers.plan(plan),
         }
     }
 
@@ -292,58 +386,31 @@ impl<const D: usize> PseOperator<D> {
         let cutoff2 = (self.cutoff / self.eps.get()).powi(2) * std::f64::consts::LOG2_E;
         let blocks = &self.blocks;
         let slots = blocks.slots();
-        self.strength.clear();
-        self.strength
-            .extend((0..slots).map(|s| match (blocks.source[s], strengths) {
-                (EMPTY, _) | (_, None) => 0.0,
-                (q, Some(u)) => blocks.sign[s] * u[q],
-            }));
         self.a.clear();
         self.a.resize(slots, 0.0);
         self.b.clear();
         self.b.resize(slots, 0.0);
-        let strength = &self.strength;
-        if let [chunk] = self.chunks.as_slice() {
-            pairs::accumulate(
-                blocks,
-                strength,
-                cutoff2,
-                chunk.lines.clone(),
-                0,
-                &mut self.a,
-                &mut self.b,
-            );
-        } else {
-            self.chunks.par_iter_mut().for_each(|chunk| {
-                chunk.a.fill(0.0);
-                chunk.b.fill(0.0);
-                pairs::accumulate(
-                    blocks,
-                    strength,
-                    cutoff2,
-                    chunk.lines.clone(),
-                    chunk.base,
-                    &mut chunk.a,
-                    &mut chunk.b,
-                );
-            });
-            for chunk in &self.chunks {
-                let range = chunk.base..chunk.base + chunk.a.len();
-                for (total, x) in self.a[range.clone()].iter_mut().zip(&chunk.a) {
-                    *total += x;
-                }
-                for (total, x) in self.b[range].iter_mut().zip(&chunk.b) {
-                    *total += x;
-                }
+        let sums = (&mut self.a[..], &mut self.b[..]);
+        match &mut self.sums {
+            PairSums::Double(buffers) => {
+                let kernel = |strength: &[f64], lines, base, a: &mut [f64], b: &mut [f64]| {
+                    pairs::accumulate(blocks, strength, cutoff2, lines, base, a, b);
+                };
+                buffers.sum_into(blocks, strengths, |u| u, kernel, sums);
+            }
+            PairSums::Single(buffers) => {
+                let kernel = |strength: &[f32], lines, base, a: &mut [f32], b: &mut [f32]| {
+                    pairs::accumulate_single(blocks, strength, cutoff2, lines, base, a, b);
+                };
+                buffers.sum_into(blocks, strengths, |u| u as f32, kernel, sums);
             }
         }
         self.rate.clear();
-        self.rate.extend(
-            blocks
-                .home
-                .iter()
-                .map(|&h| eta0 * (blocks.volume[h] * self.a[h] - self.strength[h] * self.b[h])),
-        );
+        self.rate
+            .extend(blocks.home.iter().enumerate().map(|(p, &h)| {
+                let u = strengths.map_or(0.0, |u| u[p]);
+                eta0 * (self.volumes[p] * self.a[h] - u * self.b[h])
+            }));
         // b_p counted each self-image once: an odd one (the Dirichlet wall
         // term `2 V_p eta w_p`) belongs twice, an even one (the particle's
         // own periodic copy, which carries `w_p`) not at all.
@@ -353,8 +420,9 @@ impl<const D: usize> PseOperator<D> {
                 .map(|axis| (blocks.coords[axis][s] - blocks.coords[axis][h]).powi(2))
                 .sum();
             if d2 <= cutoff2 {
-                // The pair sums' own polynomial, so that this cancels their
-                // term.
+                // The double pair sums' own polynomial, so that this cancels
+                // their term (the single ones' to their rounding: the
+                // stiffness only bounds the step).
                 let g = exp::pow2_neg_for(cutoff2, d2);
                 self.b[h] -= blocks.sign[s] * blocks.volume[h] * g;
             }
@@ -421,7 +489,7 @@ mod tests {
     use super::*;
 
     /// The AVX2 pair sums (when this processor has AVX2) and the portable
-    /// ones are the same bits.
+    /// ones are the same bits, in both precisions.
     #[test]
     fn vector_and_portable_pair_sums_are_the_same_bits() {
         let mut rnd = crate::test_uniform(5u64);
@@ -431,45 +499,58 @@ mod tests {
         let volumes: Vec<f64> = (0..n).map(|_| 1e-3 * (0.5 + rnd())).collect();
         let domain = Domain::<2>::walls(1.0).unwrap();
         let eps = Width::new(0.02).unwrap();
-        // One tolerance per polynomial of `2^x` (degrees 7, 8 and 10).
-        for tolerance in [1e-6, 1e-8, 1e-12] {
-            same_bits(domain, &positions, &volumes, &strengths, eps, tolerance);
+        // Single precision, and one tolerance per polynomial of the double
+        // `2^x` (degrees 7, 8 and 10).
+        for tolerance in [1e-3, 1e-6, 3e-7, 1e-8, 1e-12] {
+            let op = PseOperator::new(domain, &positions, &volumes, eps, tolerance).unwrap();
+            let blocks = &op.blocks;
+            let cutoff2 = (op.cutoff / eps.get()).powi(2) * std::f64::consts::LOG2_E;
+            let strength: Vec<f64> = (0..blocks.slots())
+                .map(|s| match blocks.source[s] {
+                    EMPTY => 0.0,
+                    q => blocks.sign[s] * strengths[q],
+                })
+                .collect();
+            if tolerance >= SINGLE_PRECISION_TOLERANCE {
+                let strength: Vec<f32> = strength.iter().map(|&u| u as f32).collect();
+                let kernels = [pairs::accumulate_single, pairs::accumulate_single_portable];
+                same_bits(blocks, &strength, cutoff2, kernels);
+            } else {
+                let kernels = [pairs::accumulate, pairs::accumulate_portable];
+                same_bits(blocks, &strength, cutoff2, kernels);
+            }
         }
     }
 
-    fn same_bits(
-        domain: Domain<2>,
-        positions: &[Vec<f64>; 2],
-        volumes: &[f64],
-        strengths: &[f64],
-        eps: Width,
-        tolerance: f64,
+    /// The pair sums of the AVX2 and the portable `kernels` are the same
+    /// bits, and not all zero.
+    fn same_bits<V: Copy + Default + Into<f64>>(
+        blocks: &Blocks<2>,
+        strength: &[V],
+        cutoff2: f64,
+        kernels: [fn(&Blocks<2>, &[V], f64, Range<usize>, usize, &mut [V], &mut [V]); 2],
     ) {
-        let mut op = PseOperator::new(domain, positions, volumes, eps, tolerance).unwrap();
-        op.rates_and_stiffness(Some(strengths));
-        let blocks = &op.blocks;
-        let cutoff2 = (op.cutoff / eps.get()).powi(2) * std::f64::consts::LOG2_E;
-        let sums = |portable: bool| {
-            let (mut a, mut b) = (vec![0.0; blocks.slots()], vec![0.0; blocks.slots()]);
-            let run = if portable {
-                pairs::accumulate_portable
-            } else {
-                pairs::accumulate
-            };
-            run(
+        let [vector, portable] = kernels.map(|kernel| {
+            let slots = blocks.slots();
+            let (mut a, mut b) = (vec![V::default(); slots], vec![V::default(); slots]);
+            kernel(
                 blocks,
-                &op.strength,
+                strength,
                 cutoff2,
                 0..blocks.lines(),
                 0,
                 &mut a,
                 &mut b,
             );
-            let bits = |x: Vec<f64>| x.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+            // Exact in f64, so equal bits there are equal bits here.
+            let bits = |x: Vec<V>| {
+                x.into_iter()
+                    .map(|x| x.into().to_bits())
+                    .collect::<Vec<_>>()
+            };
             (bits(a), bits(b))
-        };
-        let vector = sums(false);
+        });
         assert!(vector.0.iter().any(|&x| x != 0));
-        assert_eq!(vector, sums(true));
+        assert_eq!(vector, portable);
     }
 }
