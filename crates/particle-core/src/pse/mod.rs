@@ -522,13 +522,16 @@ mod tests {
         }
     }
 
+    /// `pairs::accumulate` or a twin, in precision `V`.
+    type Kernel<V> = fn(&Blocks<2>, &[V], f64, Range<usize>, usize, &mut [V], &mut [V]);
+
     /// The pair sums of the AVX2 and the portable `kernels` are the same
     /// bits, and not all zero.
     fn same_bits<V: Copy + Default + Into<f64>>(
         blocks: &Blocks<2>,
         strength: &[V],
         cutoff2: f64,
-        kernels: [fn(&Blocks<2>, &[V], f64, Range<usize>, usize, &mut [V], &mut [V]); 2],
+        kernels: [Kernel<V>; 2],
     ) {
         let [vector, portable] = kernels.map(|kernel| {
             let slots = blocks.slots();
