@@ -24,7 +24,7 @@
 //! | [`reconstruct`] | eq. (3) | [`Reconstruction`]: the field at any points, with a stated truncation bound |
 //! | [`strengths`] | eq. (4), Beale, eq. (5) | direct, Beale's iteration (converged or an error), least squares and ridge with faer |
 //! | [`remesh`] | eq. (6)–(9) | projection to the grid `l = 2 d_p` and interpolation to fresh particles, thresholding |
-//! | [`pse`] | §2.2, SPEC | conservative PSE with an enforced stability bound |
+//! | [`pse`] | §2.2, SPEC | conservative PSE with an enforced stability bound; pair sums in `f32` from a cut-off tolerance of `1e-6` up, `f64` below |
 //! | [`advection_diffusion`] | §4.1 | the 1D periodic advection–diffusion particle model (forecast model of the 1D experiments) |
 //!
 //! Everything that loops over particles or points runs in parallel with

@@ -1,7 +1,8 @@
 //! Gaussian sums over particles sorted into lines of padded blocks, in
-//! lanes of four: the PSE pair sums (`pairs`) and the reconstruction at points
-//! (`points`), with the block layout (`blocks`), the vectorised `2^x`
-//! (`exp`) and the per-block kernels (`lanes`) they share.
+//! lanes: the PSE pair sums (`pairs`, four lanes of `f64` or eight of
+//! `f32`) and the reconstruction at points (`points`, four of `f64`), with
+//! the block layout (`blocks`), the vectorised `2^x` (`exp`) and the
+//! per-block kernels (`lanes`) they share.
 
 pub(crate) mod blocks;
 pub(crate) mod exp;
