@@ -184,23 +184,14 @@ impl<const D: usize> PairLanes<D> for Portable {
         a: &mut [[f64; LANES]; K],
         b: &mut [[f64; LANES]; K],
     ) {
-        let mut g = me.map(|me| gaussians::<D, K, DEG>(&me, x));
-        if SELF {
-            for (n, g) in g.iter_mut().enumerate() {
-                g[0][..n].fill(0.0);
-            }
-        }
-        for (n, me) in me.iter().enumerate() {
-            for k in 0..K {
-                for l in 0..LANES {
-                    let g = g[n][k][l];
-                    acc[n].0[l] = u[k][l].mul_add(g, acc[n].0[l]);
-                    acc[n].1[l] = v[k][l].mul_add(g, acc[n].1[l]);
-                    a[k][l] = me.strength.mul_add(g, a[k][l]);
-                    b[k][l] = me.volume.mul_add(g, b[k][l]);
-                }
-            }
-        }
+        let g = me.map(|me| gaussians::<D, K, DEG>(&me, x));
+        exchange::<_, LANES, N, K, SELF>(
+            g,
+            me.map(|me| (me.strength, me.volume)),
+            (u, v),
+            acc,
+            (a, b),
+        );
     }
 
     #[inline(always)]
@@ -266,23 +257,14 @@ impl<const D: usize> PairLanes<D> for PortableSingle {
         a: &mut [[f32; SINGLE_LANES]; K],
         b: &mut [[f32; SINGLE_LANES]; K],
     ) {
-        let mut g = me.map(|me| single_gaussians::<D, K>(&me, x, self.unit2));
-        if SELF {
-            for (n, g) in g.iter_mut().enumerate() {
-                g[0][..n].fill(0.0);
-            }
-        }
-        for (n, me) in me.iter().enumerate() {
-            for k in 0..K {
-                for l in 0..SINGLE_LANES {
-                    let g = g[n][k][l];
-                    acc[n].0[l] = u[k][l].mul_add(g, acc[n].0[l]);
-                    acc[n].1[l] = v[k][l].mul_add(g, acc[n].1[l]);
-                    a[k][l] = me.strength.mul_add(g, a[k][l]);
-                    b[k][l] = me.volume.mul_add(g, b[k][l]);
-                }
-            }
-        }
+        let g = me.map(|me| single_gaussians::<D, K>(&me, x, self.unit2));
+        exchange::<_, SINGLE_LANES, N, K, SELF>(
+            g,
+            me.map(|me| (me.strength, me.volume)),
+            (u, v),
+            acc,
+            (a, b),
+        );
     }
 
     #[inline(always)]
@@ -337,6 +319,58 @@ fn single_gaussians<const D: usize, const K: usize>(
     g
 }
 
+/// A lane's scalar, `f64` or `f32`, with its fused multiply-add.
+trait Scalar: Copy + Default {
+    fn mul_add(self, a: Self, b: Self) -> Self;
+}
+
+impl Scalar for f64 {
+    #[inline(always)]
+    fn mul_add(self, a: f64, b: f64) -> f64 {
+        f64::mul_add(self, a, b)
+    }
+}
+
+impl Scalar for f32 {
+    #[inline(always)]
+    fn mul_add(self, a: f32, b: f32) -> f32 {
+        f32::mul_add(self, a, b)
+    }
+}
+
+/// The exchange of `N` targets (strength and volume each) with `K` blocks
+/// of `W` lanes (strengths `u`, volumes `v`) across their Gaussians `g`:
+/// target `n`'s sums into `acc[n]`, the blocks' into `a` and `b` (target
+/// 0's terms first). With `SELF`, target `n`'s first `n` lanes of block 0
+/// are masked ([`PairLanes::block`]). The reference for
+/// `avx2::exchange`.
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn exchange<T: Scalar, const W: usize, const N: usize, const K: usize, const SELF: bool>(
+    mut g: [[[T; W]; K]; N],
+    me: [(T, T); N],
+    (u, v): (&[[T; W]; K], &[[T; W]; K]),
+    acc: &mut [([T; W], [T; W]); N],
+    (a, b): (&mut [[T; W]; K], &mut [[T; W]; K]),
+) {
+    if SELF {
+        for (n, g) in g.iter_mut().enumerate() {
+            g[0][..n].fill(T::default());
+        }
+    }
+    for (n, (strength, volume)) in me.into_iter().enumerate() {
+        for k in 0..K {
+            for l in 0..W {
+                let g = g[n][k][l];
+                acc[n].0[l] = u[k][l].mul_add(g, acc[n].0[l]);
+                acc[n].1[l] = v[k][l].mul_add(g, acc[n].1[l]);
+                a[k][l] = strength.mul_add(g, a[k][l]);
+                b[k][l] = volume.mul_add(g, b[k][l]);
+            }
+        }
+    }
+}
+
 /// `2^-d2` between `me` and the blocks `x`, zero beyond the cut-off.
 #[inline(always)]
 fn gaussians<const D: usize, const K: usize, const DEG: usize>(
@@ -381,7 +415,7 @@ pub(crate) struct Target<const D: usize, C = f64, V = f64> {
 /// operations in the same order, so the same bits.
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2 {
-    use pulp::bytemuck::cast;
+    use pulp::bytemuck::{Pod, cast};
     use pulp::x86::V3;
     use std::arch::x86_64::{__m256, __m256d, __m256i, _CMP_LE_OQ};
 
@@ -435,32 +469,20 @@ pub(crate) mod avx2 {
             b: &mut [[f64; LANES]; K],
         ) {
             let Avx2(simd) = self;
-            let fma = simd.fma;
             // Plain loops, no closures: a closure the compiler leaves out of
             // line loses the AVX2 features.
             let mut g = [[simd.avx._mm256_setzero_pd(); K]; N];
             for n in 0..N {
                 g[n] = gaussians_avx2::<D, K, DEG>(simd, &me[n], x);
             }
-            if SELF {
-                for (n, g) in g.iter_mut().enumerate().skip(1) {
-                    let mut later = [u64::MAX; LANES];
-                    later[..n].fill(0);
-                    g[0] = simd.avx._mm256_and_pd(g[0], cast(later));
-                }
-            }
-            for k in 0..K {
-                let (mut a_k, mut b_k): (__m256d, __m256d) = (cast(a[k]), cast(b[k]));
-                for n in 0..N {
-                    let g = g[n][k];
-                    acc[n].0 = fma._mm256_fmadd_pd(cast(u[k]), g, acc[n].0);
-                    acc[n].1 = fma._mm256_fmadd_pd(cast(v[k]), g, acc[n].1);
-                    a_k = fma._mm256_fmadd_pd(splat(simd, me[n].strength), g, a_k);
-                    b_k = fma._mm256_fmadd_pd(splat(simd, me[n].volume), g, b_k);
-                }
-                a[k] = cast(a_k);
-                b[k] = cast(b_k);
-            }
+            exchange::<_, N, K, SELF>(
+                simd,
+                g,
+                me.map(|me| (me.strength, me.volume)),
+                (u, v),
+                acc,
+                (a, b),
+            );
         }
 
         #[inline(always)]
@@ -530,30 +552,18 @@ pub(crate) mod avx2 {
             b: &mut [[f32; SINGLE_LANES]; K],
         ) {
             let Avx2Single { simd, unit2 } = self;
-            let fma = simd.fma;
             let mut g = [[simd.avx._mm256_setzero_ps(); K]; N];
             for n in 0..N {
                 g[n] = single_gaussians_avx2::<D, K>(simd, &me[n], x, unit2);
             }
-            if SELF {
-                for (n, g) in g.iter_mut().enumerate().skip(1) {
-                    let mut later = [u32::MAX; SINGLE_LANES];
-                    later[..n].fill(0);
-                    g[0] = simd.avx._mm256_and_ps(g[0], cast(later));
-                }
-            }
-            for k in 0..K {
-                let (mut a_k, mut b_k): (__m256, __m256) = (cast(a[k]), cast(b[k]));
-                for n in 0..N {
-                    let g = g[n][k];
-                    acc[n].0 = fma._mm256_fmadd_ps(cast(u[k]), g, acc[n].0);
-                    acc[n].1 = fma._mm256_fmadd_ps(cast(v[k]), g, acc[n].1);
-                    a_k = fma._mm256_fmadd_ps(splat_single(simd, me[n].strength), g, a_k);
-                    b_k = fma._mm256_fmadd_ps(splat_single(simd, me[n].volume), g, b_k);
-                }
-                a[k] = cast(a_k);
-                b[k] = cast(b_k);
-            }
+            exchange::<_, N, K, SELF>(
+                simd,
+                g,
+                me.map(|me| (me.strength, me.volume)),
+                (u, v),
+                acc,
+                (a, b),
+            );
         }
 
         #[inline(always)]
@@ -628,6 +638,96 @@ pub(crate) mod avx2 {
             out[j] = cast(avx2._mm256_add_epi32(cast(p), scale));
         }
         out
+    }
+
+    /// A register of one block of pair lanes, `__m256d` (four `f64`) or
+    /// `__m256` (eight `f32`), with the three operations the exchange of a
+    /// block needs.
+    trait Register: Copy + Pod {
+        type Scalar: Copy;
+        /// The register's lanes as an array.
+        type Lanes: Pod;
+        fn fmadd(simd: V3, a: Self, b: Self, c: Self) -> Self;
+        fn splat(simd: V3, x: Self::Scalar) -> Self;
+        /// `g` with its first `n` lanes zeroed.
+        fn zero_first(simd: V3, g: Self, n: usize) -> Self;
+    }
+
+    impl Register for __m256d {
+        type Scalar = f64;
+        type Lanes = [f64; LANES];
+
+        #[inline(always)]
+        fn fmadd(simd: V3, a: Self, b: Self, c: Self) -> Self {
+            simd.fma._mm256_fmadd_pd(a, b, c)
+        }
+
+        #[inline(always)]
+        fn splat(simd: V3, x: f64) -> Self {
+            splat(simd, x)
+        }
+
+        #[inline(always)]
+        fn zero_first(simd: V3, g: Self, n: usize) -> Self {
+            let mut later = [u64::MAX; LANES];
+            later[..n].fill(0);
+            simd.avx._mm256_and_pd(g, cast(later))
+        }
+    }
+
+    impl Register for __m256 {
+        type Scalar = f32;
+        type Lanes = [f32; SINGLE_LANES];
+
+        #[inline(always)]
+        fn fmadd(simd: V3, a: Self, b: Self, c: Self) -> Self {
+            simd.fma._mm256_fmadd_ps(a, b, c)
+        }
+
+        #[inline(always)]
+        fn splat(simd: V3, x: f32) -> Self {
+            splat_single(simd, x)
+        }
+
+        #[inline(always)]
+        fn zero_first(simd: V3, g: Self, n: usize) -> Self {
+            let mut later = [u32::MAX; SINGLE_LANES];
+            later[..n].fill(0);
+            simd.avx._mm256_and_ps(g, cast(later))
+        }
+    }
+
+    /// The exchange of `N` targets (strength and volume each) with `K`
+    /// blocks (strengths `u`, volumes `v`) across their Gaussians `g`:
+    /// target `n`'s sums into `acc[n]`, the blocks' into `a` and `b`
+    /// (target 0's terms first). With `SELF`, target `n`'s first `n` lanes
+    /// of block 0 are masked ([`super::PairLanes::block`]).
+    #[inline(always)]
+    fn exchange<R: Register, const N: usize, const K: usize, const SELF: bool>(
+        simd: V3,
+        mut g: [[R; K]; N],
+        me: [(R::Scalar, R::Scalar); N],
+        (u, v): (&[R::Lanes; K], &[R::Lanes; K]),
+        acc: &mut [(R, R); N],
+        (a, b): (&mut [R::Lanes; K], &mut [R::Lanes; K]),
+    ) {
+        if SELF {
+            for (n, g) in g.iter_mut().enumerate().skip(1) {
+                g[0] = R::zero_first(simd, g[0], n);
+            }
+        }
+        for k in 0..K {
+            let (mut a_k, mut b_k): (R, R) = (cast(a[k]), cast(b[k]));
+            for n in 0..N {
+                let g = g[n][k];
+                acc[n].0 = R::fmadd(simd, cast(u[k]), g, acc[n].0);
+                acc[n].1 = R::fmadd(simd, cast(v[k]), g, acc[n].1);
+                a_k = R::fmadd(simd, R::splat(simd, me[n].0), g, a_k);
+                b_k = R::fmadd(simd, R::splat(simd, me[n].1), g, b_k);
+            }
+            a[k] = cast(a_k);
+            b[k] = cast(b_k);
+        }
     }
 
     #[inline(always)]

@@ -153,7 +153,7 @@ mod tests {
             let u32: Vec<f32> = u.iter().map(|&u| u as f32).collect();
             let cutoff2 = (cutoff / width).powi(2) * std::f64::consts::LOG2_E;
             let (mut a, mut b) = (vec![0.0f32; slots], vec![0.0f32; slots]);
-            pairs::accumulate_single(&blocks, &u32, cutoff2, 0..blocks.lines(), 0, &mut a, &mut b);
+            pairs::accumulate(&blocks, &u32, cutoff2, 0..blocks.lines(), 0, &mut a, &mut b);
             let x = &blocks.coords;
             let real: Vec<usize> = (0..slots).filter(|&s| blocks.source[s] != EMPTY).collect();
             // The fixed point's resolution in the squared distance.

@@ -24,8 +24,8 @@
 //! Gaussian of a pair beyond the cut-off (the lanes a run's last block
 //! reaches past its end, in the line or its padding) is masked to zero.
 //! Written lane-wise with fused multiply-adds only, the loop is compiled
-//! from one source for both precisions ([`accumulate`]: `f64`, four lanes;
-//! [`accumulate_single`]: `f32`, eight lanes) and for AVX2 with FMA (chosen
+//! from one source for both precisions (`f64`, four lanes; `f32`, eight
+//! lanes) and for AVX2 with FMA (chosen
 //! at run time through `pulp`) as well as any target, and the two give the
 //! same bits.
 
@@ -54,20 +54,25 @@ const TOGETHER: usize = 2;
 const MAX_RUNS: usize = 1 + ((2 * LINES_PER_CUTOFF + 1).pow(3) - 1) / 2;
 
 /// Add the pair sums of the target lines `lines` to `a` and `b`, which
-/// hold the slots from `base` on (every slot the lines reach), in double
-/// precision.
+/// hold the slots from `base` on (every slot the lines reach), in the
+/// precision `V` of the strengths: `f64`, four lanes at a time, or `f32`,
+/// eight at a time with the Gaussians of the fixed-point coordinates
+/// ([`Blocks::fixed`]) by the degree-6 `2^x`
+/// ([`exp::pow2_neg_single_blocks`]).
 ///
 /// `strength` holds each slot's signed strength (0 for padding) and
 /// `cutoff2` is the squared cut-off in units of the kernel width.
-pub(crate) fn accumulate<const D: usize>(
+pub(crate) fn accumulate<V, const D: usize>(
     blocks: &Blocks<D>,
-    strength: &[f64],
+    strength: &[V],
     cutoff2: f64,
     lines: Range<usize>,
     base: usize,
-    a: &mut [f64],
-    b: &mut [f64],
-) {
+    a: &mut [V],
+    b: &mut [V],
+) where
+    for<'s, 't> PairSums<'s, 't, V, D>: WithLanes<D>,
+{
     lanes::dispatch(PairSums {
         blocks,
         strength,
@@ -79,32 +84,8 @@ pub(crate) fn accumulate<const D: usize>(
     });
 }
 
-/// [`accumulate`] in single precision: `f32` strengths and sums, the
-/// Gaussians of the fixed-point coordinates ([`Blocks::fixed`]) by the
-/// degree-6 `2^x` ([`exp::pow2_neg_single_blocks`]), eight lanes at a time.
-pub(crate) fn accumulate_single<const D: usize>(
-    blocks: &Blocks<D>,
-    strength: &[f32],
-    cutoff2: f64,
-    lines: Range<usize>,
-    base: usize,
-    a: &mut [f32],
-    b: &mut [f32],
-) {
-    lanes::dispatch(PairSums {
-        blocks,
-        strength,
-        cutoff2,
-        lines,
-        base,
-        a,
-        b,
-    });
-}
-
-/// [`accumulate`]'s (`V = f64`) or [`accumulate_single`]'s (`V = f32`)
-/// work, for any lanes.
-struct PairSums<'a, 'b, V, const D: usize> {
+/// [`accumulate`]'s work, for any lanes.
+pub(crate) struct PairSums<'a, 'b, V, const D: usize> {
     blocks: &'a Blocks<D>,
     strength: &'a [V],
     cutoff2: f64,
@@ -158,38 +139,17 @@ impl<const D: usize> WithLanes<D> for PairSums<'_, '_, f32, D> {
 
 /// The portable form of [`accumulate`] (the same bits; for tests).
 #[cfg(test)]
-pub(crate) fn accumulate_portable<const D: usize>(
+pub(crate) fn accumulate_portable<V, const D: usize>(
     blocks: &Blocks<D>,
-    strength: &[f64],
+    strength: &[V],
     cutoff2: f64,
     lines: Range<usize>,
     base: usize,
-    a: &mut [f64],
-    b: &mut [f64],
-) {
-    let sums = PairSums {
-        blocks,
-        strength,
-        cutoff2,
-        lines,
-        base,
-        a,
-        b,
-    };
-    sums.run(Portable);
-}
-
-/// The portable form of [`accumulate_single`] (the same bits; for tests).
-#[cfg(test)]
-pub(crate) fn accumulate_single_portable<const D: usize>(
-    blocks: &Blocks<D>,
-    strength: &[f32],
-    cutoff2: f64,
-    lines: Range<usize>,
-    base: usize,
-    a: &mut [f32],
-    b: &mut [f32],
-) {
+    a: &mut [V],
+    b: &mut [V],
+) where
+    for<'s, 't> PairSums<'s, 't, V, D>: WithLanes<D>,
+{
     let sums = PairSums {
         blocks,
         strength,

@@ -400,7 +400,7 @@ impl<const D: usize> PseOperator<D> {
             }
             PairSums::Single(buffers) => {
                 let kernel = |strength: &[f32], lines, base, a: &mut [f32], b: &mut [f32]| {
-                    pairs::accumulate_single(blocks, strength, cutoff2, lines, base, a, b);
+                    pairs::accumulate(blocks, strength, cutoff2, lines, base, a, b);
                 };
                 buffers.sum_into(blocks, strengths, |u| u as f32, kernel, sums);
             }
@@ -513,7 +513,7 @@ mod tests {
                 .collect();
             if tolerance >= SINGLE_PRECISION_TOLERANCE {
                 let strength: Vec<f32> = strength.iter().map(|&u| u as f32).collect();
-                let kernels = [pairs::accumulate_single, pairs::accumulate_single_portable];
+                let kernels = [pairs::accumulate, pairs::accumulate_portable];
                 same_bits(blocks, &strength, cutoff2, kernels);
             } else {
                 let kernels = [pairs::accumulate, pairs::accumulate_portable];
