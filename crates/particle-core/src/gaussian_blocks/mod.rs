@@ -50,6 +50,18 @@ mod tests {
         (a, b, naive)
     }
 
+    /// Per slot a strength uniform in `[-1/2, 1/2)` from `rnd`, 0 for
+    /// padding.
+    fn random_strengths<const D: usize>(
+        blocks: &Blocks<D>,
+        rnd: &mut impl FnMut() -> f64,
+    ) -> Vec<f64> {
+        let real = |s: usize| blocks.source[s] != EMPTY;
+        (0..blocks.slots())
+            .map(|s| if real(s) { rnd() - 0.5 } else { 0.0 })
+            .collect()
+    }
+
     /// Every pair within the cut-off is visited exactly once, also on a
     /// lattice whose rows and columns fall on the edges of lines and bins
     /// (where the rounding of the bucketing decides) and with pairs at the
@@ -141,15 +153,7 @@ mod tests {
                 .rebuild(&domain, &positions, &volumes, cutoff, width)
                 .unwrap();
             let slots = blocks.slots();
-            let u: Vec<f64> = (0..slots)
-                .map(|s| {
-                    if blocks.source[s] == EMPTY {
-                        0.0
-                    } else {
-                        rnd() - 0.5
-                    }
-                })
-                .collect();
+            let u = random_strengths(&blocks, &mut rnd);
             let u32: Vec<f32> = u.iter().map(|&u| u as f32).collect();
             let cutoff2 = (cutoff / width).powi(2) * std::f64::consts::LOG2_E;
             let (mut a, mut b) = (vec![0.0f32; slots], vec![0.0f32; slots]);
@@ -214,15 +218,7 @@ mod tests {
         blocks
             .rebuild(&domain, &positions, &vec![1.0; n], 0.1, 0.03)
             .unwrap();
-        let strength: Vec<f64> = (0..blocks.slots())
-            .map(|s| {
-                if blocks.source[s] == EMPTY {
-                    0.0
-                } else {
-                    rnd() - 0.5
-                }
-            })
-            .collect();
+        let strength = random_strengths(&blocks, &mut rnd);
         let points: Vec<[f64; 2]> = (0..300).map(|_| [rnd(), rnd()]).collect();
         let cutoff2 = (0.1_f64 / 0.03).powi(2) * std::f64::consts::LOG2_E;
         let (mut vector, mut portable) = (vec![0.0; 300], vec![0.0; 300]);
