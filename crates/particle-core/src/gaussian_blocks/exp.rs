@@ -230,7 +230,7 @@ pub(crate) const SINGLE_SHIFTER: f32 = 12_582_912.0;
 /// 2.567e-9 (`python3 docs/derivations/remez_exp2.py 6`), each coefficient
 /// rounded to the nearest `f32` (relative changes below 4e-8), far below
 /// the rounding of `f32` arithmetic (`2^-24 = 6.0e-8`), which sets the
-/// error of [`pow2_neg_single`]: a few `f32` ulp.
+/// error of [`pow2_neg_single_blocks`]: a few `f32` ulp.
 pub(crate) const POLY_6_SINGLE: [f32; 7] = [
     1.0,
     0.693_147_24,

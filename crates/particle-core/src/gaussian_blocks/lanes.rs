@@ -50,7 +50,7 @@ pub(crate) trait PairLanes<const D: usize>: Copy {
     /// Slots per block.
     const WIDTH: usize;
     type Coord: Pod;
-    type Value: Pod + Into<f64> + std::ops::AddAssign;
+    type Value: Pod + std::ops::AddAssign;
     /// `[Coord; WIDTH]` and `[Value; WIDTH]`.
     type Coords: Pod;
     type Values: Pod;
