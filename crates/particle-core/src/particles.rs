@@ -233,6 +233,48 @@ impl<const D: usize> ParticleSet<D> {
     }
 }
 
+/// The lowest and highest coordinate along each axis of `points`, NaNs
+/// ignored (as folds with `f64::min` and `f64::max` give them; `(inf,
+/// -inf)` for none): eight independent running extremes per axis, which
+/// the compiler keeps in vector registers, where one fold is a serial
+/// chain: 2.8 µs instead of 12 µs over the 15 700 coordinates of a VIC
+/// member's P2M chunks (issue 15).
+pub(crate) fn extent<const D: usize>(points: &[[f64; D]]) -> ([f64; D], [f64; D]) {
+    const LANES: usize = 8;
+    let mut lo = [[f64::INFINITY; D]; LANES];
+    let mut hi = [[f64::NEG_INFINITY; D]; LANES];
+    let chunks = points.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (l, x) in chunk.iter().enumerate() {
+            for axis in 0..D {
+                // Comparisons are false for NaN: it changes nothing.
+                if x[axis] < lo[l][axis] {
+                    lo[l][axis] = x[axis];
+                }
+                if x[axis] > hi[l][axis] {
+                    hi[l][axis] = x[axis];
+                }
+            }
+        }
+    }
+    let (mut low, mut high) = ([f64::INFINITY; D], [f64::NEG_INFINITY; D]);
+    for (l, h) in lo.iter().zip(&hi).chain(rest.iter().map(|x| (x, x))) {
+        for axis in 0..D {
+            low[axis] = low[axis].min(l[axis]);
+            high[axis] = high[axis].max(h[axis]);
+        }
+    }
+    (low, high)
+}
+
+/// [`extent`] of one axis's coordinates.
+pub(crate) fn extent_1d(xs: &[f64]) -> (f64, f64) {
+    let points: &[[f64; 1]] = pulp::bytemuck::cast_slice(xs);
+    let ([lo], [hi]) = extent(points);
+    (lo, hi)
+}
+
 /// [`Error::LengthMismatch`] unless `found == expected`.
 pub(crate) fn check_len(what: &'static str, expected: usize, found: usize) -> Result<()> {
     if expected == found {
@@ -276,6 +318,31 @@ pub(crate) fn check_volumes(volumes: &[f64], n: usize) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lanes' extremes equal the plain folds, NaNs and infinities
+    /// included, for every length around the lane count.
+    #[test]
+    fn extent_equals_the_min_and_max_folds() {
+        let mut rnd = crate::test_uniform(23);
+        for n in 0..40 {
+            let mut xs: Vec<f64> = (0..n).map(|_| rnd() - 0.5).collect();
+            if n > 3 {
+                xs[n / 2] = f64::NAN;
+                xs[1] = if n % 2 == 0 { f64::INFINITY } else { -1e300 };
+            }
+            let want = xs
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                    (lo.min(x), hi.max(x))
+                });
+            assert_eq!(extent_1d(&xs), want, "n = {n}");
+            let points: Vec<[f64; 2]> = xs.iter().map(|&x| [x, -2.0 * x]).collect();
+            let (lo, hi) = extent(&points);
+            let ys: Vec<f64> = points.iter().map(|p| p[1]).collect();
+            assert_eq!((lo[1], hi[1]), extent_1d(&ys), "n = {n}");
+            assert_eq!((lo[0], hi[0]), want, "n = {n}");
+        }
+    }
 
     #[test]
     fn lattice_places_particles_at_cell_centres_with_eq4_strengths() {

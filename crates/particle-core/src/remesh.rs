@@ -55,6 +55,7 @@ use rayon::prelude::*;
 
 use crate::domain::{Axis, Domain, whole_cells};
 use crate::kernels::m4prime_weights;
+use crate::particles::extent_1d;
 use crate::{Error, ParticleSet, Result};
 
 /// Node range of one grid axis.
@@ -161,8 +162,7 @@ impl<const D: usize> RemeshGrid<D> {
         Self::build(domain, particle_spacing, |axis| {
             let l = 2.0 * particle_spacing;
             let coords = particles.coords(axis);
-            let lo = coords.iter().fold(f64::INFINITY, |m, x| m.min(*x));
-            let hi = coords.iter().fold(f64::NEG_INFINITY, |m, x| m.max(*x));
+            let (lo, hi) = extent_1d(coords);
             let first = (lo / l).floor() as i64 - 1;
             let last = (hi / l).floor() as i64 + 2;
             Ok(Nodes::Free {
@@ -900,11 +900,7 @@ fn reach<const D: usize>(
     let everything = 0..grid.node_count();
     let slowest = D - 1;
     let coords = &particles.coords(slowest)[range];
-    let (low, high) = coords
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
-            (lo.min(x), hi.max(x))
-        });
+    let (low, high) = extent_1d(coords);
     if !(low.is_finite() && high.is_finite()) {
         return everything;
     }

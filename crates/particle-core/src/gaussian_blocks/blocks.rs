@@ -29,6 +29,7 @@
 use crate::Result;
 use crate::cell_list::{Entry, check_positions, images_and_own_into};
 use crate::domain::Domain;
+use crate::particles::extent;
 
 use super::exp::SINGLE_LANES;
 
@@ -183,14 +184,7 @@ impl<const D: usize> Blocks<D> {
         self.scaled.clear();
         self.scaled
             .extend(self.entries.iter().map(|e| e.position.map(|x| x * unit)));
-        let mut lo = [f64::INFINITY; D];
-        let mut hi = [f64::NEG_INFINITY; D];
-        for x in &self.scaled {
-            for axis in 0..D {
-                lo[axis] = lo[axis].min(x[axis]);
-                hi[axis] = hi[axis].max(x[axis]);
-            }
-        }
+        let (lo, hi) = extent(&self.scaled);
         self.origin = lo;
 
         // Lines a hair wider than their share of the cut-off, so that no
