@@ -330,17 +330,19 @@ mod tests {
                 xs[n / 2] = f64::NAN;
                 xs[1] = if n % 2 == 0 { f64::INFINITY } else { -1e300 };
             }
-            let want = xs
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
-                    (lo.min(x), hi.max(x))
-                });
+            let folds = |xs: &[f64]| {
+                xs.iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                        (lo.min(x), hi.max(x))
+                    })
+            };
+            let want = folds(&xs);
             assert_eq!(extent_1d(&xs), want, "n = {n}");
             let points: Vec<[f64; 2]> = xs.iter().map(|&x| [x, -2.0 * x]).collect();
             let (lo, hi) = extent(&points);
             let ys: Vec<f64> = points.iter().map(|p| p[1]).collect();
-            assert_eq!((lo[1], hi[1]), extent_1d(&ys), "n = {n}");
             assert_eq!((lo[0], hi[0]), want, "n = {n}");
+            assert_eq!((lo[1], hi[1]), folds(&ys), "n = {n}");
         }
     }
 
