@@ -1,8 +1,8 @@
 //! The workspace and the revision of the code running, for `summary.json`
-//! and the run store.
+//! and the run store. The revision is the one this binary was built from
+//! (`build.rs` reads it when compiling), not the checkout's at run time.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The workspace's root directory.
 pub(crate) fn workspace_root() -> PathBuf {
@@ -13,39 +13,74 @@ pub(crate) fn workspace_root() -> PathBuf {
 }
 
 /// The revision of the code running, as `summary.json` names it: `git
-/// rev-parse HEAD`, with `+changes.HASH` when the tracked files differ from
-/// it, `HASH` being a hash of that difference (so two runs with the same
-/// uncommitted changes name the same revision, and others do not).
+/// rev-parse HEAD` when this binary was built, with `+changes.HASH` when the
+/// tracked files differed from it, `HASH` being a hash of that difference (so
+/// two builds with the same uncommitted changes name the same revision, and
+/// others do not).
 pub(crate) fn code_revision() -> String {
-    match git_revision() {
-        (revision, Some(true)) => {
-            let diff = git(&["diff", "HEAD", "--binary"]).unwrap_or_default();
-            format!(
-                "{revision}+changes.{:016x}",
-                experiments::hash::fnv1a(&diff)
-            )
-        }
-        (revision, _) => revision,
-    }
+    env!("XTASK_CODE_REVISION").to_string()
 }
 
-/// `git rev-parse HEAD` of the workspace and whether the tree has changes.
+/// The commit this binary was built from and whether the tracked files
+/// differed from it (`None` where git could not tell).
 pub(crate) fn git_revision() -> (String, Option<bool>) {
-    let revision = git(&["rev-parse", "HEAD"])
-        .map(|out| String::from_utf8_lossy(&out).trim().to_string())
-        .unwrap_or_else(|| "unknown".to_string());
-    let dirty = git(&["status", "--porcelain", "--untracked-files=no"]).map(|out| !out.is_empty());
-    (revision, dirty)
+    let dirty = match env!("XTASK_GIT_DIRTY") {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    };
+    (env!("XTASK_GIT_COMMIT").to_string(), dirty)
 }
 
-/// The output of `git ARGS` in the workspace, if it ran and succeeded.
-fn git(args: &[&str]) -> Option<Vec<u8>> {
-    Command::new("git")
-        .arg("-C")
-        .arg(workspace_root())
-        .args(args)
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| o.stdout)
+#[cfg(test)]
+mod tests {
+    use super::{code_revision, git_revision, workspace_root};
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    fn git(args: &[&str], input: &[u8]) -> Vec<u8> {
+        let mut child = Command::new("git")
+            .arg("-C")
+            .arg(workspace_root())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "git {args:?}");
+        out.stdout
+    }
+
+    /// This test binary was built from the tree it runs in, so the revision
+    /// `build.rs` baked in is the one git gives now, by a separate route:
+    /// the commit, and the hash of the uncommitted changes if any.
+    #[test]
+    fn the_built_in_revision_is_the_trees_as_git_names_it() {
+        let in_git = Command::new("git")
+            .arg("-C")
+            .arg(workspace_root())
+            .args(["rev-parse", "HEAD"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !in_git {
+            assert_eq!(code_revision(), "unknown");
+            return;
+        }
+        let head = String::from_utf8(git(&["rev-parse", "HEAD"], b"")).unwrap();
+        let head = head.trim();
+        let status = git(&["status", "--porcelain", "--untracked-files=no"], b"");
+        let (commit, dirty) = git_revision();
+        assert_eq!(commit, head);
+        assert_eq!(dirty, Some(!status.is_empty()));
+        let expected = if status.is_empty() {
+            head.to_string()
+        } else {
+            let diff = git(&["diff", "HEAD", "--binary"], b"");
+            let hash = String::from_utf8(git(&["hash-object", "--stdin"], &diff)).unwrap();
+            format!("{head}+changes.{}", &hash.trim()[..16])
+        };
+        assert_eq!(code_revision(), expected);
+    }
 }
