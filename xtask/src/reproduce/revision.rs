@@ -38,8 +38,11 @@ mod tests {
     use std::io::Write;
     use std::process::{Command, Stdio};
 
+    /// `git ARGS` fed `input`; like build.rs, without rewriting the index
+    /// (which would rerun build.rs at the next build).
     fn git(args: &[&str], input: &[u8]) -> Vec<u8> {
         let mut child = Command::new("git")
+            .arg("--no-optional-locks")
             .arg("-C")
             .arg(workspace_root())
             .args(args)
