@@ -6,7 +6,10 @@
 //!
 //! Read when the binary is built, not when it runs: a binary kept across a
 //! `git pull` or a commit still names the code it was compiled from. The
-//! script reruns when HEAD, the index, a branch or any tracked file changes.
+//! script reruns when HEAD, a branch or any tracked file changes, so xtask
+//! recompiles after every commit (about 1.5 minutes in release). Not when
+//! only the index changes: `git status` may rewrite it, and a file merely
+//! staged, not yet used by any tracked file, changes no code.
 
 use std::io::Write;
 use std::path::Path;
@@ -51,11 +54,11 @@ fn main() {
 }
 
 /// Asks cargo to rerun this script when the revision or the tree may have
-/// changed: HEAD, the index, the branches, and every tracked file (not the
-/// directories, whose untracked build products would rerun it for nothing).
+/// changed: HEAD, the branches, and every tracked file (not the directories,
+/// whose untracked build products would rerun it for nothing).
 fn watch(root: &Path) {
     for (flag, names) in [
-        ("--git-dir", &["HEAD", "index"][..]),
+        ("--git-dir", &["HEAD"][..]),
         ("--git-common-dir", &["refs/heads", "packed-refs"][..]),
     ] {
         let Some(dir) = text(git(root, &["rev-parse", flag], None)) else {
