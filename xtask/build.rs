@@ -33,11 +33,13 @@ fn main() {
             );
             match status.map(|s| !s.is_empty()) {
                 Some(true) => {
-                    let diff = git(root, &["diff", "HEAD", "--binary"], None).unwrap_or_default();
-                    let hash = text(git(root, &["hash-object", "--stdin"], Some(&diff)))
-                        .unwrap_or_default();
-                    let short = &hash[..hash.len().min(16)];
-                    (format!("{commit}+changes.{short}"), "true")
+                    // Where git cannot give the diff or its hash, say so
+                    // rather than hash nothing into a label that looks real.
+                    let hash = git(root, &["diff", "HEAD", "--binary"], None)
+                        .and_then(|diff| text(git(root, &["hash-object", "--stdin"], Some(&diff))))
+                        .filter(|hash| hash.len() >= 16)
+                        .map_or_else(|| "unknown".to_string(), |hash| hash[..16].to_string());
+                    (format!("{commit}+changes.{hash}"), "true")
                 }
                 Some(false) => (commit.clone(), "false"),
                 None => (commit.clone(), "unknown"),
